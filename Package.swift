@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Every target gets the same settings: Swift 6 language mode (strict concurrency) plus
+/// upcoming features that keep the code explicit.
+let commonSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+func target(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: dependencies, swiftSettings: commonSettings)
+}
+
+let package = Package(
+    name: "centralita",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "centralita", targets: ["centralita"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        target("HTTPServer", dependencies: [
+            "CZlib",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        target("Postgres", dependencies: [
+            "CLibPQ", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        target("Portal", dependencies: [
+            "HTTPServer", "Postgres", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(
+            name: "centralita",
+            dependencies: [
+                "Portal", "Postgres", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        target("TestSupport", dependencies: [
+            "HTTPServer", "Postgres", "Portal",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres"], swiftSettings: commonSettings),
+    ]
+)

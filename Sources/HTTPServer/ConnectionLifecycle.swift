@@ -1,0 +1,95 @@
+/// The life of one connection as a value: which phase it is in and since when, and which
+/// deadline applies. It performs no I/O and takes the time as an argument, so tests can walk
+/// it through every transition without sockets or sleeping.
+struct ConnectionLifecycle: Sendable, Equatable {
+    enum Phase: Sendable, Equatable {
+        /// Between requests (also before the first one).
+        case idle
+        /// Part of a request head has arrived.
+        case readingHead
+        /// The head is complete; the body is arriving.
+        case readingBody
+        /// A handler is running; no deadline applies.
+        case handling
+        /// A response is being written and the socket is not accepting more bytes.
+        case writing
+        /// The connection is closed.
+        case closed
+    }
+
+    enum Timeout: Sendable, Equatable {
+        case slowHeader, idleBody, keepAliveIdle, idleWrite
+
+        /// Whether the client should get a 408 before the connection closes.
+        var answersRequestTimeout: Bool { self == .slowHeader || self == .idleBody }
+    }
+
+    let timeouts: HTTPTimeouts
+    private(set) var phase: Phase = .idle
+    /// When the current phase began (a head's first byte for `readingHead`).
+    private(set) var phaseStart: ContinuousClock.Instant
+    /// The last time bytes moved in the direction the phase waits for.
+    private(set) var lastProgress: ContinuousClock.Instant
+
+    init(timeouts: HTTPTimeouts, now: ContinuousClock.Instant) {
+        self.timeouts = timeouts
+        phaseStart = now
+        lastProgress = now
+    }
+
+    /// Bytes arrived; `headStarted`/`readingBody` describe the parser after consuming them.
+    mutating func received(now: ContinuousClock.Instant, readingHead: Bool, readingBody: Bool) {
+        switch phase {
+        case .idle where readingHead:
+            enter(.readingHead, now)
+        case .readingHead where readingBody:
+            enter(.readingBody, now)
+        case .readingBody:
+            lastProgress = now
+        default:
+            break
+        }
+    }
+
+    mutating func headComplete(now: ContinuousClock.Instant) {
+        if phase == .idle || phase == .readingHead { enter(.readingBody, now) }
+    }
+
+    mutating func requestComplete(now: ContinuousClock.Instant) { enter(.handling, now) }
+
+    /// The socket would block on a write.
+    mutating func writeBlocked(now: ContinuousClock.Instant) {
+        if phase != .writing { enter(.writing, now) }
+    }
+
+    mutating func wrote(now: ContinuousClock.Instant) {
+        if phase == .writing { lastProgress = now }
+    }
+
+    /// The response is handed off; back to waiting for the next request.
+    mutating func responseComplete(now: ContinuousClock.Instant) { enter(.idle, now) }
+
+    mutating func close() { phase = .closed }
+
+    /// The deadline that has passed at `now`, if any.
+    func expired(now: ContinuousClock.Instant) -> Timeout? {
+        switch phase {
+        case .idle:
+            now - lastProgress >= timeouts.keepAliveIdle ? .keepAliveIdle : nil
+        case .readingHead:
+            now - phaseStart >= timeouts.slowHeader ? .slowHeader : nil
+        case .readingBody:
+            now - lastProgress >= timeouts.idleBody ? .idleBody : nil
+        case .writing:
+            now - lastProgress >= timeouts.idleWrite ? .idleWrite : nil
+        case .handling, .closed:
+            nil
+        }
+    }
+
+    private mutating func enter(_ next: Phase, _ now: ContinuousClock.Instant) {
+        phase = next
+        phaseStart = now
+        lastProgress = now
+    }
+}

@@ -1,0 +1,175 @@
+import Dispatch
+public import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HTTP/1.1 server: non-blocking sockets on Dispatch sources, IPv4 and IPv6, keep-alive
+/// and pipelining, strict parsing, timeouts, a connection cap and graceful shutdown.
+public final class HTTPServer: Sendable {
+    private struct Listening: @unchecked Sendable {
+        var fds: [Int32] = []
+        var sources: [any DispatchSourceRead] = []
+        var sweeper: (any DispatchSourceTimer)?
+        var port: Int = 0
+    }
+
+    public let configuration: HTTPServerConfiguration
+    private let core: ServerCore
+    private let loops: [DispatchQueue]
+    private let acceptQueue = DispatchQueue(label: "http.accept")
+    private let state = Mutex(Listening())
+    private let nextLoop = Mutex(0)
+
+    /// - Parameters:
+    ///   - middleware: runs, first to last, around every request (also 404/405 answers).
+    public init(configuration: HTTPServerConfiguration, router: Router, middleware: [any HTTPMiddleware] = [],
+                renderer: ProblemRenderer = ProblemRenderer(), logger: Logger, accessLog: AccessLog? = nil) {
+        self.configuration = configuration
+        self.core = ServerCore(configuration: configuration, router: router, middleware: middleware, renderer: renderer,
+                               logger: logger, accessLog: accessLog ?? AccessLog(logger: logger, metrics: nil))
+        self.loops = (0..<max(configuration.eventLoops, 1)).map { DispatchQueue(label: "http.loop.\($0)", qos: .userInitiated) }
+    }
+
+    /// The bound port (useful when configured with port 0).
+    public var port: Int { state.withLock { $0.port } }
+
+    public var openConnections: Int { core.openConnections }
+
+    /// Binds and starts accepting. Returns once the sockets listen.
+    public func start() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let fds = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let port = try fds.first.map(Socket.localPort) ?? configuration.port
+        var sources: [any DispatchSourceRead] = []
+        for fd in fds {
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
+            source.setEventHandler { [self] in self.acceptAll(fd) }
+            source.setCancelHandler { _ = Glibc.close(fd) }
+            source.resume()
+            sources.append(source)
+        }
+        let sweeper = DispatchSource.makeTimerSource(queue: acceptQueue)
+        let interval = configuration.timeouts.sweepInterval
+        sweeper.schedule(deadline: .now() + interval.dispatchInterval, repeating: interval.dispatchInterval, leeway: .milliseconds(5))
+        sweeper.setEventHandler { [core] in
+            let now = ContinuousClock.now
+            core.forEachConnection { $0.checkDeadlines(now: now) }
+        }
+        sweeper.resume()
+        state.withLock { $0 = Listening(fds: fds, sources: sources, sweeper: sweeper, port: port) }
+        core.logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+    }
+
+    private func acceptAll(_ listener: Int32) {
+        while true {
+            let accepted: (fd: Int32, address: String)?
+            do {
+                accepted = try Socket.accept(listener)
+            } catch {
+                core.logger.error("accept failed", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let (fd, address) = accepted else { return }
+            Socket.setNoDelay(fd)
+            let loop = nextLoop.withLock { i in defer { i = (i + 1) % loops.count }; return loops[i] }
+            let connection = HTTPConnection(fd: fd, remoteAddress: address, queue: loop, core: core)
+            guard core.register(connection) else {
+                refuse(fd)
+                continue
+            }
+            loop.async { connection.start() }
+        }
+    }
+
+    /// Answers 503 on a connection beyond the limit and closes it without reading.
+    private func refuse(_ fd: Int32) {
+        let response = core.renderer.response(
+            for: HTTPError(.serviceUnavailable, detail: "The server has too many open connections; try again shortly."),
+            requestID: RequestID.generate())
+        let body: [UInt8] = if case .bytes(let b) = response.body { b } else { [] }
+        var bytes = ResponseSerializer.head(response, version: .http1_1, framing: .length(body.count), requestID: RequestID.generate(),
+                                            serverName: configuration.serverName, close: true)
+        bytes.append(contentsOf: body)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+        _ = Glibc.close(fd)
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to the grace period), closes idle
+    /// connections, then closes whatever is left.
+    public func shutdown() async {
+        let listening = state.withLock { s -> Listening in defer { s.sources = []; s.sweeper = nil }; return s }
+        guard !listening.sources.isEmpty else { return }
+        listening.sources.forEach { $0.cancel() }
+        core.logger.info("shutting down", metadata: ["openConnections": "\(core.openConnections)"])
+        core.forEachConnection { $0.beginShutdown() }
+        let grace = configuration.timeouts.shutdownGrace
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [core] in await core.waitUntilDrained(); return true }
+            group.addTask { try? await Task.sleep(for: grace); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !drained {
+            core.logger.warning("grace period over; closing remaining connections", metadata: ["open": "\(core.openConnections)"])
+            core.forEachConnection { $0.forceClose() }
+            await core.waitUntilDrained()
+        }
+        listening.sweeper?.cancel()
+        core.accessLog.flush()
+    }
+
+    /// Starts, then serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        try start()
+        await Signals.waitForTermination()
+        await shutdown()
+    }
+}
+
+extension Duration {
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+    }
+}
+
+/// Waits for SIGTERM or SIGINT without installing a handler that could run at a bad moment:
+/// the signals are ignored and observed through Dispatch.
+public enum Signals {
+    public static func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = Mutex(false)
+            let queue = DispatchQueue(label: "signals")
+            var sources: [any DispatchSourceSignal] = []
+            for sig in [SIGTERM, SIGINT] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+                source.setEventHandler {
+                    let first = once.withLock { fired in defer { fired = true }; return !fired }
+                    if first { continuation.resume() }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            // Keep the sources alive for the life of the process.
+            SignalSourceHolder.keep(sources)
+        }
+    }
+}
+
+private enum SignalSourceHolder {
+    private static let held = Mutex<[any DispatchSourceSignal]>([])
+    static func keep(_ sources: [any DispatchSourceSignal]) {
+        let boxed = UncheckedBox(sources)
+        held.withLock { $0.append(contentsOf: boxed.value) }
+    }
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

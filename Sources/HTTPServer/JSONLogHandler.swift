@@ -1,0 +1,149 @@
+import Foundation
+public import Logging
+import Synchronization
+
+/// Writes each log record as one JSON line on standard output. Lines are buffered and
+/// flushed every 100 ms (or at 32 KiB), so logging one line per request costs no system call
+/// on the request path.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private let sink: LogSink
+
+    public init(label: String, level: Logger.Level = .info, sink: LogSink = .standardOutput) {
+        self.label = label
+        self.logLevel = level
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = "{\"ts\":\""
+        line += Self.timestamp()
+        line += "\",\"level\":\""
+        line += event.level.rawValue
+        line += "\",\"msg\":"
+        Self.appendJSONString(event.message.description, to: &line)
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        for key in merged.keys.sorted() {
+            line += ","
+            Self.appendJSONString(key, to: &line)
+            line += ":"
+            Self.appendValue(merged[key]!, to: &line)
+        }
+        line += "}\n"
+        sink.write(line)
+    }
+
+    private static func appendValue(_ value: Logger.MetadataValue, to line: inout String) {
+        switch value {
+        case .string(let s):
+            // Numbers and booleans stay numbers and booleans in the JSON.
+            if let first = s.utf8.first, (first >= 48 && first <= 57) || first == 45, Double(s) != nil, !s.hasPrefix("0") || s == "0" || s.hasPrefix("0.") {
+                line += s
+            } else if s == "true" || s == "false" {
+                line += s
+            } else {
+                appendJSONString(s, to: &line)
+            }
+        case .stringConvertible(let c):
+            appendJSONString(c.description, to: &line)
+        case .array(let values):
+            line += "["
+            for (i, v) in values.enumerated() {
+                if i > 0 { line += "," }
+                appendValue(v, to: &line)
+            }
+            line += "]"
+        case .dictionary(let dict):
+            line += "{"
+            for (i, key) in dict.keys.sorted().enumerated() {
+                if i > 0 { line += "," }
+                appendJSONString(key, to: &line)
+                line += ":"
+                appendValue(dict[key]!, to: &line)
+            }
+            line += "}"
+        }
+    }
+
+    static func appendJSONString(_ s: String, to line: inout String) {
+        line += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    line.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        line += "\""
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var t = now.tv_sec
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(parts.tm_year + 1900)-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(Int(now.tv_nsec) / 1_000_000, 3))Z"
+    }
+}
+
+/// A buffered, thread-safe line writer for a file descriptor.
+public final class LogSink: Sendable {
+    public static let standardOutput = LogSink(fd: 1)
+    public static let standardError = LogSink(fd: 2)
+
+    private let fd: Int32
+    private let buffer = Mutex<[UInt8]>([])
+    private let timer: UncheckedBox<any DispatchSourceTimer>
+
+    public init(fd: Int32) {
+        self.fd = fd
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "log.flush"))
+        self.timer = UncheckedBox(timer)
+        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+        timer.setEventHandler { [weak self] in self?.flush() }
+        timer.resume()
+    }
+
+    public func write(_ line: String) {
+        let full = buffer.withLock { b -> Bool in
+            b.append(contentsOf: line.utf8)
+            return b.count >= 32 * 1024
+        }
+        if full { flush() }
+    }
+
+    public func flush() {
+        let pending = buffer.withLock { b -> [UInt8] in defer { b.removeAll(keepingCapacity: true) }; return b }
+        var offset = 0
+        pending.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+}

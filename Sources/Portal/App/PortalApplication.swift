@@ -1,0 +1,71 @@
+public import HTTPServer
+public import Logging
+public import Postgres
+import Foundation
+
+/// The portal wired together: database pool, routes, middleware and the HTTP server.
+public final class PortalApplication: Sendable {
+    public let configuration: PortalConfiguration
+    public let pool: PostgresPool
+    public let server: HTTPServer
+    public let router: Router
+    public let metrics: MetricsRegistry
+    public let logger: Logger
+
+    public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil) throws {
+        self.configuration = configuration
+        self.logger = logger
+        var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.databaseURL,
+                                                           maxConnections: configuration.databaseConnections)
+        poolConfiguration.applicationName = "centralita-portal"
+        let pool = PostgresPool(poolConfiguration, logger: logger)
+        self.pool = pool
+        let metrics = MetricsRegistry()
+        self.metrics = metrics
+        let migrations = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
+
+        let router = Router()
+        self.router = router
+        let api = router.group("")
+        api.mount(OperationsRoutes(pool: pool, migrations: migrations, metrics: metrics))
+
+        var httpConfiguration = serverConfiguration ?? HTTPServerConfiguration()
+        httpConfiguration.host = configuration.host
+        httpConfiguration.port = configuration.port
+        let renderer = ProblemRenderer()
+        let accessLog = AccessLog(logger: logger, metrics: HTTPMetrics(registry: metrics))
+        let server = HTTPServer(
+            configuration: httpConfiguration, router: router,
+            middleware: [AccessLogMiddleware(accessLog: accessLog, renderer: renderer), CompressionMiddleware()],
+            renderer: renderer, logger: logger, accessLog: accessLog)
+        self.server = server
+        metrics.addCollector { [weak server] in
+            let stats = pool.statistics
+            return [
+                ("http_open_connections", "Open client connections.", [:], Double(server?.openConnections ?? 0)),
+                ("db_pool_connections", "Database pool connections by state.", ["state": "in_use"], Double(stats.inUse)),
+                ("db_pool_connections", "Database pool connections by state.", ["state": "idle"], Double(stats.idle)),
+                ("db_pool_waiting", "Requests waiting for a database connection.", [:], Double(stats.waiting)),
+            ]
+        }
+    }
+
+    /// Refuses to serve a database that is behind (or ahead of) the migrations on disk.
+    public func checkSchema() async throws {
+        let runner = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
+        let pending = try await runner.pending(on: pool)
+        if !pending.isEmpty {
+            throw MigrationError(description: "the database is \(pending.count) migration(s) behind (next: \(pending[0].version)_\(pending[0].name)); run `centralita migrate` first")
+        }
+    }
+
+    public func start() throws {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try server.start()
+    }
+
+    public func shutdown() async {
+        await server.shutdown()
+        pool.shutdown()
+    }
+}

@@ -1,0 +1,69 @@
+public import Foundation
+public import Logging
+
+/// Everything the portal reads from its environment, with the same names as the flags of
+/// `centralita serve`.
+public struct PortalConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// libpq connection string or URL.
+    public var databaseURL: String
+    /// Where the portal keeps files (audio, bundles); created if missing.
+    public var dataDirectory: String
+    public var logLevel: Logger.Level = .info
+    public var databaseConnections = 10
+    /// The checkout (or install) directory holding `Migrations/`, `Public/` and `Resources/`.
+    public var home: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, dataDirectory: String,
+                logLevel: Logger.Level = .info, databaseConnections: Int = 10, home: String) {
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.dataDirectory = dataDirectory
+        self.logLevel = logLevel
+        self.databaseConnections = databaseConnections
+        self.home = home
+    }
+
+    public var migrationsDirectory: String { home + "/Migrations" }
+    public var publicDirectory: String { home + "/Public" }
+    public var resourcesDirectory: String { home + "/Resources" }
+}
+
+/// Finds the project's files and its private database without being told.
+public enum PortalEnvironment {
+    /// `CENTRALITA_HOME`, else the nearest directory at or above the working directory (then
+    /// the executable) that holds `Migrations/`.
+    public static func home(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let home = environment["CENTRALITA_HOME"], !home.isEmpty { return home }
+        let starts = [FileManager.default.currentDirectoryPath,
+                      URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent().path]
+        for start in starts {
+            var url = URL(fileURLWithPath: start)
+            for _ in 0..<8 {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: url.appendingPathComponent("Migrations").path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    return url.path
+                }
+                url.deleteLastPathComponent()
+            }
+        }
+        return FileManager.default.currentDirectoryPath
+    }
+
+    /// `DATABASE_URL`, else the private cluster that `make run` keeps under `.data/`.
+    public static func databaseURL(home: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let url = environment["DATABASE_URL"], !url.isEmpty { return url }
+        return privateDatabaseURL(home: home)
+    }
+
+    public static func privateDatabaseURL(home: String) -> String {
+        "postgresql://centralita@/centralita?host=\(home)/.data/run&port=5432"
+    }
+
+    public static func logLevel(_ text: String?) -> Logger.Level? {
+        guard let text else { return nil }
+        return Logger.Level(rawValue: text.lowercased())
+    }
+}

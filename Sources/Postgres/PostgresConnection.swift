@@ -1,0 +1,283 @@
+import CLibPQ
+import Dispatch
+import Foundation
+
+/// One libpq connection. libpq calls block, so each connection runs them on its own serial
+/// Dispatch queue — never on Swift's cooperative pool — and callers await the result. A
+/// connection is used by one task at a time (the pool guarantees it).
+public final class PostgresConnection: @unchecked Sendable {
+    // `conn` and `statements` are touched only on `queue`.
+    private let conn: OpaquePointer
+    private let queue: DispatchQueue
+    private var statements: [String: String] = [:]
+    private var nextStatement = 0
+    /// Set once a command failed in a way that leaves the connection unusable.
+    public private(set) var isBroken = false
+    public let id: Int
+
+    private static let statementCacheLimit = 512
+    private static let counter = Counter()
+
+    private init(conn: OpaquePointer, id: Int) {
+        self.conn = conn
+        self.id = id
+        self.queue = DispatchQueue(label: "postgres.connection.\(id)")
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Connects (on a Dispatch thread) and puts the session in the codec's expected settings:
+    /// UTC, ISO dates, hex bytea.
+    public static func connect(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "centralita") async throws -> PostgresConnection {
+        let id = counter.next()
+        let connection: PostgresConnection = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let keywords = ["dbname", "connect_timeout", "application_name"]
+                let values = [connectionString, String(connectTimeout), applicationName]
+                let conn = withArrayOfCStrings(keywords) { k in
+                    withArrayOfCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+                }
+                guard let conn else {
+                    continuation.resume(throwing: PostgresError(.connection, "could not allocate a libpq connection"))
+                    return
+                }
+                guard PQstatus(conn) == CONNECTION_OK else {
+                    let message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+                    PQfinish(conn)
+                    continuation.resume(throwing: PostgresError(.connection, "cannot connect to PostgreSQL: \(message)"))
+                    return
+                }
+                continuation.resume(returning: PostgresConnection(conn: conn, id: id))
+            }
+        }
+        try await connection.simpleQuery("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; SET IntervalStyle = 'iso_8601'")
+        return connection
+    }
+
+    // MARK: Queries
+
+    /// Runs a parameterised statement as a prepared statement, preparing it on first use on
+    /// this connection.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await run { try self.executePrepared(query) }
+    }
+
+    /// Runs SQL text with no parameters through the simple-query protocol (several statements
+    /// allowed). For migrations and session commands only.
+    @discardableResult
+    public func simpleQuery(_ sql: String) async throws -> PostgresRows {
+        try await run {
+            let result = PQexec(self.conn, sql)
+            return try self.check(result)
+        }
+    }
+
+    /// Sets a transaction-local setting (`SET LOCAL name = value`) with the value bound, so it
+    /// cannot inject SQL.
+    public func setLocal(_ name: String, _ value: String) async throws {
+        try await query("SELECT set_config(\(name), \(value), true)")
+    }
+
+    /// Loads rows with `COPY … FROM STDIN` (text format). Returns the number of rows copied.
+    @discardableResult
+    public func copyFrom(table: String, columns: [String], rows: some Sequence<[String?]> & Sendable) async throws -> Int {
+        let sql = "COPY \(Self.quoteIdentifier(table)) (\(columns.map(Self.quoteIdentifier).joined(separator: ", "))) FROM STDIN"
+        let columnCount = columns.count
+        return try await run {
+            var begin = PQexec(self.conn, sql)
+            guard let started = begin, PQresultStatus(started) == PGRES_COPY_IN else {
+                _ = try self.check(begin)
+                throw PostgresError(.client, "COPY did not start")
+            }
+            PQclear(started)
+            begin = nil
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(64 * 1024)
+            var failure: String?
+            for row in rows {
+                guard row.count == columnCount else {
+                    failure = "a row has \(row.count) values for \(columnCount) columns"
+                    break
+                }
+                for (i, value) in row.enumerated() {
+                    if i > 0 { buffer.append(9) }
+                    if let value { Self.appendCopyEscaped(value, to: &buffer) } else { buffer.append(contentsOf: [92, 78]) }
+                }
+                buffer.append(10)
+                if buffer.count >= 60 * 1024 {
+                    guard self.putCopyData(buffer) else { break }
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            if failure == nil && !buffer.isEmpty { _ = self.putCopyData(buffer) }
+            PQputCopyEnd(self.conn, failure)
+            var last: PostgresRows?
+            var error: (any Error)?
+            while let result = PQgetResult(self.conn) {
+                do { last = try self.check(result) } catch let e { error = error ?? e }
+            }
+            if let failure { throw PostgresError(.client, "COPY aborted: \(failure)") }
+            if let error { throw error }
+            return last?.affectedRows ?? 0
+        }
+    }
+
+    /// Whether the connection is still usable, checked without blocking: a server that shut
+    /// down has sent its goodbye, which shows up here.
+    public func isHealthy() async -> Bool {
+        guard !isBroken else { return false }
+        return await withCheckedContinuation { continuation in
+            queue.async {
+                let fd = PQsocket(self.conn)
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&descriptor, 1, 0) > 0 {
+                    if PQconsumeInput(self.conn) == 0 || PQstatus(self.conn) != CONNECTION_OK { self.isBroken = true }
+                }
+                if PQstatus(self.conn) != CONNECTION_OK { self.isBroken = true }
+                continuation.resume(returning: !self.isBroken)
+            }
+        }
+    }
+
+    /// PQTRANS_IDLE etc.: whether a transaction is open on this connection.
+    public func isIdleOutsideTransaction() async -> Bool {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: PQtransactionStatus(self.conn) == PQTRANS_IDLE) }
+        }
+    }
+
+    // MARK: Internals
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try body() })
+            }
+        }
+    }
+
+    /// Runs on `queue`, for the listener's blocking loop.
+    func withRawConnection<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T { try body(conn) }
+
+    private func executePrepared(_ query: PostgresQuery, retrying: Bool = true) throws -> PostgresRows {
+        let key = query.sql + "\u{0}" + query.binds.map { String($0.oid) }.joined(separator: ",")
+        let name: String
+        if let existing = statements[key] {
+            name = existing
+        } else {
+            if statements.count >= Self.statementCacheLimit {
+                _ = try check(PQexec(conn, "DEALLOCATE ALL"))
+                statements.removeAll()
+            }
+            nextStatement += 1
+            name = "s\(nextStatement)"
+            var types = query.binds.map { Oid($0.oid) }
+            let prepared = PQprepare(conn, name, query.sql, Int32(query.binds.count), &types)
+            _ = try check(prepared)
+            statements[key] = name
+        }
+        let result = withBindValues(query.binds) { values in
+            PQexecPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
+        }
+        do {
+            return try check(result)
+        } catch let error as PostgresError where retrying && error.sqlState == "0A000" && error.message.contains("cached plan") {
+            // The schema changed under a cached plan: prepare again once.
+            _ = try? check(PQexec(conn, "DEALLOCATE \(name)"))
+            statements[key] = nil
+            return try executePrepared(query, retrying: false)
+        }
+    }
+
+    private func check(_ result: OpaquePointer?) throws -> PostgresRows {
+        guard let result else {
+            if PQstatus(conn) != CONNECTION_OK { isBroken = true }
+            throw PostgresError(.connection, "lost the connection to PostgreSQL: " + lastError())
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
+            return PostgresRows(result: PostgresResult(result))
+        case PGRES_COPY_IN, PGRES_COPY_OUT:
+            PQclear(result)
+            throw PostgresError(.client, "unexpected COPY in a query")
+        default:
+            let error = serverError(result)
+            PQclear(result)
+            if PQstatus(conn) != CONNECTION_OK { isBroken = true }
+            throw error
+        }
+    }
+
+    private func serverError(_ result: OpaquePointer) -> PostgresError {
+        func field(_ code: UInt8) -> String? {
+            guard let p = PQresultErrorField(result, Int32(code)) else { return nil }
+            return String(cString: p)
+        }
+        let message = field(UInt8(ascii: "M")) ?? lastError()
+        let sqlState = field(UInt8(ascii: "C"))
+        if sqlState == nil && PQstatus(conn) != CONNECTION_OK {
+            return PostgresError(.connection, "lost the connection to PostgreSQL: \(message)")
+        }
+        // Class 08 (connection exception) and 57P0x (server shutting down) break the connection.
+        if let sqlState, sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") { isBroken = true }
+        return PostgresError(.server, message, sqlState: sqlState, detail: field(UInt8(ascii: "D")),
+                             constraint: field(UInt8(ascii: "n")), table: field(UInt8(ascii: "t")), column: field(UInt8(ascii: "c")))
+    }
+
+    private func lastError() -> String {
+        String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func putCopyData(_ buffer: [UInt8]) -> Bool {
+        buffer.withUnsafeBytes { raw in
+            PQputCopyData(conn, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count)) == 1
+        }
+    }
+
+    static func appendCopyEscaped(_ value: String, to buffer: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case 92: buffer.append(contentsOf: [92, 92])
+            case 9: buffer.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 10: buffer.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 13: buffer.append(contentsOf: [92, UInt8(ascii: "r")])
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    /// `"name"` with embedded quotes doubled.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    func markBroken() { isBroken = true }
+}
+
+private func withBindValues<T>(_ binds: [PostgresBind], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+    var pointers: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.text.map { strdup($0) } ?? nil }
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeMutableBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { body($0) }
+    }
+}
+
+private func withArrayOfCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeMutableBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { body($0) }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

@@ -1,0 +1,213 @@
+import Dispatch
+public import Logging
+import Synchronization
+
+/// A bounded pool of connections.
+///
+/// - At most `maxConnections` are open; a caller beyond that waits, and after
+///   `acquireTimeout` gets a clear `poolTimeout` error instead of hanging.
+/// - A connection that broke is closed and replaced; when one breaks, idle ones are checked
+///   before reuse, so the pool heals by itself after the server restarts.
+/// - A connection comes back with no transaction open, or it is discarded.
+public final class PostgresPool: Sendable {
+    public struct Configuration: Sendable {
+        public var connectionString: String
+        public var maxConnections: Int = 10
+        public var acquireTimeout: Duration = .seconds(5)
+        public var connectTimeoutSeconds: Int = 5
+        public var applicationName: String = "centralita"
+
+        public init(connectionString: String, maxConnections: Int = 10) {
+            self.connectionString = connectionString
+            self.maxConnections = maxConnections
+        }
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var inUse: Int
+        public var idle: Int
+        public var waiting: Int
+    }
+
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<PostgresConnection?, any Error>
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiters: [Waiter] = []
+        var nextWaiter = 0
+        var closed = false
+        var inUse: Int { open - idle.count }
+    }
+
+    public let configuration: Configuration
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    public init(_ configuration: Configuration, logger: Logger = Logger(label: "postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public var statistics: Statistics {
+        state.withLock { Statistics(inUse: $0.inUse, idle: $0.idle.count, waiting: $0.waiters.count) }
+    }
+
+    // MARK: Using connections
+
+    /// Lends a connection to `body` and takes it back afterwards, whatever happens.
+    public func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await acquire()
+        do {
+            let result = try await body(connection)
+            await release(connection)
+            return result
+        } catch {
+            await release(connection)
+            throw error
+        }
+    }
+
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await withConnection { try await $0.query(query) }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            try await connection.simpleQuery("BEGIN")
+            do {
+                let result = try await body(connection)
+                try await connection.simpleQuery("COMMIT")
+                return result
+            } catch {
+                _ = try? await connection.simpleQuery("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    // MARK: Acquire and release
+
+    func acquire() async throws -> PostgresConnection {
+        while true {
+            enum Next { case reuse(PostgresConnection), connect, wait }
+            let next: Next = try state.withLock { s in
+                if s.closed { throw PostgresError(.poolClosed, "the database pool is shut down") }
+                if let connection = s.idle.popLast() { return .reuse(connection) }
+                if s.open < configuration.maxConnections {
+                    s.open += 1
+                    return .connect
+                }
+                return .wait
+            }
+            switch next {
+            case .reuse(let connection):
+                if await connection.isHealthy() { return connection }
+                discard(connection, reason: "stale")
+            case .connect:
+                do {
+                    return try await connect()
+                } catch {
+                    state.withLock { $0.open -= 1 }
+                    throw error
+                }
+            case .wait:
+                if let connection = try await waitForConnection() {
+                    if await connection.isHealthy() { return connection }
+                    discard(connection, reason: "stale")
+                }
+                // nil: a slot was freed for us; go round and open a connection.
+            }
+        }
+    }
+
+    private func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration.connectionString, connectTimeout: configuration.connectTimeoutSeconds,
+                                             applicationName: configuration.applicationName)
+    }
+
+    /// Waits for a released connection (non-nil) or a freed slot (nil), up to the timeout.
+    private func waitForConnection() async throws -> PostgresConnection? {
+        let timeout = configuration.acquireTimeout
+        return try await withCheckedThrowingContinuation { continuation in
+            let id = state.withLock { s in
+                s.nextWaiter += 1
+                s.waiters.append(Waiter(id: s.nextWaiter, continuation: continuation))
+                return s.nextWaiter
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval) { [self] in
+                let expired = state.withLock { s -> Waiter? in
+                    guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                    return s.waiters.remove(at: index)
+                }
+                expired?.continuation.resume(throwing: PostgresError(
+                    .poolTimeout, "no database connection became free within \(timeout) (all \(configuration.maxConnections) in use)"))
+            }
+        }
+    }
+
+    private func release(_ connection: PostgresConnection) async {
+        if !connection.isBroken, !(await connection.isIdleOutsideTransaction()) {
+            // A caller left a transaction open; roll it back or give the connection up.
+            if (try? await connection.simpleQuery("ROLLBACK")) == nil { connection.markBroken() }
+        }
+        if connection.isBroken {
+            discard(connection, reason: "broken")
+            return
+        }
+        let waiter: Waiter? = state.withLock { s in
+            if s.closed { return nil }
+            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
+            s.idle.append(connection)
+            return nil
+        }
+        if let waiter {
+            waiter.continuation.resume(returning: connection)
+        } else if state.withLock({ $0.closed }) {
+            discard(connection, reason: "pool closed")
+        }
+    }
+
+    /// Closes a connection and frees its slot, waking a waiter to open a fresh one.
+    private func discard(_ connection: PostgresConnection, reason: String) {
+        logger.debug("closing database connection", metadata: ["connection": "\(connection.id)", "reason": "\(reason)"])
+        let waiter: Waiter? = state.withLock { s in
+            s.open -= 1
+            return s.waiters.isEmpty ? nil : s.waiters.removeFirst()
+        }
+        if let waiter {
+            state.withLock { $0.open += 1 }
+            Task {
+                do {
+                    waiter.continuation.resume(returning: try await self.connect())
+                } catch {
+                    self.state.withLock { $0.open -= 1 }
+                    waiter.continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Closes idle connections and refuses new work; connections in use close on release.
+    public func shutdown() {
+        let (idle, waiters) = state.withLock { s -> ([PostgresConnection], [Waiter]) in
+            s.closed = true
+            defer { s.open -= s.idle.count; s.idle = []; s.waiters = [] }
+            return (s.idle, s.waiters)
+        }
+        _ = idle
+        waiters.forEach { $0.continuation.resume(throwing: PostgresError(.poolClosed, "the database pool is shut down")) }
+    }
+}
+
+extension Duration {
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+    }
+}

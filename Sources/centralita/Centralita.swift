@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Logging
+import Portal
+import Postgres
+
+@main
+struct Centralita: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "centralita",
+        abstract: "Centralita: the multi-tenant hosted-PBX portal.",
+        subcommands: [Serve.self, Migrate.self]
+    )
+}
+
+/// Options shared by every subcommand that talks to the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "libpq connection string or URL (env DATABASE_URL; default: the private cluster under .data/).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env CENTRALITA_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var home: String { PortalEnvironment.home() }
+    var resolvedDatabaseURL: String { databaseURL ?? PortalEnvironment.databaseURL(home: home) }
+
+    func makeLogger(_ label: String) throws -> Logger {
+        let text = logLevel ?? environment["CENTRALITA_LOG_LEVEL"]
+        guard let level = text.map({ PortalEnvironment.logLevel($0) }) ?? .info else {
+            throw ValidationError("unknown log level \(text ?? "")")
+        }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the API and the browser app.")
+
+    @Option(help: "Address to listen on (env CENTRALITA_HOST; default 127.0.0.1; `::` for every address).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env CENTRALITA_PORT; default 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the portal's files (env CENTRALITA_DATA_DIR; default .data/portal).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("db-connections"), help: "Size of the database pool (env CENTRALITA_DB_CONNECTIONS; default 10).")
+    var databaseConnections: Int?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let env = database.environment
+        let logger = try database.makeLogger("centralita")
+        let home = database.home
+        guard let port = port ?? env["CENTRALITA_PORT"].map({ Int($0) }) ?? 8080 else {
+            throw ValidationError("CENTRALITA_PORT must be a number")
+        }
+        let configuration = PortalConfiguration(
+            host: host ?? env["CENTRALITA_HOST"] ?? "127.0.0.1",
+            port: port,
+            databaseURL: database.resolvedDatabaseURL,
+            dataDirectory: dataDirectory ?? env["CENTRALITA_DATA_DIR"] ?? home + "/.data/portal",
+            logLevel: logger.logLevel,
+            databaseConnections: databaseConnections ?? env["CENTRALITA_DB_CONNECTIONS"].flatMap { Int($0) } ?? 10,
+            home: home)
+        let app = try PortalApplication(configuration: configuration, logger: logger)
+        do {
+            try await app.checkSchema()
+        } catch {
+            logger.critical("refusing to start", metadata: ["reason": "\(error)"])
+            LogSink.standardOutput.flush()
+            throw ExitCode(2)
+        }
+        try app.start()
+        logger.notice("serving", metadata: ["url": "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(app.server.port)"])
+        await Signals.waitForTermination()
+        await app.shutdown()
+        LogSink.standardOutput.flush()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations from Migrations/.")
+
+    @Flag(help: "Only list pending migrations.")
+    var status = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let logger = try database.makeLogger("centralita.migrate")
+        defer { LogSink.standardOutput.flush() }
+        let runner = try MigrationRunner(directory: database.home + "/Migrations", logger: logger)
+        let pool = PostgresPool(.init(connectionString: database.resolvedDatabaseURL, maxConnections: 1), logger: logger)
+        defer { pool.shutdown() }
+        if status {
+            let pending = try await runner.pending(on: pool)
+            LogSink.standardOutput.flush()
+            print(pending.isEmpty ? "up to date" : pending.map { "pending \($0.version)_\($0.name)" }.joined(separator: "\n"))
+            return
+        }
+        let applied = try await runner.migrate(on: pool)
+        LogSink.standardOutput.flush()
+        print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s), now at \(runner.migrations.last?.version ?? 0)")
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Centralita needs to build, run and test, when they are missing.
+# As root it installs them with apt-get; otherwise it says exactly what to install.
+set -euo pipefail
+
+packages=(pkg-config libpq-dev libssl-dev zlib1g-dev postgresql postgresql-contrib python3 python3-pip curl)
+if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing missing packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Centralita needs these Debian packages: ${missing[*]}" >&2
+    echo "Install them with:  sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "The Swift 6 toolchain is not on PATH; install it from swift.org and retry." >&2
+  exit 1
+fi
+if [ -z "$(scripts/pg-bin.sh 2>/dev/null)" ]; then
+  echo "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql." >&2
+  exit 1
+fi
