@@ -58,6 +58,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Starts reading; call on `queue`.
     func start() {
+        // Shutdown may have closed the connection before its first turn on the queue.
+        guard !isClosed else { return }
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [unowned self] in self.readable() }
         source.setCancelHandler { [self] in self.sourceCancelled() }
@@ -408,7 +410,7 @@ final class HTTPConnection: @unchecked Sendable {
             if writeSourceSuspended { writeSource.resume() }
             writeSource.cancel()
         }
-        if pendingCancellations == 0 { Glibc.close(fd) }
+        if readSource == nil && writeSource == nil { Glibc.close(fd) }
         core.connectionClosed(self)
     }
 

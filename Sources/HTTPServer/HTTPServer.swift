@@ -105,14 +105,7 @@ public final class HTTPServer: Sendable {
         listening.sources.forEach { $0.cancel() }
         core.logger.info("shutting down", metadata: ["openConnections": "\(core.openConnections)"])
         core.forEachConnection { $0.beginShutdown() }
-        let grace = configuration.timeouts.shutdownGrace
-        let drained = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [core] in await core.waitUntilDrained(); return true }
-            group.addTask { try? await Task.sleep(for: grace); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let drained = await core.waitUntilDrained(timeout: configuration.timeouts.shutdownGrace)
         if !drained {
             core.logger.warning("grace period over; closing remaining connections", metadata: ["open": "\(core.openConnections)"])
             core.forEachConnection { $0.forceClose() }

@@ -71,6 +71,18 @@ final class ServerCore: Sendable {
         for connection in all { connection.queue.async { body(connection) } }
     }
 
+    /// Returns true once no connection is open, or false when `timeout` passes first.
+    func waitUntilDrained(timeout: Duration) async -> Bool {
+        let once = Mutex(false)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let finish = { @Sendable (drained: Bool) in
+                if once.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: drained) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval) { finish(false) }
+            Task { await self.waitUntilDrained(); finish(true) }
+        }
+    }
+
     /// Returns once no connection is open.
     func waitUntilDrained() async {
         await withCheckedContinuation { continuation in

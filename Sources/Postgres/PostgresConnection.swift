@@ -31,7 +31,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public static func connect(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "centralita") async throws -> PostgresConnection {
         let id = counter.next()
         let connection: PostgresConnection = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            // A fresh serial queue: connecting blocks, and serial queues get overcommit threads.
+            DispatchQueue(label: "postgres.connect").async {
                 let keywords = ["dbname", "connect_timeout", "application_name"]
                 let values = [connectionString, String(connectTimeout), applicationName]
                 let conn = withArrayOfCStrings(keywords) { k in

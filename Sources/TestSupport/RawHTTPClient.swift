@@ -31,11 +31,8 @@ public final class RawHTTPClient: @unchecked Sendable {
             inet_pton(AF_INET6, host, &addr.sin6_addr)
             rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
         }
-        guard rc == 0 else {
-            let e = errno
-            close(fd)
-            throw SystemError("connect", errno: e)
-        }
+        // No close here: the init has set every property, so deinit runs and closes `fd`.
+        guard rc == 0 else { throw SystemError("connect", errno: errno) }
     }
 
     deinit { close(fd) }
@@ -95,7 +92,8 @@ public final class RawHTTPClient: @unchecked Sendable {
             var bytes = [UInt8](repeating: 0, count: 65536)
             let n = recv(fd, &bytes, bytes.count, 0)
             if n > 0 { return Array(bytes[0..<n]) }
-            if n == 0 || errno == ECONNRESET { return nil }
+            if n == 0 { return nil }
+            if errno == ECONNRESET { throw RawResponse.Incomplete(received: [], reason: "connection reset by the server") }
             throw SystemError("recv", errno: errno)
         }
         guard let chunk else { return false }
@@ -113,7 +111,8 @@ public struct RawResponse: Sendable {
 
     public struct Incomplete: Error, CustomStringConvertible {
         public let received: [UInt8]
-        public var description: String { "connection closed before a complete response: \(String(decoding: received.prefix(300), as: UTF8.self))" }
+        public var reason = "connection closed before a complete response"
+        public var description: String { "\(reason): \(String(decoding: received.prefix(300), as: UTF8.self))" }
     }
 
     public func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONCoding.decode(type, from: body) }
