@@ -131,9 +131,17 @@ public final class PostgresConnection: @unchecked Sendable {
         return await withCheckedContinuation { continuation in
             queue.async {
                 let fd = PQsocket(self.conn)
-                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                // A server that went away (restart, admin shutdown) has sent its goodbye
+                // and closed: the socket is readable, hung up, or at end of stream.
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN) | pollReadHangUp, revents: 0)
                 if poll(&descriptor, 1, 0) > 0 {
-                    if PQconsumeInput(self.conn) == 0 || PQstatus(self.conn) != CONNECTION_OK { self.isBroken = true }
+                    let hungUp = Int16(POLLHUP) | pollReadHangUp | Int16(POLLERR)
+                    if descriptor.revents & hungUp != 0 || PQconsumeInput(self.conn) == 0 {
+                        self.isBroken = true
+                    } else {
+                        var byte: UInt8 = 0
+                        if recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 { self.isBroken = true }
+                    }
                 }
                 if PQstatus(self.conn) != CONNECTION_OK { self.isBroken = true }
                 continuation.resume(returning: !self.isBroken)
@@ -282,3 +290,6 @@ final class Counter: @unchecked Sendable {
         return value
     }
 }
+
+/// POLLRDHUP (Linux): the peer closed its side. Not exported by the Swift Glibc module.
+private let pollReadHangUp: Int16 = 0x2000

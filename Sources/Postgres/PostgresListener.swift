@@ -8,6 +8,10 @@ import Synchronization
 public struct PostgresNotification: Sendable, Equatable {
     public var channel: String
     public var payload: String
+    public init(channel: String, payload: String) {
+        self.channel = channel
+        self.payload = payload
+    }
 }
 
 /// Listens on channels with its own connection (outside the pool) and a dedicated thread that

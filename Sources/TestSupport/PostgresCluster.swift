@@ -109,13 +109,7 @@ public final class PostgresCluster: Sendable {
         let pid = ProcessInfo.processInfo.processIdentifier
         let stop = (Shell.isRoot ? "runuser -u postgres -- " : "") + "'\(bin)/pg_ctl' -D '\(dataDirectory)' -m immediate -w stop"
         let script = "while kill -0 \(pid) 2>/dev/null; do sleep 0.5; done; \(stop) >/dev/null 2>&1; rm -rf '\(directory)'"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["/bin/sh", "-c", script]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
+        try? Shell.spawnDetached("/bin/sh", ["-c", script])
     }
 
     static func serverBinDirectory() throws -> String {
