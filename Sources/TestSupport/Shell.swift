@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPServer
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +37,57 @@ public enum Shell {
             throw Failure(command: ([executable] + arguments).joined(separator: " "), status: exitCode, output: output)
         }
         return output
+    }
+
+    /// A program started in the background, its output captured in a file.
+    public final class Running: Sendable {
+        public let pid: pid_t
+        public let outputPath: String
+
+        init(pid: pid_t, outputPath: String) {
+            self.pid = pid
+            self.outputPath = outputPath
+        }
+
+        public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+        public func signal(_ signal: Int32) { kill(pid, signal) }
+
+        /// Waits for the exit and returns the exit code (128 + signal when killed).
+        public func wait() async throws -> Int32 {
+            let pid = self.pid
+            return try await BlockingIO.run {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 {
+                    guard errno == EINTR else { throw SystemError("waitpid", errno: errno) }
+                }
+                return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            }
+        }
+
+        /// Polls the output until it contains `text` (or the time runs out).
+        public func waitForOutput(containing text: String, timeout: Duration = .seconds(20)) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let current = output
+                if current.contains(text) { return current }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw Failure(command: "wait for \"\(text)\"", status: -1, output: output)
+        }
+
+        deinit {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, WNOHANG)
+            unlink(outputPath)
+        }
+    }
+
+    /// Starts a program and returns at once; the caller waits or signals it.
+    public static func start(_ executable: String, _ arguments: [String]) throws -> Running {
+        let outputPath = NSTemporaryDirectory() + "shell-\(UUID().uuidString).out"
+        return Running(pid: try spawn(executable, arguments, outputPath: outputPath, newSession: false), outputPath: outputPath)
     }
 
     /// Starts a program in a new session and does not wait for it.
