@@ -32,3 +32,10 @@ if [ -z "$(scripts/pg-bin.sh 2>/dev/null)" ]; then
   echo "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql." >&2
   exit 1
 fi
+
+# Python tools the tests use (the OpenAPI validator).
+if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
+  echo "Installing the Python package openapi-spec-validator"
+  python3 -m pip install -q --disable-pip-version-check openapi-spec-validator 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import openapi_spec_validator" || { echo "openapi-spec-validator could not be installed" >&2; exit 1; }
+fi

@@ -20,6 +20,12 @@ public final class MetricsRegistry: Sendable {
 
     private let families = Mutex<[String: Family]>([:])
     private let collectors = Mutex<[@Sendable () -> [(name: String, help: String, labels: [String: String], value: Double)]]>([])
+    private let renderers = Mutex<[@Sendable () -> String]>([])
+
+    /// Adds a block of ready-made exposition text (families kept elsewhere, like HTTPMetrics).
+    public func addRenderer(_ renderer: @escaping @Sendable () -> String) {
+        renderers.withLock { $0.append(renderer) }
+    }
 
     public init() {}
 
@@ -57,7 +63,7 @@ public final class MetricsRegistry: Sendable {
 
     /// The Prometheus text format (version 0.0.4).
     public func render() -> String {
-        var out = ""
+        var out = renderers.withLock { $0 }.map { $0() }.joined()
         let snapshot = families.withLock { $0 }
         var gauges: [String: Family] = [:]
         for collector in collectors.withLock({ $0 }) {
@@ -105,19 +111,58 @@ public final class MetricsRegistry: Sendable {
     }
 }
 
-/// The server's request metrics: count by route, method and status, and a latency histogram.
-public struct HTTPMetrics: Sendable {
-    public let registry: MetricsRegistry
+/// The server's request metrics: count by route, method and status, and a latency histogram
+/// per route. Kept under a typed key so that recording a request costs one lock and no string
+/// building; the text is produced at scrape time.
+public final class HTTPMetrics: Sendable {
     public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    private struct CountKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private struct Latency {
+        var buckets = [UInt64](repeating: 0, count: HTTPMetrics.latencyBuckets.count)
+        var sum = 0.0
+        var count: UInt64 = 0
+    }
+
+    private let state = Mutex<(counts: [CountKey: UInt64], latency: [String: Latency])>(([:], [:]))
+
     public init(registry: MetricsRegistry) {
-        self.registry = registry
+        registry.addRenderer { [weak self] in self?.render() ?? "" }
     }
 
     func observe(route: String, method: String, status: Int, seconds: Double) {
-        registry.increment("http_requests_total", help: "HTTP requests by route, method and status.",
-                           labels: ["route": route, "method": method, "status": String(status)])
-        registry.observe("http_request_duration_seconds", help: "Time from complete request to response, by route.",
-                         labels: ["route": route], buckets: HTTPMetrics.latencyBuckets, value: seconds)
+        state.withLock { s in
+            s.counts[CountKey(route: route, method: method, status: status), default: 0] += 1
+            var latency = s.latency[route] ?? Latency()
+            for (i, bound) in HTTPMetrics.latencyBuckets.enumerated() where seconds <= bound { latency.buckets[i] += 1 }
+            latency.sum += seconds
+            latency.count += 1
+            s.latency[route] = latency
+        }
+    }
+
+    func render() -> String {
+        let (counts, latency) = state.withLock { ($0.counts, $0.latency) }
+        var out = "# HELP http_requests_total HTTP requests by route, method and status.\n# TYPE http_requests_total counter\n"
+        for (key, value) in counts.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
+            out += "http_requests_total\(MetricsRegistry.render(["route": key.route, "method": key.method, "status": String(key.status)])) \(value)\n"
+        }
+        out += "# HELP http_request_duration_seconds Time from complete request to response, by route.\n# TYPE http_request_duration_seconds histogram\n"
+        for (route, l) in latency.sorted(by: { $0.key < $1.key }) {
+            let label = MetricsRegistry.render(["route": route])
+            let inner = String(label.dropFirst().dropLast())
+            for (i, bound) in HTTPMetrics.latencyBuckets.enumerated() {
+                out += "http_request_duration_seconds_bucket{\(inner),le=\"\(MetricsRegistry.format(bound))\"} \(l.buckets[i])\n"
+            }
+            out += "http_request_duration_seconds_bucket{\(inner),le=\"+Inf\"} \(l.count)\n"
+            out += "http_request_duration_seconds_sum\(label) \(MetricsRegistry.format(l.sum))\n"
+            out += "http_request_duration_seconds_count\(label) \(l.count)\n"
+        }
+        return out
     }
 }

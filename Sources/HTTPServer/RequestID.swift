@@ -1,9 +1,21 @@
+import Synchronization
+
 /// Request IDs: a client's own `X-Request-Id` is kept when it is sane (1–128 characters of
 /// letters, digits and `._:-`), otherwise the server makes one.
+///
+/// Made IDs are 16 hex digits: a random per-process prefix and a counter, so they are unique
+/// across processes and restarts without a system call per request. They identify, they do
+/// not authenticate: nothing may rely on them being unguessable.
 public enum RequestID {
-    public static func generate() -> String {
+    private static let prefix: UInt64 = {
         var rng = SystemRandomNumberGenerator()
-        let value = rng.next() as UInt64
+        return (rng.next() as UInt64) << 32
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    public static func generate() -> String {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        let value = prefix ^ (n &* 0x9E37_79B9) ^ n
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

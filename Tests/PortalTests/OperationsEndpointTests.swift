@@ -71,8 +71,8 @@ import TestSupport
         try await MigrationRunner(directory: Self.home + "/Migrations", logger: testLogger()).migrate(on: app.pool)
         try app.start()
         let client = try RawHTTPClient(port: app.server.port)
-        for path in ["/healthz", "/healthz", "/readyz", "/no-such-page"] {
-            try await client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+        for request in ["GET /healthz", "GET /healthz", "GET /readyz", "DELETE /healthz"] {
+            try await client.send("\(request) HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try await client.readResponse()
         }
         try await client.send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -80,7 +80,7 @@ import TestSupport
         #expect(metrics.headers["Content-Type"]?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = metrics.bodyText
         #expect(text.contains(#"http_requests_total{method="GET",route="/healthz",status="200"} 2"#))
-        #expect(text.contains(#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
+        #expect(text.contains(#"http_requests_total{method="DELETE",route="unmatched",status="405"} 1"#))
         #expect(text.contains(#"http_request_duration_seconds_count{route="/readyz"} 1"#))
         #expect(text.contains("http_open_connections 1"))
         #expect(text.contains(#"db_pool_connections{state="idle"}"#))

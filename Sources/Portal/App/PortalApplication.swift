@@ -28,6 +28,7 @@ public final class PortalApplication: Sendable {
         self.router = router
         let api = router.group("")
         api.mount(OperationsRoutes(pool: pool, migrations: migrations, metrics: metrics))
+        api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
         var httpConfiguration = serverConfiguration ?? HTTPServerConfiguration()
         httpConfiguration.host = configuration.host
