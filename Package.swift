@@ -26,8 +26,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CEpoll"),
         target("HTTPServer", dependencies: [
-            "CZlib",
+            "CZlib", "CEpoll",
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Postgres", dependencies: [

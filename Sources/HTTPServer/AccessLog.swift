@@ -20,8 +20,8 @@ public struct AccessLog: Sendable {
             "method": .string(request.method.rawValue),
             "path": .string(request.path),
             "route": .string(request.routeTemplate ?? "-"),
-            "status": .string(String(status)),
-            "durationMs": .string(String(Double(Int(seconds * 100_000)) / 100)),
+            "status": .stringConvertible(status),
+            "durationMs": .stringConvertible(Double(Int(seconds * 100_000)) / 100),
             "client": .string(request.remoteAddress),
         ])
     }
@@ -30,7 +30,7 @@ public struct AccessLog: Sendable {
         metrics?.observe(route: "unparsed", method: "-", status: status.code, seconds: 0)
         logger.info("request refused", metadata: [
             "requestId": .string(requestID),
-            "status": .string(String(status.code)),
+            "status": .stringConvertible(status.code),
             "detail": .string(detail),
             "client": .string(remoteAddress),
         ])

@@ -5,23 +5,21 @@ import Glibc
 import Darwin
 #endif
 
-/// One client connection. All of its state is touched only on `queue` (one of the server's
-/// event-loop queues); handlers run as tasks and hand their responses back to that queue.
-/// No call here blocks: reads and writes are non-blocking and driven by Dispatch sources.
-final class HTTPConnection: @unchecked Sendable {
+/// One client connection. All of its state is touched only on its event loop's queue;
+/// handlers run as tasks and hand their responses back to that queue. No call here blocks:
+/// reads and writes are non-blocking and driven by the loop's readiness events.
+final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     let fd: Int32
-    let queue: DispatchQueue
+    let loop: EventLoop
+    var queue: DispatchQueue { loop.queue }
     let remoteAddress: String
     private let core: ServerCore
     private var parser: HTTPRequestParser
     private var lifecycle: ConnectionLifecycle
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
 
-    private var readSource: (any DispatchSourceRead)?
-    private var writeSource: (any DispatchSourceWrite)?
     private var readSuspended = false
-    private var writeSourceSuspended = true
-    private var pendingCancellations = 0
+    private var wantsWrite = false
 
     private var writeBuffer: [UInt8] = []
     private var writeOffset = 0
@@ -37,6 +35,7 @@ final class HTTPConnection: @unchecked Sendable {
     private var lingering = false
     private var lingerDeadline = ContinuousClock.now
     private var continueAfterDrain = false
+    private var isProcessingInput = false
     private(set) var isClosed = false
 
     /// Parsed-but-unhandled bytes above this stop further reads until the backlog clears.
@@ -45,10 +44,10 @@ final class HTTPConnection: @unchecked Sendable {
     private static let writeHighWater = 256 * 1024
     private static let lingerTime: Duration = .seconds(2)
 
-    init(fd: Int32, remoteAddress: String, queue: DispatchQueue, core: ServerCore) {
+    init(fd: Int32, remoteAddress: String, loop: EventLoop, core: ServerCore) {
         self.fd = fd
         self.remoteAddress = remoteAddress
-        self.queue = queue
+        self.loop = loop
         self.core = core
         self.parser = HTTPRequestParser(limits: core.configuration.limits)
         self.lifecycle = ConnectionLifecycle(timeouts: core.configuration.timeouts, now: .now)
@@ -60,17 +59,21 @@ final class HTTPConnection: @unchecked Sendable {
     func start() {
         // Shutdown may have closed the connection before its first turn on the queue.
         guard !isClosed else { return }
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [unowned self] in self.readable() }
-        source.setCancelHandler { [self] in self.sourceCancelled() }
-        pendingCancellations += 1
-        readSource = source
-        source.resume()
+        do {
+            try loop.register(fd, self, interest: .read)
+        } catch {
+            core.logger.error("cannot watch connection", metadata: ["error": "\(error)"])
+            forceClose()
+        }
+    }
+
+    func writable() {
+        if writeOffset < writeBuffer.count { flush() }
     }
 
     // MARK: Reading
 
-    private func readable() {
+    func readable() {
         guard !isClosed else { return }
         var received = 0
         while true {
@@ -101,13 +104,18 @@ final class HTTPConnection: @unchecked Sendable {
         guard !isClosed else { return }
         if peerClosed {
             suspendReading()
-            if !inFlight { closeWhenFlushed() }
         } else if parser.bufferedByteCount > HTTPConnection.maxBufferedInput {
             suspendReading()
         }
     }
 
+    /// Parses and starts requests until one is in flight or the input runs out. A handler
+    /// that answers without suspending does so inside this loop (see `startRequest`), so the
+    /// loop guards against re-entrance: the running loop simply carries on.
     private func processInput() {
+        guard !isProcessingInput else { return }
+        isProcessingInput = true
+        defer { isProcessingInput = false }
         while !inFlight && !closeRequested && !isClosed {
             let event: HTTPParserEvent?
             do {
@@ -116,7 +124,7 @@ final class HTTPConnection: @unchecked Sendable {
                 fail(error)
                 return
             }
-            guard let event else { return }
+            guard let event else { break }
             switch event {
             case .head(let head):
                 headReceived(head)
@@ -124,6 +132,7 @@ final class HTTPConnection: @unchecked Sendable {
                 startRequest(body: body)
             }
         }
+        if !inFlight && !isClosed && (peerClosed || (shuttingDown && !parser.isReadingBody)) { closeWhenFlushed() }
     }
 
     private func headReceived(_ head: HTTPRequestHead) {
@@ -149,7 +158,7 @@ final class HTTPConnection: @unchecked Sendable {
         lifecycle.requestComplete(now: .now)
         var request = HTTPRequest(
             method: head.method, target: head.target, version: head.version,
-            headers: HTTPHeaders(head.headers.map { ($0.name, $0.value) }), body: body,
+            headers: HTTPHeaders(fields: head.headers), body: body,
             requestID: currentRequestID, remoteAddress: remoteAddress)
         let match = currentMatch
         if case .found(let route, let parameters) = match {
@@ -159,11 +168,17 @@ final class HTTPConnection: @unchecked Sendable {
         let exchange = Exchange(version: head.version, keepAlive: head.keepAlive, isHead: head.method == .head,
                                 requestID: currentRequestID)
         let core = self.core
-        Task {
+        // The handler starts right here on the event loop and only moves to the cooperative
+        // pool if it suspends (a database query, a sleep). Handlers that answer at once never
+        // pay for a thread hop, and their response is written without one either.
+        Task.immediate {
             let response = await core.respond(to: request, match: match)
             await self.send(response, exchange)
         }
     }
+
+    /// True when the calling code runs on this connection's event loop.
+    private var isOnLoop: Bool { loop.isCurrent }
 
     // MARK: Responding
 
@@ -177,7 +192,11 @@ final class HTTPConnection: @unchecked Sendable {
     private func send(_ response: HTTPResponse, _ exchange: Exchange) async {
         guard case .stream(let length, let producer) = response.body,
               !exchange.isHead, ResponseSerializer.allowsBody(response.status) else {
-            queue.async { self.writeFixed(response, exchange) }
+            if isOnLoop {
+                writeFixed(response, exchange)
+            } else {
+                queue.async { self.writeFixed(response, exchange) }
+            }
             return
         }
         let framing: ResponseSerializer.Framing =
@@ -250,7 +269,6 @@ final class HTTPConnection: @unchecked Sendable {
             resumeReading()
         }
         processInput()
-        if !inFlight && !isClosed && (peerClosed || shuttingDown) { closeWhenFlushed() }
     }
 
     /// Answers a request that could not be parsed or timed out, then closes.
@@ -336,39 +354,35 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func resumeWriteSource() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.flush() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            pendingCancellations += 1
-            writeSource = source
-            writeSourceSuspended = true
-        }
-        if writeSourceSuspended {
-            writeSourceSuspended = false
-            writeSource?.resume()
-        }
+        guard !wantsWrite else { return }
+        wantsWrite = true
+        updateInterest()
     }
 
     private func suspendWriteSource() {
-        if let writeSource, !writeSourceSuspended {
-            writeSourceSuspended = true
-            writeSource.suspend()
-        }
+        guard wantsWrite else { return }
+        wantsWrite = false
+        updateInterest()
     }
 
     private func suspendReading() {
-        if let readSource, !readSuspended {
-            readSuspended = true
-            readSource.suspend()
-        }
+        guard !readSuspended else { return }
+        readSuspended = true
+        updateInterest()
     }
 
     private func resumeReading() {
-        if let readSource, readSuspended {
-            readSuspended = false
-            readSource.resume()
-        }
+        guard readSuspended else { return }
+        readSuspended = false
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        guard !isClosed else { return }
+        var interest: EventLoop.Interest = []
+        if !readSuspended { interest.insert(.read) }
+        if wantsWrite { interest.insert(.write) }
+        loop.update(fd, interest: interest)
     }
 
     // MARK: Closing
@@ -402,21 +416,9 @@ final class HTTPConnection: @unchecked Sendable {
         let waiters = flushWaiters
         flushWaiters = []
         waiters.forEach { $0.resume(throwing: SystemError("write", errno: EPIPE)) }
-        if let readSource {
-            if readSuspended { readSource.resume() }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if writeSourceSuspended { writeSource.resume() }
-            writeSource.cancel()
-        }
-        if readSource == nil && writeSource == nil { Glibc.close(fd) }
+        loop.unregister(fd)
+        Glibc.close(fd)
         core.connectionClosed(self)
-    }
-
-    private func sourceCancelled() {
-        pendingCancellations -= 1
-        if pendingCancellations == 0 { Glibc.close(fd) }
     }
 
     // MARK: Timers and shutdown (called on `queue`)

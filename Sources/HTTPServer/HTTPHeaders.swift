@@ -12,6 +12,9 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public init(_ pairs: [(String, String)]) {
         fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
+    public init(fields: [Field]) {
+        self.fields = fields
+    }
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }

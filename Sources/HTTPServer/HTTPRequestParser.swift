@@ -256,7 +256,7 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private mutating func finishHead() throws(HTTPParseError) -> HTTPRequestHead {
-        let fields = HTTPHeaders(headers.map { ($0.name, $0.value) })
+        let fields = HTTPHeaders(fields: headers)
         if version == .http1_1 {
             let hosts = fields.values("Host")
             if hosts.isEmpty { throw .missingHost }

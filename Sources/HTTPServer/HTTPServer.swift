@@ -17,7 +17,7 @@ public final class HTTPServer: Sendable {
 
     public let configuration: HTTPServerConfiguration
     private let core: ServerCore
-    private let loops: [DispatchQueue]
+    private let loops: [EventLoop]
     private let acceptQueue = DispatchQueue(label: "http.accept")
     private let state = Mutex(Listening())
     private let nextLoop = Mutex(0)
@@ -29,7 +29,10 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.core = ServerCore(configuration: configuration, router: router, middleware: middleware, renderer: renderer,
                                logger: logger, accessLog: accessLog ?? AccessLog(logger: logger, metrics: nil))
-        self.loops = (0..<max(configuration.eventLoops, 1)).map { DispatchQueue(label: "http.loop.\($0)", qos: .userInitiated) }
+        // An event loop needs an epoll descriptor; failing to get one at start-up is fatal.
+        self.loops = (0..<max(configuration.eventLoops, 1)).map { _ in
+            do { return try EventLoop() } catch { fatalError("cannot create an event loop: \(error)") }
+        }
     }
 
     /// The bound port (useful when configured with port 0).
@@ -74,12 +77,12 @@ public final class HTTPServer: Sendable {
             guard let (fd, address) = accepted else { return }
             Socket.setNoDelay(fd)
             let loop = nextLoop.withLock { i in defer { i = (i + 1) % loops.count }; return loops[i] }
-            let connection = HTTPConnection(fd: fd, remoteAddress: address, queue: loop, core: core)
+            let connection = HTTPConnection(fd: fd, remoteAddress: address, loop: loop, core: core)
             guard core.register(connection) else {
                 refuse(fd)
                 continue
             }
-            loop.async { connection.start() }
+            loop.queue.async { connection.start() }
         }
     }
 

@@ -29,13 +29,13 @@ public struct JSONLogHandler: LogHandler {
         line += event.level.rawValue
         line += "\",\"msg\":"
         Self.appendJSONString(event.message.description, to: &line)
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        for key in merged.keys.sorted() {
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty { merged.merge(metadata) { event, _ in event } }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += ","
             Self.appendJSONString(key, to: &line)
             line += ":"
-            Self.appendValue(merged[key]!, to: &line)
+            Self.appendValue(value, to: &line)
         }
         line += "}\n"
         sink.write(line)
@@ -44,16 +44,15 @@ public struct JSONLogHandler: LogHandler {
     private static func appendValue(_ value: Logger.MetadataValue, to line: inout String) {
         switch value {
         case .string(let s):
-            // Numbers and booleans stay numbers and booleans in the JSON.
-            if let first = s.utf8.first, (first >= 48 && first <= 57) || first == 45, Double(s) != nil, !s.hasPrefix("0") || s == "0" || s.hasPrefix("0.") {
-                line += s
-            } else if s == "true" || s == "false" {
-                line += s
-            } else {
-                appendJSONString(s, to: &line)
-            }
+            appendJSONString(s, to: &line)
         case .stringConvertible(let c):
-            appendJSONString(c.description, to: &line)
+            // Numbers and booleans stay numbers and booleans in the JSON.
+            switch c {
+            case let n as Int: line += String(n)
+            case let d as Double where d.isFinite: line += String(d)
+            case let b as Bool: line += b ? "true" : "false"
+            default: appendJSONString(c.description, to: &line)
+            }
         case .array(let values):
             line += "["
             for (i, v) in values.enumerated() {
@@ -74,6 +73,13 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func appendJSONString(_ s: String, to line: inout String) {
+        // Most strings need no escaping: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            line += "\""
+            line += s
+            line += "\""
+            return
+        }
         line += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -94,10 +100,25 @@ public struct JSONLogHandler: LogHandler {
         line += "\""
     }
 
+    private static let secondCache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    /// RFC 3339 UTC with milliseconds; the part up to the second is formatted once a second.
     private static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var t = now.tv_sec
+        let millis = Int(now.tv_nsec) / 1_000_000
+        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        let second = Int(now.tv_sec)
+        let prefix = secondCache.withLock { cache -> String in
+            if cache.second == second { return cache.text }
+            cache = (second, formatSecond(second))
+            return cache.text
+        }
+        return prefix + "." + fraction + "Z"
+    }
+
+    private static func formatSecond(_ second: Int) -> String {
+        var t = time_t(second)
         var parts = tm()
         gmtime_r(&t, &parts)
         func pad(_ n: Int, _ width: Int) -> String {
@@ -105,7 +126,7 @@ public struct JSONLogHandler: LogHandler {
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
         return "\(parts.tm_year + 1900)-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(Int(now.tv_nsec) / 1_000_000, 3))Z"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
     }
 }
 

@@ -65,16 +65,19 @@ import TestSupport
         configuration.acquireTimeout = .milliseconds(200)
         let pool = PostgresPool(configuration)
         defer { pool.shutdown() }
+        let release = AsyncStream<Void>.makeStream()
         let holding = Task {
             try await pool.withConnection { _ in
-                try await pool.withConnection { _ in try await Task.sleep(for: .milliseconds(600)) }
+                try await pool.withConnection { _ in for await _ in release.stream {} }
             }
         }
-        try await Task.sleep(for: .milliseconds(150))
+        // Wait (without a fixed sleep) until both connections are held.
+        for _ in 0..<500 where pool.statistics.inUse < 2 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(pool.statistics.inUse == 2)
         let error = try await #require(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error.kind == .poolTimeout)
         #expect(error.message.contains("no database connection became free"))
+        release.continuation.finish()
         try await holding.value
         #expect(try await pool.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1)
         #expect(pool.statistics.waiting == 0)

@@ -1,0 +1,38 @@
+#ifndef CEPOLL_SHIM_H
+#define CEPOLL_SHIM_H
+/* epoll for the HTTP server's event loops. Swift's Glibc module does not export it, and
+   struct epoll_event is packed on x86-64, so these wrappers take plain values instead. */
+#include <sys/epoll.h>
+#include <stdint.h>
+#include <errno.h>
+
+enum {
+    CEPOLL_IN = EPOLLIN,
+    CEPOLL_OUT = EPOLLOUT,
+    CEPOLL_RDHUP = EPOLLRDHUP,
+    CEPOLL_HUP = EPOLLHUP,
+    CEPOLL_ERR = EPOLLERR,
+};
+
+static inline int cepoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/* op: 1 add, 2 delete, 3 modify (EPOLL_CTL_*). */
+static inline int cepoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event;
+    event.events = events;
+    event.data.u64 = token;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+/* Fills tokens[i] and events[i] for up to max ready descriptors; returns the count or -1. */
+static inline int cepoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int timeout) {
+    struct epoll_event ready[256];
+    if (max > 256) max = 256;
+    int n = epoll_wait(epfd, ready, max, timeout);
+    for (int i = 0; i < n; i++) {
+        tokens[i] = ready[i].data.u64;
+        events[i] = ready[i].events;
+    }
+    return n;
+}
+#endif

@@ -1,0 +1,101 @@
+import CEpoll
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One event loop: a serial Dispatch queue, an epoll instance holding every connection that
+/// lives on the loop, and one Dispatch read source on that epoll descriptor.
+///
+/// Why not a Dispatch source per socket: libdispatch waits for socket events on its own
+/// manager thread and wakes a worker for every source that fires, which under load costs a
+/// thread hand-off per request. Here the manager sees one descriptor per loop; when it fires,
+/// the loop's worker takes every ready socket in one `epoll_wait` and serves them in turn.
+final class EventLoop: @unchecked Sendable {
+    /// What a registered descriptor wants to hear about.
+    struct Interest: OptionSet {
+        let rawValue: UInt32
+        static let read = Interest(rawValue: UInt32(CEPOLL_IN) | UInt32(CEPOLL_RDHUP))
+        static let write = Interest(rawValue: UInt32(CEPOLL_OUT))
+    }
+
+    /// Receives readiness for one descriptor, on the loop's queue.
+    protocol Handler: AnyObject {
+        func readable()
+        func writable()
+    }
+
+    let id: Int
+    let queue: DispatchQueue
+    private let epfd: Int32
+    private var source: (any DispatchSourceRead)?
+    // Touched only on `queue`.
+    private var handlers: [Int32: any Handler] = [:]
+    private var tokens = [UInt64](repeating: 0, count: 256)
+    private var events = [UInt32](repeating: 0, count: 256)
+
+    private static let key = DispatchSpecificKey<Int>()
+    private static let counter = Atomic<Int>(0)
+
+    init() throws {
+        id = EventLoop.counter.add(1, ordering: .relaxed).newValue
+        queue = DispatchQueue(label: "http.loop.\(id)", qos: .userInitiated)
+        queue.setSpecific(key: EventLoop.key, value: id)
+        epfd = cepoll_create()
+        guard epfd >= 0 else { throw SystemError("epoll_create1", errno: errno) }
+        let source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
+        source.setEventHandler { [unowned self] in self.drain() }
+        source.resume()
+        self.source = source
+    }
+
+    deinit {
+        source?.cancel()
+        close(epfd)
+    }
+
+    /// True when the caller runs on this loop's queue.
+    var isCurrent: Bool { DispatchQueue.getSpecific(key: EventLoop.key) == id }
+
+    /// Watches `fd` for `handler` (call on `queue`).
+    func register(_ fd: Int32, _ handler: any Handler, interest: Interest) throws {
+        handlers[fd] = handler
+        guard cepoll_ctl(epfd, 1, fd, interest.rawValue, UInt64(fd)) == 0 else {
+            handlers[fd] = nil
+            throw SystemError("epoll_ctl(ADD)", errno: errno)
+        }
+    }
+
+    /// Changes what `fd` is watched for (call on `queue`).
+    func update(_ fd: Int32, interest: Interest) {
+        _ = cepoll_ctl(epfd, 3, fd, interest.rawValue, UInt64(fd))
+    }
+
+    /// Stops watching `fd`; call before closing it (on `queue`).
+    func unregister(_ fd: Int32) {
+        handlers[fd] = nil
+        _ = cepoll_ctl(epfd, 2, fd, 0, 0)
+    }
+
+    /// Serves every ready descriptor, and again while a full batch came back.
+    private func drain() {
+        while true {
+            let n = tokens.withUnsafeMutableBufferPointer { t in
+                events.withUnsafeMutableBufferPointer { e in cepoll_wait(epfd, t.baseAddress, e.baseAddress, 256, 0) }
+            }
+            guard n > 0 else { return }
+            for i in 0..<Int(n) {
+                let fd = Int32(truncatingIfNeeded: tokens[i])
+                let ready = events[i]
+                if ready & (UInt32(CEPOLL_OUT) | UInt32(CEPOLL_ERR) | UInt32(CEPOLL_HUP)) != 0 {
+                    handlers[fd]?.writable()
+                }
+                if ready & (UInt32(CEPOLL_IN) | UInt32(CEPOLL_RDHUP) | UInt32(CEPOLL_HUP) | UInt32(CEPOLL_ERR)) != 0 {
+                    handlers[fd]?.readable()
+                }
+            }
+            if n < 256 { return }
+        }
+    }
+}
