@@ -98,12 +98,7 @@ public struct HTTPRequestParser: Sendable {
                 try parseRequestLine(line)
                 state = .headerLines
             case .headerLines:
-                let remainingBudget = limits.maxHeaderBytes - headerBytes
-                guard let line = try nextLine(limit: max(remainingBudget - 2, 0), tooLong: .headerSectionTooLarge) else {
-                    return nil
-                }
-                headerBytes += line.count + 2
-                if headerBytes > limits.maxHeaderBytes { throw .headerSectionTooLarge }
+                guard let line = try nextFieldLine() else { return nil }
                 if line.isEmpty {
                     let head = try finishHead()
                     state = .awaitingBody
@@ -160,12 +155,7 @@ public struct HTTPRequestParser: Sendable {
                 scanIndex = readIndex
                 state = .chunkSize
             case .trailers:
-                let remainingBudget = limits.maxHeaderBytes - headerBytes
-                guard let line = try nextLine(limit: max(remainingBudget - 2, 0), tooLong: .headerSectionTooLarge) else {
-                    return nil
-                }
-                headerBytes += line.count + 2
-                if headerBytes > limits.maxHeaderBytes { throw .headerSectionTooLarge }
+                guard let line = try nextFieldLine() else { return nil }
                 if line.isEmpty { return finishRequest() }
                 _ = try HTTPRequestParser.parseHeaderLine(line)
                 trailerCount += 1
@@ -194,6 +184,18 @@ public struct HTTPRequestParser: Sendable {
         if line.contains(13) { throw .bareCarriageReturn }
         readIndex = i + 1
         scanIndex = readIndex
+        return line
+    }
+
+    /// The next header or trailer line, counted against the header-section budget (trailers
+    /// share the head's budget, so they cannot be used to send an unlimited header section).
+    private mutating func nextFieldLine() throws(HTTPParseError) -> ArraySlice<UInt8>? {
+        let remainingBudget = limits.maxHeaderBytes - headerBytes
+        guard let line = try nextLine(limit: max(remainingBudget - 2, 0), tooLong: .headerSectionTooLarge) else {
+            return nil
+        }
+        headerBytes += line.count + 2
+        if headerBytes > limits.maxHeaderBytes { throw .headerSectionTooLarge }
         return line
     }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A response as handlers build it. The connection adds `Date`, `Server`, `X-Request-Id`,
 /// framing (`Content-Length` or chunked) and `Connection` when it writes it.

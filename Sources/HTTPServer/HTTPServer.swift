@@ -62,7 +62,7 @@ public final class HTTPServer: Sendable {
         }
         sweeper.resume()
         state.withLock { $0 = Listening(fds: fds, sources: sources, sweeper: sweeper, port: port) }
-        core.logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        core.logger.info("listening", metadata: ["host": .string(configuration.host), "port": .stringConvertible(port)])
     }
 
     private func acceptAll(_ listener: Int32) {
@@ -106,7 +106,7 @@ public final class HTTPServer: Sendable {
         let listening = state.withLock { s -> Listening in defer { s.sources = []; s.sweeper = nil }; return s }
         guard !listening.sources.isEmpty else { return }
         listening.sources.forEach { $0.cancel() }
-        core.logger.info("shutting down", metadata: ["openConnections": "\(core.openConnections)"])
+        core.logger.info("shutting down", metadata: ["openConnections": .stringConvertible(core.openConnections)])
         core.forEachConnection { $0.beginShutdown() }
         let drained = await core.waitUntilDrained(timeout: configuration.timeouts.shutdownGrace)
         if !drained {

@@ -1,5 +1,5 @@
 import Dispatch
-public import Logging
+import Logging
 import Synchronization
 
 /// What every connection of one server shares: configuration, routing, the composed

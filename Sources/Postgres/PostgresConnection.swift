@@ -48,6 +48,9 @@ public final class PostgresConnection: @unchecked Sendable {
                     continuation.resume(throwing: PostgresError(.connection, "cannot connect to PostgreSQL: \(message)"))
                     return
                 }
+                // Server NOTICEs ("relation already exists, skipping") are not errors; libpq
+                // would print them on stderr.
+                PQsetNoticeProcessor(conn, { _, _ in }, nil)
                 continuation.resume(returning: PostgresConnection(conn: conn, id: id))
             }
         }
