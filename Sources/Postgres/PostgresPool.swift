@@ -16,6 +16,9 @@ public final class PostgresPool: Sendable {
         public var acquireTimeout: Duration = .seconds(5)
         public var connectTimeoutSeconds: Int = 5
         public var applicationName: String = "centralita"
+        /// SQL run once on every new connection before it is used (e.g. `SET ROLE …`). A
+        /// failure fails the connection: it is never handed out half set up.
+        public var sessionSetup: String?
 
         public init(connectionString: String, maxConnections: Int = 10) {
             self.connectionString = connectionString
@@ -129,8 +132,11 @@ public final class PostgresPool: Sendable {
     }
 
     private func connect() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(configuration.connectionString, connectTimeout: configuration.connectTimeoutSeconds,
-                                             applicationName: configuration.applicationName)
+        let connection = try await PostgresConnection.connect(
+            configuration.connectionString, connectTimeout: configuration.connectTimeoutSeconds,
+            applicationName: configuration.applicationName)
+        if let setup = configuration.sessionSetup { try await connection.simpleQuery(setup) }
+        return connection
     }
 
     /// Waits for a released connection (non-nil) or a freed slot (nil), up to the timeout.

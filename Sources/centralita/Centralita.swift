@@ -10,7 +10,7 @@ struct Centralita: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "centralita",
         abstract: "Centralita: the multi-tenant hosted-PBX portal.",
-        subcommands: [Serve.self, Migrate.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self]
     )
 }
 
@@ -109,5 +109,103 @@ struct Migrate: AsyncParsableCommand {
         let applied = try await runner.migrate(on: pool)
         LogSink.standardOutput.flush()
         print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s), now at \(runner.migrations.last?.version ?? 0)")
+    }
+}
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant; prints its ID alone on the last line.")
+
+        @Option(help: "The company's name.") var name: String
+        @Option(help: "A short unique alias (lowercase letters, digits, -).") var alias: String?
+        @Option(help: "IANA time zone (default Europe/Madrid).") var timezone = "Europe/Madrid"
+        @Option(help: "Default language: es or en (default es).") var language = "es"
+        @Option(name: .customLong("contact-email"), help: "Where service notices go.") var contactEmail: String?
+        @Flag(help: "Print the whole record as JSON before the ID.") var json = false
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            _ = try database.makeLogger("centralita.tenant")
+            let pool = PostgresPool(.init(connectionString: database.resolvedDatabaseURL, maxConnections: 1))
+            defer { pool.shutdown() }
+            let created = try await reportingProblems {
+                try await PlatformAdministration(pool: pool).createTenant(
+                    name: name, alias: alias, timezone: timezone, language: language, contactEmail: contactEmail)
+            }
+            if json { print(created.json) }
+            print(created.id)
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a platform operator or a tenant user; prints the ID alone on the last line.")
+
+        @Flag(help: "Create a platform operator (no tenant).") var `operator` = false
+        @Option(help: "The tenant's ID, for a tenant user.") var tenant: String?
+        @Option(help: "admin or member (tenant users).") var role: String?
+        @Option(help: "Unique on the platform.") var username: String
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input (otherwise one is generated and printed).")
+        var passwordStdin = false
+        @Option(name: .customLong("first-name")) var firstName = ""
+        @Option(name: .customLong("last-name")) var lastName = ""
+        @Option var email: String?
+        @Flag(help: "Print the whole record as JSON before the ID.") var json = false
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if `operator` == (tenant != nil) { throw ValidationError("give either --operator or --tenant ID") }
+            if tenant != nil && role == nil { throw ValidationError("--role admin|member is required with --tenant") }
+        }
+
+        func run() async throws {
+            _ = try database.makeLogger("centralita.user")
+            var tenantID: UUID?
+            if let tenant {
+                guard let id = UUID(uuidString: tenant) else { throw ValidationError("--tenant must be a tenant ID") }
+                tenantID = id
+            }
+            var password: String?
+            if passwordStdin {
+                password = readLine(strippingNewline: true) ?? ""
+            }
+            let pool = PostgresPool(.init(connectionString: database.resolvedDatabaseURL, maxConnections: 1))
+            defer { pool.shutdown() }
+            let created = try await reportingProblems {
+                try await PlatformAdministration(pool: pool).createUser(
+                    tenantID: tenantID, role: `operator` ? "operator" : (role ?? ""), username: username, password: password,
+                    firstName: firstName, lastName: lastName, email: email)
+            }
+            if json { print(created.json) }
+            if let generated = created.generatedPassword { print("password: \(generated)") }
+            print(created.id)
+        }
+    }
+}
+
+/// Prints validation problems the way an operator reads them, field by field, and exits 1.
+func reportingProblems<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as HTTPError {
+        var message = error.detail
+        for field in error.fieldErrors { message += "\n  \(field.field): \(field.message)" }
+        FileHandleStandardError.write(message)
+        throw ExitCode(1)
+    } catch let error as PostgresError where error.isUniqueViolation {
+        FileHandleStandardError.write("already exists: \(error.constraint ?? error.message)")
+        throw ExitCode(1)
+    }
+}
+
+enum FileHandleStandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

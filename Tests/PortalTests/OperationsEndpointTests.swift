@@ -23,6 +23,13 @@ import TestSupport
         return try PortalApplication(configuration: configuration, logger: testLogger("portal"))
     }
 
+    /// Migrations run as the database owner, as `centralita migrate` does.
+    func migrateAsOwner(_ url: String) async throws {
+        let owner = PostgresPool(.init(connectionString: url, maxConnections: 1))
+        defer { owner.shutdown() }
+        try await MigrationRunner(directory: Self.home + "/Migrations", logger: testLogger()).migrate(on: owner)
+    }
+
     @Test func aDatabaseBehindTheMigrationsIsNotServedAndNotReady() async throws {
         let app = try makeApp(databaseURL: try await PostgresCluster.freshDatabase("behind"))
         await #expect(throws: MigrationError.self) { try await app.checkSchema() }
@@ -37,7 +44,7 @@ import TestSupport
     @Test func aMigratedDatabaseIsReadyAndHealthy() async throws {
         let url = try await PostgresCluster.freshDatabase("ready")
         let app = try makeApp(databaseURL: url)
-        try await MigrationRunner(directory: Self.home + "/Migrations", logger: testLogger()).migrate(on: app.pool)
+        try await migrateAsOwner(url)
         try await app.checkSchema()
         try app.start()
         let client = try RawHTTPClient(port: app.server.port)
@@ -68,7 +75,7 @@ import TestSupport
     @Test func metricsCountRequestsByRouteAndStatusAndShowThePool() async throws {
         let url = try await PostgresCluster.freshDatabase("metrics")
         let app = try makeApp(databaseURL: url)
-        try await MigrationRunner(directory: Self.home + "/Migrations", logger: testLogger()).migrate(on: app.pool)
+        try await migrateAsOwner(url)
         try app.start()
         let client = try RawHTTPClient(port: app.server.port)
         for request in ["GET /healthz", "GET /healthz", "GET /readyz", "DELETE /healthz"] {

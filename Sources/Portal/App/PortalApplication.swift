@@ -12,12 +12,15 @@ public final class PortalApplication: Sendable {
     public let metrics: MetricsRegistry
     public let logger: Logger
 
-    public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil) throws {
+    public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil,
+                auth: AuthConfiguration = AuthConfiguration()) throws {
         self.configuration = configuration
         self.logger = logger
         var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.databaseURL,
                                                            maxConnections: configuration.databaseConnections)
         poolConfiguration.applicationName = "centralita-portal"
+        // The portal works as a role that owns nothing and cannot bypass row-level security.
+        poolConfiguration.sessionSetup = "SET ROLE centralita_app"
         let pool = PostgresPool(poolConfiguration, logger: logger)
         self.pool = pool
         let metrics = MetricsRegistry()
@@ -28,6 +31,12 @@ public final class PortalApplication: Sendable {
         self.router = router
         let api = router.group("")
         api.mount(OperationsRoutes(pool: pool, migrations: migrations, metrics: metrics))
+        let authRepository = AuthRepository(pool: pool)
+        let database = TenantDatabase(pool: pool)
+        let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
+                                      audit: AuditRecorder(), configuration: auth)
+        let v1 = router.group("/api/v1", middleware: [AuthenticationMiddleware(repository: authRepository, configuration: auth)])
+        v1.mount(SessionRoutes(service: sessions))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
         var httpConfiguration = serverConfiguration ?? HTTPServerConfiguration()
@@ -51,10 +60,13 @@ public final class PortalApplication: Sendable {
         }
     }
 
-    /// Refuses to serve a database that is behind (or ahead of) the migrations on disk.
+    /// Refuses to serve a database that is behind (or ahead of) the migrations on disk. Runs
+    /// as the connecting (owner) role: before the migrations ran, the portal's role may not exist.
     public func checkSchema() async throws {
         let runner = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
-        let pending = try await runner.pending(on: pool)
+        let owner = PostgresPool(.init(connectionString: configuration.databaseURL, maxConnections: 1), logger: logger)
+        defer { owner.shutdown() }
+        let pending = try await runner.pending(on: owner)
         if !pending.isEmpty {
             throw MigrationError(description: "the database is \(pending.count) migration(s) behind (next: \(pending[0].version)_\(pending[0].name)); run `centralita migrate` first")
         }

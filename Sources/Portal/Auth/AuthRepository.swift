@@ -1,0 +1,99 @@
+import Foundation
+import Postgres
+
+/// The SQL of authentication. Everything here goes through the security-definer `auth_*`
+/// functions: they are the only way to find a user, session or key before a tenant is known.
+struct AuthRepository: Sendable {
+    let pool: PostgresPool
+
+    struct StoredUser: Sendable {
+        var id: UUID
+        var tenantID: UUID?
+        var passwordHash: String
+        var role: Identity.Role
+    }
+
+    func user(username: String) async throws -> StoredUser? {
+        let rows = try await pool.query("SELECT id, tenant_id, password_hash, role FROM auth_find_user(\(username))")
+        guard let row = rows.first, let role = Identity.Role(rawValue: try row.decode(String.self, "role")) else { return nil }
+        return StoredUser(id: try row.decode(UUID.self, "id"), tenantID: try row.decode(UUID?.self, "tenant_id"),
+                          passwordHash: try row.decode(String.self, "password_hash"), role: role)
+    }
+
+    /// The session's identity, or nil when there is none or it expired (an expired session
+    /// is deleted on the way).
+    func session(tokenHash: [UInt8], configuration: AuthConfiguration) async throws -> Identity? {
+        let hash = PostgresBytes(tokenHash)
+        let rows = try await pool.query("""
+            SELECT user_id, tenant_id, role, csrf_token, username, expires_at,
+                   now() - last_seen_at > make_interval(secs => \(Self.seconds(configuration.sessionIdleTimeout))) AS idle,
+                   now() >= expires_at AS over,
+                   now() - last_seen_at > interval '60 seconds' AS stale_touch
+            FROM auth_find_session(\(hash))
+            """)
+        guard let row = rows.first else { return nil }
+        if try row.decode(Bool.self, "idle") || row.decode(Bool.self, "over") {
+            try await pool.query("SELECT auth_end_session(\(hash))")
+            return nil
+        }
+        if try row.decode(Bool.self, "stale_touch") { try await pool.query("SELECT auth_touch_session(\(hash))") }
+        guard let role = Identity.Role(rawValue: try row.decode(String.self, "role")) else { return nil }
+        return Identity(userID: try row.decode(UUID.self, "user_id"), tenantID: try row.decode(UUID?.self, "tenant_id"), role: role,
+                        displayName: try row.decode(String.self, "username"),
+                        credential: .session(tokenHash: tokenHash, csrfToken: try row.decode(String.self, "csrf_token")))
+    }
+
+    func createSession(userID: UUID, tokenHash: [UInt8], csrfToken: String, lifetime: Duration) async throws {
+        try await pool.query("""
+            SELECT auth_create_session(\(PostgresBytes(tokenHash)), \(userID), \(csrfToken),
+                                       now() + make_interval(secs => \(Self.seconds(lifetime))))
+            """)
+    }
+
+    func endSession(tokenHash: [UInt8]) async throws {
+        try await pool.query("SELECT auth_end_session(\(PostgresBytes(tokenHash)))")
+    }
+
+    func apiKey(secretHash: [UInt8]) async throws -> Identity? {
+        let rows = try await pool.query("SELECT id, tenant_id, name, role FROM auth_find_api_key(\(PostgresBytes(secretHash)))")
+        guard let row = rows.first, let role = Identity.Role(rawValue: try row.decode(String.self, "role")) else { return nil }
+        let id = try row.decode(UUID.self, "id")
+        let name = try row.decode(String.self, "name")
+        return Identity(userID: nil, tenantID: try row.decode(UUID.self, "tenant_id"), role: role, displayName: "API key \(name)",
+                        credential: .apiKey(id: id, name: name))
+    }
+
+    struct Failures: Sendable {
+        var byUsername: Int
+        var byAddress: Int
+        /// Seconds until the oldest counted failure leaves the window, for each count.
+        var usernameClearsIn: Int
+        var addressClearsIn: Int
+    }
+
+    func recentFailures(username: String, address: String, window: Duration) async throws -> Failures {
+        let seconds = Self.seconds(window)
+        let rows = try await pool.query("""
+            SELECT by_username::int AS u, by_address::int AS a,
+                   coalesce(ceil(extract(epoch FROM oldest_username + make_interval(secs => \(seconds)) - now())), 0)::int AS u_wait,
+                   coalesce(ceil(extract(epoch FROM oldest_address + make_interval(secs => \(seconds)) - now())), 0)::int AS a_wait
+            FROM auth_recent_failures(\(username), \(address), make_interval(secs => \(seconds)))
+            """)
+        guard let row = rows.first else { return Failures(byUsername: 0, byAddress: 0, usernameClearsIn: 0, addressClearsIn: 0) }
+        return Failures(byUsername: try row.decode(Int.self, "u"), byAddress: try row.decode(Int.self, "a"),
+                        usernameClearsIn: try row.decode(Int.self, "u_wait"), addressClearsIn: try row.decode(Int.self, "a_wait"))
+    }
+
+    func recordFailure(username: String, address: String) async throws {
+        try await pool.query("SELECT auth_record_failure(\(username), \(address))")
+    }
+
+    func clearFailures(username: String) async throws {
+        try await pool.query("SELECT auth_clear_failures(\(username))")
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (s, atto) = duration.components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPServer
+import Postgres
+
+/// Sign-in, sign-out and password changes.
+struct SessionService: Sendable {
+    let auth: AuthRepository
+    let database: TenantDatabase
+    let users: UsersRepository
+    let audit: AuditRecorder
+    let configuration: AuthConfiguration
+
+    struct SignedIn: Sendable {
+        var user: UserView
+        var token: String
+        var csrfToken: String
+    }
+
+    /// Checks the credentials with the same work whether or not the username exists, and
+    /// answers the same way for both, so neither the reply nor its timing tells them apart.
+    func signIn(username: String, password: String, address: String) async throws -> SignedIn {
+        let failures = try await auth.recentFailures(username: username, address: address, window: configuration.throttleWindow)
+        var wait = 0
+        if failures.byUsername >= configuration.maxFailuresPerUsername { wait = max(wait, failures.usernameClearsIn) }
+        if failures.byAddress >= configuration.maxFailuresPerAddress { wait = max(wait, failures.addressClearsIn) }
+        if wait > 0 || failures.byUsername >= configuration.maxFailuresPerUsername || failures.byAddress >= configuration.maxFailuresPerAddress {
+            throw HTTPError(.tooManyRequests, detail: "Too many failed sign-ins; try again in \(max(wait, 1)) seconds.",
+                            headers: ["Retry-After": String(max(wait, 1))])
+        }
+        let stored = try await auth.user(username: username)
+        let valid = await Secrets.verifyPassword(password, against: stored?.passwordHash ?? Secrets.decoyHash)
+        guard valid, let stored else {
+            try await auth.recordFailure(username: username, address: address)
+            throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The username or password is not correct.")
+        }
+        try await auth.clearFailures(username: username)
+        return try await startSession(for: stored.id, tenantID: stored.tenantID, role: stored.role)
+    }
+
+    func startSession(for userID: UUID, tenantID: UUID?, role: Identity.Role) async throws -> SignedIn {
+        let token = Secrets.token()
+        let csrf = Secrets.token()
+        try await auth.createSession(userID: userID, tokenHash: Secrets.sha256(token), csrfToken: csrf, lifetime: configuration.sessionLifetime)
+        let scope = Self.scope(userID: userID, tenantID: tenantID, role: role)
+        guard let user = try await database.transaction(scope, { try await users.find(userID, on: $0) }) else {
+            throw HTTPError(.unauthorized, detail: "The user no longer exists.")
+        }
+        return SignedIn(user: user, token: token, csrfToken: csrf)
+    }
+
+    func signOut(_ identity: Identity) async throws {
+        if case .session(let hash, _) = identity.credential { try await auth.endSession(tokenHash: hash) }
+    }
+
+    func me(_ identity: Identity) async throws -> UserView {
+        guard let userID = identity.userID else {
+            throw HTTPError(.forbidden, detail: "API keys act for a tenant, not for a user.")
+        }
+        let scope = Self.scope(userID: userID, tenantID: identity.tenantID, role: identity.role)
+        guard let user = try await database.transaction(scope, { try await users.find(userID, on: $0) }) else {
+            throw HTTPError(.notFound, detail: "The user no longer exists.")
+        }
+        return user
+    }
+
+    struct PasswordChange: Decodable, Sendable {
+        var currentPassword: String
+        var newPassword: String
+        var confirmation: String
+    }
+
+    /// Changes the caller's password, ends every session of theirs (other browsers too) and
+    /// starts a fresh one for this browser.
+    func changePassword(_ change: PasswordChange, identity: Identity) async throws -> SignedIn {
+        guard let userID = identity.userID, case .session = identity.credential else {
+            throw HTTPError(.forbidden, detail: "Passwords are changed from a signed-in session.")
+        }
+        let scope = Self.scope(userID: userID, tenantID: identity.tenantID, role: identity.role)
+        guard let user = try await database.transaction(scope, { try await users.find(userID, on: $0) }),
+              let storedHash = try await database.transaction(scope, { try await users.passwordHash(of: userID, on: $0) }) else {
+            throw HTTPError(.notFound, detail: "The user no longer exists.")
+        }
+        var errors = FieldErrors()
+        if !(await Secrets.verifyPassword(change.currentPassword, against: storedHash)) {
+            errors.add("currentPassword", "is not correct")
+        }
+        if let problem = PasswordPolicy.problem(change.newPassword, username: user.username) { errors.add("newPassword", problem) }
+        if change.confirmation != change.newPassword { errors.add("confirmation", "does not match the new password") }
+        try errors.throwIfAny()
+        let newHash = try await Secrets.hashPassword(change.newPassword)
+        try await database.transaction(scope) { connection in
+            try await users.setPassword(userID, hash: newHash, on: connection)
+            if let tenantID = identity.tenantID {
+                try await audit.record(tenantID: tenantID, actor: identity, entity: "user", entityID: userID.uuidString.lowercased(),
+                                       action: .update, before: ["password": .string("")], after: ["password": .string("")],
+                                       on: connection)
+            }
+        }
+        return try await startSession(for: userID, tenantID: identity.tenantID, role: identity.role)
+    }
+
+    static func scope(userID: UUID, tenantID: UUID?, role: Identity.Role) -> TenantDatabase.Scope {
+        if role == .operator { return .operatorScope(user: userID) }
+        return TenantDatabase.Scope(tenantID: tenantID, userID: userID, isOperator: false)
+    }
+
+    func cookie(for token: String?) -> String {
+        let secure = configuration.secureCookies ? "; Secure" : ""
+        guard let token else {
+            return "\(AuthConfiguration.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\(secure)"
+        }
+        let maxAge = Int(AuthRepository.seconds(configuration.sessionLifetime))
+        return "\(AuthConfiguration.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)\(secure)"
+    }
+}

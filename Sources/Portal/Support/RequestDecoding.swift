@@ -1,0 +1,43 @@
+import Foundation
+import HTTPServer
+
+extension HTTPRequest {
+    /// The JSON body decoded as `T`: 400 when it is not JSON at all, 422 naming the field when
+    /// a field is missing or of the wrong type.
+    func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
+        guard !body.isEmpty else { throw HTTPError(.badRequest, detail: "The request needs a JSON body.") }
+        do {
+            return try JSONCoding.decode(type, from: body)
+        } catch let error as DecodingError {
+            switch error {
+            case .keyNotFound(let key, let context):
+                throw HTTPError.validation(field: Self.path(context.codingPath + [key]), "is required")
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                throw HTTPError.validation(field: Self.path(context.codingPath), "has the wrong type")
+            case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+                throw HTTPError.validation(field: Self.path(context.codingPath), "is not valid")
+            default:
+                throw HTTPError(.badRequest, detail: "The body is not valid JSON.")
+            }
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+}
+
+/// Collects every invalid field of a request before answering 422 with all of them.
+struct FieldErrors {
+    private(set) var errors: [ProblemDetails.FieldError] = []
+
+    mutating func add(_ field: String, _ message: String) {
+        errors.append(.init(field: field, message: message))
+    }
+
+    func throwIfAny() throws {
+        if !errors.isEmpty {
+            throw HTTPError(.unprocessableContent, detail: "The request has invalid fields.", errors: errors)
+        }
+    }
+}

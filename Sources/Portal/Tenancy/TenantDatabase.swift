@@ -1,0 +1,32 @@
+import Foundation
+import Postgres
+
+/// Transactions that carry their scope. Every tenant-scoped unit of work runs through
+/// `transaction(_:)`, which sets `app.tenant_id`, `app.user_id` and `app.operator` with
+/// SET LOCAL before anything else, so row-level security sees exactly one tenant.
+struct TenantDatabase: Sendable {
+    let pool: PostgresPool
+
+    struct Scope: Sendable, Equatable {
+        var tenantID: UUID?
+        var userID: UUID?
+        var isOperator: Bool
+
+        static func tenant(_ id: UUID, user: UUID?) -> Scope { Scope(tenantID: id, userID: user, isOperator: false) }
+        static func operatorScope(user: UUID?, tenant: UUID? = nil) -> Scope { Scope(tenantID: tenant, userID: user, isOperator: true) }
+        /// Before anyone is known (sign-in): only the security-definer auth functions work.
+        static let anonymous = Scope(tenantID: nil, userID: nil, isOperator: false)
+    }
+
+    @discardableResult
+    func transaction<T: Sendable>(_ scope: Scope, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await pool.transaction { connection in
+            try await connection.query("""
+                SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
+                       set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),
+                       set_config('app.operator', \(scope.isOperator ? "on" : "off"), true)
+                """)
+            return try await body(connection)
+        }
+    }
+}

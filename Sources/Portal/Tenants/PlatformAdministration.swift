@@ -1,0 +1,63 @@
+public import Foundation
+public import Postgres
+import HTTPServer
+
+/// What the platform operator does from the command line (`centralita tenant create`,
+/// `centralita user create`): the same validation and SQL as the API, run as the database
+/// owner with the target tenant set for row-level security.
+public struct PlatformAdministration: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public struct CreatedUser: Sendable {
+        /// Lowercase UUID.
+        public var id: String
+        public var username: String
+        /// Set when the password was generated rather than given.
+        public var generatedPassword: String?
+        public var json: String
+    }
+
+    public func createTenant(name: String, alias: String?, timezone: String, language: String, contactEmail: String?) async throws -> (id: String, json: String) {
+        var errors = FieldErrors()
+        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 { errors.add("name", "must have 1 to 200 characters") }
+        if TimeZone(identifier: timezone) == nil { errors.add("timezone", "is not an IANA time zone") }
+        if !["es", "en"].contains(language) { errors.add("language", "must be es or en") }
+        try errors.throwIfAny()
+        let tenant = try await TenantDatabase(pool: pool).transaction(.operatorScope(user: nil)) { connection in
+            try await TenantsRepository().create(.init(name: name, alias: alias, timezone: timezone, language: language,
+                                                       contactEmail: contactEmail), on: connection)
+        }
+        return (tenant.id, String(decoding: try JSONCoding.encode(tenant), as: UTF8.self))
+    }
+
+    /// Creates an operator (`tenantID` nil) or a tenant user. Without `password` a strong one
+    /// is generated and returned once.
+    public func createUser(tenantID: UUID?, role: String, username: String, password: String?, firstName: String,
+                           lastName: String, email: String?) async throws -> CreatedUser {
+        var errors = FieldErrors()
+        if tenantID == nil && role != "operator" { errors.add("role", "operators have no tenant; tenant users are admin or member") }
+        if tenantID != nil && !["admin", "member"].contains(role) { errors.add("role", "must be admin or member") }
+        if username.range(of: "^[A-Za-z0-9._@-]{3,64}$", options: .regularExpression) == nil {
+            errors.add("username", "must be 3 to 64 letters, digits or . _ @ -")
+        }
+        let generated = password == nil ? Secrets.token(bytes: 15) : nil
+        let chosen = password ?? generated ?? ""
+        if let problem = PasswordPolicy.problem(chosen, username: username) { errors.add("password", problem) }
+        try errors.throwIfAny()
+        let hash = try await Secrets.hashPassword(chosen)
+        let scope: TenantDatabase.Scope = tenantID.map { .tenant($0, user: nil) } ?? .operatorScope(user: nil)
+        let user = try await TenantDatabase(pool: pool).transaction(scope) { connection in
+            if let tenantID, try await TenantsRepository().find(tenantID, on: connection) == nil {
+                throw HTTPError(.notFound, detail: "There is no tenant \(tenantID.uuidString.lowercased()).")
+            }
+            return try await UsersRepository().create(.init(tenantID: tenantID, username: username, passwordHash: hash, role: role,
+                                                            firstName: firstName, lastName: lastName, email: email), on: connection)
+        }
+        return CreatedUser(id: user.id, username: user.username, generatedPassword: generated,
+                           json: String(decoding: try JSONCoding.encode(user), as: UTF8.self))
+    }
+}

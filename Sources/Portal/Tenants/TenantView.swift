@@ -1,0 +1,22 @@
+import Foundation
+import Postgres
+
+/// A tenant as the API shows it (TEN-1).
+struct TenantView: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
+    var alias: String?
+    var status: String
+    var timezone: String
+    var language: String
+    var contactEmail: String?
+    var maxExtensions: Int
+    var maxSimultaneousCalls: Int
+    var storageQuotaBytes: Int
+    var plan: String
+    var pendingPlan: String?
+    var pendingPlanFrom: String?
+    var version: Int
+    var createdAt: Date
+    var updatedAt: Date
+}

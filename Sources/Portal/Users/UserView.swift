@@ -1,0 +1,25 @@
+import Foundation
+
+/// A user as the API shows it (never the password hash).
+/// IDs are lowercase strings, as the database prints them (Foundation would upper-case a UUID).
+struct UserView: Codable, Sendable, Equatable {
+    var id: String
+    var tenantId: String?
+    var username: String
+    var role: String
+    var firstName: String
+    var lastName: String
+    var phone: String?
+    var email: String?
+    var address: String?
+    var city: String?
+    var postalCode: String?
+    var country: String?
+    var region: String?
+    var timezone: String?
+    var language: String
+    var phoneLanguage: String
+    var version: Int
+    var createdAt: Date
+    var updatedAt: Date
+}

@@ -1,0 +1,116 @@
+public import Foundation
+public import HTTPServer
+public import Portal
+public import Postgres
+
+/// A migrated database, a running portal on a free port and an owner pool for setting up
+/// data, for tests of the API. `stop()` shuts it all down; `withLivePortal` does it for you.
+public final class LivePortal: Sendable {
+    public let app: PortalApplication
+    /// Connected as the database owner (no row-level security), for fixtures and checks.
+    public let owner: PostgresPool
+    public let databaseURL: String
+    public var port: Int { app.server.port }
+
+    public static var home: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    public static func start(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal") async throws -> LivePortal {
+        let url = try await PostgresCluster.freshDatabase(label)
+        let owner = PostgresPool(.init(connectionString: url, maxConnections: 4))
+        try await MigrationRunner(directory: home + "/Migrations", logger: testLogger()).migrate(on: owner)
+        let configuration = PortalConfiguration(port: 0, databaseURL: url,
+                                                dataDirectory: NSTemporaryDirectory() + "portal-\(UUID().uuidString)",
+                                                logLevel: .critical, databaseConnections: 6, home: home)
+        let app = try PortalApplication(configuration: configuration, logger: testLogger("portal"), auth: auth)
+        try app.start()
+        return LivePortal(app: app, owner: owner, databaseURL: url)
+    }
+
+    private init(app: PortalApplication, owner: PostgresPool, databaseURL: String) {
+        self.app = app
+        self.owner = owner
+        self.databaseURL = databaseURL
+    }
+
+    public func stop() async {
+        await app.shutdown()
+        owner.shutdown()
+    }
+
+    public var administration: PlatformAdministration { PlatformAdministration(pool: owner) }
+
+    /// A new tenant's ID.
+    public func createTenant(_ name: String = "Tenant \(UUID().uuidString.prefix(6))") async throws -> String {
+        try await administration.createTenant(name: name, alias: nil, timezone: "Europe/Madrid", language: "es", contactEmail: nil).id
+    }
+
+    /// A new user (username made unique) with the given password; returns ID and username.
+    public func createUser(tenant: String?, role: String, password: String = "correct-horse-battery",
+                           username: String? = nil) async throws -> (id: String, username: String) {
+        let name = username ?? "\(role)-\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try await administration.createUser(tenantID: tenant.flatMap(UUID.init(uuidString:)), role: role, username: name,
+                                                          password: password, firstName: "Test", lastName: role.capitalized, email: nil)
+        return (created.id, created.username)
+    }
+
+    /// A new client connection to the portal.
+    public func client() throws -> APIClient { try APIClient(port: port) }
+}
+
+/// Runs `body` against a fresh live portal and stops it afterwards, also when `body` throws.
+public func withLivePortal<T: Sendable>(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal",
+                                        _ body: (LivePortal) async throws -> T) async throws -> T {
+    let portal = try await LivePortal.start(auth: auth, label: label)
+    do {
+        let result = try await body(portal)
+        await portal.stop()
+        return result
+    } catch {
+        await portal.stop()
+        throw error
+    }
+}
+
+/// JSON requests over one keep-alive connection, remembering the session cookie and CSRF
+/// token like a browser would.
+public final class APIClient: @unchecked Sendable {
+    private let raw: RawHTTPClient
+    public var cookie: String?
+    public var csrfToken: String?
+    public var bearer: String?
+
+    init(port: Int) throws { raw = try RawHTTPClient(port: port) }
+
+    @discardableResult
+    public func request(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:],
+                        withCSRF: Bool = true) async throws -> RawResponse {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+        if let cookie { head += "Cookie: centralita_session=\(cookie)\r\n" }
+        if let bearer { head += "Authorization: Bearer \(bearer)\r\n" }
+        if withCSRF, let csrfToken, method != "GET" { head += "X-CSRF-Token: \(csrfToken)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        let body = Array((json ?? "").utf8)
+        if json != nil { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        try await raw.send(Array((head + "\r\n").utf8) + body)
+        let response = try await raw.readResponse(bodyless: method == "HEAD")
+        if let setCookie = response.headers["Set-Cookie"], setCookie.hasPrefix("centralita_session=") {
+            let value = setCookie.dropFirst("centralita_session=".count).prefix { $0 != ";" }
+            cookie = value.isEmpty ? nil : String(value)
+        }
+        return response
+    }
+
+    /// Signs in; on success keeps the cookie and CSRF token.
+    @discardableResult
+    public func signIn(_ username: String, _ password: String = "correct-horse-battery") async throws -> RawResponse {
+        let response = try await request("POST", "/api/v1/session", json: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        if response.status == 200, let body = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
+            csrfToken = body["csrfToken"] as? String
+        }
+        return response
+    }
+}
