@@ -19,6 +19,22 @@ fi
 export DATABASE_URL
 
 "$bin" migrate
+
+# A demo tenant and admin, created once per database; the credentials are kept (mode 600) in
+# .data/demo-credentials so that every later `make run` can print them again.
+creds=.data/demo-credentials
+mkdir -p .data
+if ! { [ -f "$creds" ] && grep -qxF "url=$DATABASE_URL" "$creds"; }; then
+  tenant=$("$bin" tenant create --name "Demo Company" --timezone Europe/Madrid --language es | tail -n 1)
+  out=$("$bin" user create --tenant "$tenant" --role admin --username "demo.admin" --first-name Demo --last-name Admin) || {
+    echo "Could not create the demo admin (does demo.admin already exist in this database?)" >&2; exit 1; }
+  password=$(sed -n 's/^password: //p' <<<"$out")
+  umask 077
+  printf 'url=%s\ntenant=%s\nusername=demo.admin\npassword=%s\n' "$DATABASE_URL" "$tenant" "$password" > "$creds"
+fi
+demo_user=$(sed -n 's/^username=//p' "$creds")
+demo_password=$(sed -n 's/^password=//p' "$creds")
+demo_tenant=$(sed -n 's/^tenant=//p' "$creds")
 host=${CENTRALITA_HOST:-127.0.0.1}
 port=${CENTRALITA_PORT:-8080}
 cat <<MSG
@@ -26,6 +42,8 @@ cat <<MSG
   Centralita is starting.
     URL:           http://$host:$port
     DATABASE_URL:  $DATABASE_URL
+    Demo tenant:   $demo_tenant
+    Demo admin:    $demo_user / $demo_password
   Press Ctrl-C to stop (the private database stops with it).
 
 MSG
