@@ -37,6 +37,9 @@ public final class PortalApplication: Sendable {
                                       audit: AuditRecorder(), configuration: auth)
         let v1 = router.group("/api/v1", middleware: [AuthenticationMiddleware(repository: authRepository, configuration: auth)])
         v1.mount(SessionRoutes(service: sessions))
+        let tenants = v1.group("/tenants/{tenantId}")
+        tenants.mount(UsersRoutes(service: UsersService(database: database, users: UsersRepository(), audit: AuditRecorder()),
+                                  tenants: TenantsRepository(), database: database))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
         var httpConfiguration = serverConfiguration ?? HTTPServerConfiguration()

@@ -9,6 +9,68 @@ struct UsersRepository: Sendable {
         postal_code, country, region, timezone, language, phone_language, version, created_at, updated_at
         """
 
+    struct Page: Sendable {
+        var items: [UserView]
+        var total: Int
+        var nextCursor: String?
+    }
+
+    /// Users of the scoped tenant by last name, first name, ID; `search` matches first name,
+    /// last name, username and e-mail ignoring case and accents.
+    func list(search: String?, limit: Int, after cursor: UserCursor?, on connection: PostgresConnection) async throws -> Page {
+        var filter: PostgresQuery = "tenant_id = app_tenant()"
+        if let search, !search.isEmpty {
+            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            filter.append(" AND search_fold(first_name || ' ' || last_name || ' ' || username || ' ' || coalesce(email::text, '')) LIKE search_fold(\(pattern))")
+        }
+        let total = try await connection.query("SELECT count(*)::int AS total FROM users WHERE \(fragment: filter)").first?.decode(Int.self, "total") ?? 0
+        var page: PostgresQuery = "SELECT \(unsafeRaw: Self.columns) FROM users WHERE \(fragment: filter)"
+        if let cursor {
+            page.append(" AND (lower(last_name), lower(first_name), id) > (\(cursor.lastName), \(cursor.firstName), \(cursor.id))")
+        }
+        page.append(" ORDER BY lower(last_name), lower(first_name), id LIMIT \(limit + 1)")
+        var items = try await connection.query(page).map(Self.decode)
+        var next: String?
+        if items.count > limit {
+            items.removeLast()
+            next = items.last.map { UserCursor(lastName: $0.lastName.lowercased(), firstName: $0.firstName.lowercased(), id: $0.id).encoded }
+        }
+        return Page(items: items, total: total, nextCursor: next)
+    }
+
+    /// Replaces the editable fields (and the password hash when given).
+    func update(_ id: UUID, fields: UserFields, passwordHash: String?, on connection: PostgresConnection) async throws -> UserView? {
+        let rows = try await connection.query("""
+            UPDATE users SET first_name = \(fields.firstName), last_name = \(fields.lastName), username = \(fields.username),
+                role = \(fields.role), phone = \(fields.phone), email = \(fields.email), address = \(fields.address), city = \(fields.city),
+                postal_code = \(fields.postalCode), country = \(fields.country), region = \(fields.region), timezone = \(fields.timezone),
+                language = \(fields.language), phone_language = \(fields.phoneLanguage),
+                password_hash = coalesce(\(passwordHash), password_hash),
+                password_changed_at = CASE WHEN \(passwordHash)::text IS NULL THEN password_changed_at ELSE now() END,
+                version = version + 1, updated_at = now()
+            WHERE id = \(id)
+            RETURNING \(unsafeRaw: Self.columns)
+            """)
+        return try rows.first.map(Self.decode)
+    }
+
+    /// The row locked for the rest of the transaction (no concurrent change in between).
+    func findForUpdate(_ id: UUID, on connection: PostgresConnection) async throws -> UserView? {
+        try await connection.query("SELECT \(unsafeRaw: Self.columns) FROM users WHERE id = \(id) FOR UPDATE").first.map(Self.decode)
+    }
+
+    /// Admins of the scoped tenant, locked, so two concurrent demotions cannot both see a
+    /// second admin.
+    func lockAdmins(on connection: PostgresConnection) async throws -> [String] {
+        try await connection.query("SELECT id FROM users WHERE tenant_id = app_tenant() AND role = 'admin' ORDER BY id FOR UPDATE")
+            .map { try $0.decode(String.self, "id") }
+    }
+
+    func delete(_ id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM users WHERE id = \(id)")
+    }
+
     struct NewUser: Sendable {
         var tenantID: UUID?
         var username: String
@@ -18,6 +80,14 @@ struct UsersRepository: Sendable {
         var lastName = ""
         var email: String?
         var language = "es"
+        var phone: String?
+        var address: String?
+        var city: String?
+        var postalCode: String?
+        var country: String?
+        var region: String?
+        var timezone: String?
+        var phoneLanguage = "es"
     }
 
     func find(_ id: UUID, on connection: PostgresConnection) async throws -> UserView? {
@@ -31,9 +101,11 @@ struct UsersRepository: Sendable {
 
     func create(_ user: NewUser, on connection: PostgresConnection) async throws -> UserView {
         let rows = try await connection.query("""
-            INSERT INTO users (tenant_id, username, password_hash, role, first_name, last_name, email, language)
+            INSERT INTO users (tenant_id, username, password_hash, role, first_name, last_name, email, language, phone, address,
+                               city, postal_code, country, region, timezone, phone_language)
             VALUES (\(user.tenantID), \(user.username), \(user.passwordHash), \(user.role), \(user.firstName), \(user.lastName),
-                    \(user.email), \(user.language))
+                    \(user.email), \(user.language), \(user.phone), \(user.address), \(user.city), \(user.postalCode), \(user.country),
+                    \(user.region), \(user.timezone), \(user.phoneLanguage))
             RETURNING \(unsafeRaw: Self.columns)
             """)
         guard let row = rows.first else { throw PostgresError(.client, "INSERT returned no row") }

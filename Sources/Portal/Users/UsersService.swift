@@ -1,0 +1,196 @@
+import Foundation
+import HTTPServer
+import Postgres
+
+/// USR-3 and USR-4: admins manage every user of their tenant; members read and change only
+/// themselves and cannot change their role; the last admin cannot be deleted or demoted.
+/// Every write records its audit row in the same transaction.
+struct UsersService: Sendable {
+    let database: TenantDatabase
+    let users: UsersRepository
+    let audit: AuditRecorder
+
+    struct CreateRequest: Decodable, Sendable {
+        var firstName: String
+        var lastName: String?
+        var username: String
+        var password: String
+        var passwordConfirmation: String
+        var role: String
+        var phone: String?
+        var email: String?
+        var address: String?
+        var city: String?
+        var postalCode: String?
+        var country: String?
+        var region: String?
+        var timezone: String?
+        var language: String?
+        var phoneLanguage: String?
+    }
+
+    func list(_ context: TenantContext, search: String?, limit: Int, cursor: UserCursor?) async throws -> UsersRepository.Page {
+        try context.requireAdmin()
+        return try await database.transaction(context.scope) { try await users.list(search: search, limit: limit, after: cursor, on: $0) }
+    }
+
+    func get(_ context: TenantContext, id: UUID) async throws -> UserView {
+        try requireSelfOrAdmin(context, id)
+        guard let user = try await database.transaction(context.scope, { try await users.find(id, on: $0) }),
+              user.tenantId == context.tenantID.lowercased else {
+            throw HTTPError(.notFound, detail: "There is no such user.")
+        }
+        return user
+    }
+
+    func create(_ context: TenantContext, _ request: CreateRequest) async throws -> UserView {
+        try context.requireAdmin()
+        var fields = UserFields()
+        fields.firstName = request.firstName
+        fields.lastName = request.lastName ?? ""
+        fields.username = request.username
+        fields.role = request.role
+        fields.phone = request.phone
+        fields.email = request.email
+        fields.address = request.address
+        fields.city = request.city
+        fields.postalCode = request.postalCode
+        fields.country = request.country
+        fields.region = request.region
+        fields.timezone = request.timezone
+        fields.language = request.language ?? "es"
+        fields.phoneLanguage = request.phoneLanguage ?? fields.language
+        var errors = FieldErrors()
+        fields.validate(into: &errors)
+        if let problem = PasswordPolicy.problem(request.password, username: request.username) { errors.add("password", problem) }
+        if request.passwordConfirmation != request.password { errors.add("passwordConfirmation", "does not match the password") }
+        try errors.throwIfAny()
+        let hash = try await Secrets.hashPassword(request.password)
+        return try await Self.mappingConflicts {
+            try await database.transaction(context.scope) { connection in
+                let user = try await users.create(.init(
+                    tenantID: context.tenantID, username: fields.username, passwordHash: hash, role: fields.role, firstName: fields.firstName,
+                    lastName: fields.lastName, email: fields.email, language: fields.language, phone: fields.phone, address: fields.address,
+                    city: fields.city, postalCode: fields.postalCode, country: fields.country, region: fields.region,
+                    timezone: fields.timezone, phoneLanguage: fields.phoneLanguage), on: connection)
+                try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "user", entityID: user.id, action: .create,
+                                       before: nil, after: fields.auditValues.merging(["password": .string("")]) { a, _ in a }, on: connection)
+                return user
+            }
+        }
+    }
+
+    static let patchable: Set<String> = ["firstName", "lastName", "username", "role", "phone", "email", "address", "city", "postalCode",
+                                         "country", "region", "timezone", "language", "phoneLanguage", "password", "passwordConfirmation"]
+
+    func update(_ context: TenantContext, id: UUID, request: HTTPRequest) async throws -> UserView {
+        try requireSelfOrAdmin(context, id)
+        let patch = try MergePatch(request, allowed: Self.patchable)
+        return try await Self.mappingConflicts {
+            try await database.transaction(context.scope) { connection in
+                guard let current = try await users.findForUpdate(id, on: connection), current.tenantId == context.tenantID.lowercased else {
+                    throw HTTPError(.notFound, detail: "There is no such user.")
+                }
+                try Versioning.check(request, current: current.version)
+                let before = UserFields(current)
+                var after = before
+                var errors = FieldErrors()
+                let required: [(String, WritableKeyPath<UserFields, String>)] = [
+                    ("firstName", \.firstName), ("lastName", \.lastName), ("username", \.username), ("role", \.role),
+                    ("language", \.language), ("phoneLanguage", \.phoneLanguage)]
+                for (key, path) in required {
+                    switch patch.string(key, errors: &errors) {
+                    case .absent: break
+                    case .null: errors.add(key, "cannot be empty")
+                    case .value(let value): after[keyPath: path] = value
+                    }
+                }
+                let optional: [(String, WritableKeyPath<UserFields, String?>)] = [
+                    ("phone", \.phone), ("email", \.email), ("address", \.address), ("city", \.city), ("postalCode", \.postalCode),
+                    ("country", \.country), ("region", \.region), ("timezone", \.timezone)]
+                for (key, path) in optional {
+                    switch patch.string(key, errors: &errors) {
+                    case .absent: break
+                    case .null: after[keyPath: path] = nil
+                    case .value(let value): after[keyPath: path] = value
+                    }
+                }
+                var newPassword: String?
+                if case .value(let password) = patch.string("password", errors: &errors) {
+                    newPassword = password
+                    if let problem = PasswordPolicy.problem(password, username: after.username) { errors.add("password", problem) }
+                    guard case .value(let confirmation) = patch.string("passwordConfirmation", errors: &errors), confirmation == password else {
+                        errors.add("passwordConfirmation", "does not match the password")
+                        try errors.throwIfAny()
+                        throw HTTPError(.unprocessableContent)
+                    }
+                }
+                after.validate(into: &errors)
+                try errors.throwIfAny()
+                if !context.isAdmin {
+                    if after.role != before.role { throw HTTPError(.forbidden, detail: "Members cannot change their role.") }
+                    if newPassword != nil {
+                        throw HTTPError(.forbidden, detail: "Change your own password with PUT /api/v1/me/password, which asks for the current one.")
+                    }
+                }
+                if before.role == "admin" && after.role != "admin" {
+                    let admins = try await users.lockAdmins(on: connection)
+                    if admins == [current.id] {
+                        throw HTTPError(.conflict, detail: "This is the tenant's last administrator; make someone else an administrator first.",
+                                        errors: [.init(field: "role", message: "the last administrator cannot be demoted")])
+                    }
+                }
+                let hash: String? = if let newPassword { try await Secrets.hashPassword(newPassword) } else { nil }
+                guard let updated = try await users.update(id, fields: after, passwordHash: hash, on: connection) else {
+                    throw HTTPError(.notFound, detail: "There is no such user.")
+                }
+                if hash != nil { try await connection.query("DELETE FROM sessions WHERE user_id = \(id)") }
+                var (old, new) = UserFields.changes(from: before, to: after)
+                if hash != nil {
+                    old["password"] = .string("")
+                    new["password"] = .string("")
+                }
+                if !new.isEmpty {
+                    try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "user", entityID: updated.id,
+                                           action: .update, before: old, after: new, on: connection)
+                }
+                return updated
+            }
+        }
+    }
+
+    func delete(_ context: TenantContext, id: UUID, request: HTTPRequest) async throws {
+        try context.requireAdmin()
+        try await database.transaction(context.scope) { connection in
+            guard let current = try await users.findForUpdate(id, on: connection), current.tenantId == context.tenantID.lowercased else {
+                throw HTTPError(.notFound, detail: "There is no such user.")
+            }
+            try Versioning.check(request, current: current.version)
+            if current.role == "admin", try await users.lockAdmins(on: connection) == [current.id] {
+                throw HTTPError(.conflict, detail: "This is the tenant's last administrator and cannot be deleted.")
+            }
+            try await users.delete(id, on: connection)
+            try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "user", entityID: current.id, action: .delete,
+                                   before: UserFields(current).auditValues, after: nil, on: connection)
+        }
+    }
+
+    private func requireSelfOrAdmin(_ context: TenantContext, _ id: UUID) throws {
+        if !context.isAdmin && context.identity.userID != id {
+            throw HTTPError(.forbidden, detail: "Members can only see and change their own user.")
+        }
+    }
+
+    /// A duplicate username becomes 409 naming the field.
+    static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "users_username_key" {
+            throw HTTPError(.conflict, detail: "That username is taken.", errors: [.init(field: "username", message: "is already in use")])
+        }
+    }
+}
+
+extension UUID {
+    var lowercased: String { uuidString.lowercased() }
+}
