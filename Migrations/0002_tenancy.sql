@@ -193,9 +193,15 @@ CREATE FUNCTION auth_end_session(p_token_hash bytea) RETURNS void
     AS $$ DELETE FROM sessions WHERE token_hash = p_token_hash $$;
 
 CREATE FUNCTION auth_find_api_key(p_secret_hash bytea)
-    RETURNS TABLE (id uuid, tenant_id uuid, name text, role text)
+    RETURNS TABLE (id uuid, tenant_id uuid, name text, role text, stale_use boolean)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
-    AS $$ SELECT id, tenant_id, name, role FROM api_keys WHERE secret_hash = p_secret_hash AND revoked_at IS NULL $$;
+    AS $$ SELECT id, tenant_id, name, role, last_used_at IS NULL OR last_used_at < now() - interval '60 seconds'
+          FROM api_keys WHERE secret_hash = p_secret_hash AND revoked_at IS NULL $$;
+
+-- Records use at most once a minute per key (the caller asks only when stale_use is true).
+CREATE FUNCTION auth_touch_api_key(p_id uuid) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public
+    AS $$ UPDATE api_keys SET last_used_at = now() WHERE id = p_id $$;
 
 CREATE FUNCTION auth_record_failure(p_username text, p_address text) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public
@@ -216,9 +222,9 @@ CREATE FUNCTION auth_clear_failures(p_username text) RETURNS void
     AS $$ DELETE FROM login_attempts WHERE username = p_username::citext $$;
 
 REVOKE ALL ON FUNCTION auth_find_user, auth_find_session, auth_create_session, auth_touch_session, auth_end_session,
-    auth_find_api_key, auth_record_failure, auth_recent_failures, auth_clear_failures FROM PUBLIC;
+    auth_find_api_key, auth_touch_api_key, auth_record_failure, auth_recent_failures, auth_clear_failures FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth_find_user, auth_find_session, auth_create_session, auth_touch_session, auth_end_session,
-    auth_find_api_key, auth_record_failure, auth_recent_failures, auth_clear_failures TO centralita_app;
+    auth_find_api_key, auth_touch_api_key, auth_record_failure, auth_recent_failures, auth_clear_failures TO centralita_app;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, users, sessions, api_keys, audit_log, storage_usage TO centralita_app;
 GRANT USAGE ON SEQUENCE audit_log_id_seq TO centralita_app;

@@ -37,9 +37,12 @@ public final class PortalApplication: Sendable {
                                       audit: AuditRecorder(), configuration: auth)
         let v1 = router.group("/api/v1", middleware: [AuthenticationMiddleware(repository: authRepository, configuration: auth)])
         v1.mount(SessionRoutes(service: sessions))
+        v1.mount(TenantsRoutes(service: TenantsService(database: database, tenants: TenantsRepository(), audit: AuditRecorder()),
+                               tenants: TenantsRepository(), database: database))
         let tenants = v1.group("/tenants/{tenantId}")
         tenants.mount(UsersRoutes(service: UsersService(database: database, users: UsersRepository(), audit: AuditRecorder()),
                                   tenants: TenantsRepository(), database: database))
+        tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
         var httpConfiguration = serverConfiguration ?? HTTPServerConfiguration()

@@ -55,9 +55,10 @@ struct AuthRepository: Sendable {
     }
 
     func apiKey(secretHash: [UInt8]) async throws -> Identity? {
-        let rows = try await pool.query("SELECT id, tenant_id, name, role FROM auth_find_api_key(\(PostgresBytes(secretHash)))")
+        let rows = try await pool.query("SELECT id, tenant_id, name, role, stale_use FROM auth_find_api_key(\(PostgresBytes(secretHash)))")
         guard let row = rows.first, let role = Identity.Role(rawValue: try row.decode(String.self, "role")) else { return nil }
         let id = try row.decode(UUID.self, "id")
+        if try row.decode(Bool.self, "stale_use") { try await pool.query("SELECT auth_touch_api_key(\(id))") }
         let name = try row.decode(String.self, "name")
         return Identity(userID: nil, tenantID: try row.decode(UUID.self, "tenant_id"), role: role, displayName: "API key \(name)",
                         credential: .apiKey(id: id, name: name))

@@ -10,15 +10,29 @@ struct MergePatch {
         case value(T)
     }
 
-    private let object: [String: Any]
+    /// One JSON value, keeping booleans, integers, other numbers and strings apart.
+    enum Value: Decodable {
+        case null, bool(Bool), int(Int), number(Double), string(String), other
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null }
+            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let i = try? c.decode(Int.self) { self = .int(i) }
+            else if let d = try? c.decode(Double.self) { self = .number(d) }
+            else if let s = try? c.decode(String.self) { self = .string(s) }
+            else { self = .other }
+        }
+    }
+
+    private let object: [String: Value]
 
     init(_ request: HTTPRequest, allowed: Set<String>) throws {
-        guard !request.body.isEmpty,
-              let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
-            throw HTTPError(.badRequest, detail: "A PATCH body is a JSON object with the fields to change.")
+        guard !request.body.isEmpty, let object = try? JSONCoding.decode([String: Value].self, from: request.body) else {
+            throw HTTPError(.badRequest, detail: "The body must be a JSON object with the fields to set.")
         }
         var errors = FieldErrors()
-        for key in object.keys.sorted() where !allowed.contains(key) { errors.add(key, "is not a field that can be changed") }
+        for key in object.keys.sorted() where !allowed.contains(key) { errors.add(key, "is not a field that can be set") }
         try errors.throwIfAny()
         self.object = object
     }
@@ -27,12 +41,24 @@ struct MergePatch {
     var keys: [String] { Array(object.keys) }
 
     func string(_ key: String, errors: inout FieldErrors) -> Field<String> {
-        guard let raw = object[key] else { return .absent }
-        if raw is NSNull { return .null }
-        guard let value = raw as? String else {
+        switch object[key] {
+        case nil: return .absent
+        case .null: return .null
+        case .string(let s): return .value(s)
+        default:
             errors.add(key, "must be a string")
             return .absent
         }
-        return .value(value)
+    }
+
+    func integer(_ key: String, errors: inout FieldErrors) -> Field<Int> {
+        switch object[key] {
+        case nil: return .absent
+        case .null: return .null
+        case .int(let i): return .value(i)
+        default:
+            errors.add(key, "must be a whole number")
+            return .absent
+        }
     }
 }

@@ -3,9 +3,14 @@ import Postgres
 
 /// The SQL of tenants.
 struct TenantsRepository: Sendable {
+    /// A pending plan whose first day has come (in the tenant's time zone) reads as the plan.
     static let columns = """
         id, name, alias, status, timezone, language, contact_email::text AS contact_email, max_extensions,
-        max_simultaneous_calls, storage_quota_bytes, plan, pending_plan, pending_plan_from, version, created_at, updated_at
+        max_simultaneous_calls, storage_quota_bytes,
+        CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN pending_plan ELSE plan END AS plan,
+        CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN NULL ELSE pending_plan END AS pending_plan,
+        CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN NULL ELSE pending_plan_from END AS pending_plan_from,
+        version, created_at, updated_at
         """
 
     struct NewTenant: Sendable {
@@ -24,6 +29,39 @@ struct TenantsRepository: Sendable {
             """)
         guard let row = rows.first else { throw PostgresError(.client, "INSERT returned no row") }
         return try Self.decode(row)
+    }
+
+    func list(on connection: PostgresConnection) async throws -> [TenantView] {
+        try await connection.query("SELECT \(unsafeRaw: Self.columns) FROM tenants ORDER BY lower(name), id").map(Self.decode)
+    }
+
+    func findForUpdate(_ id: UUID, on connection: PostgresConnection) async throws -> TenantView? {
+        try await connection.query("SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE id = \(id) FOR UPDATE").first.map(Self.decode)
+    }
+
+    /// Writes the editable fields. A new `plan` becomes pending from the 1st of next month in
+    /// the tenant's time zone; asking for the current plan again cancels a pending change.
+    func update(_ id: UUID, _ t: TenantView, on connection: PostgresConnection) async throws -> TenantView? {
+        try await connection.query("""
+            UPDATE tenants SET
+                plan = CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN pending_plan ELSE plan END,
+                name = \(t.name), alias = \(t.alias), status = \(t.status), timezone = \(t.timezone), language = \(t.language),
+                contact_email = \(t.contactEmail), max_extensions = \(t.maxExtensions), max_simultaneous_calls = \(t.maxSimultaneousCalls),
+                storage_quota_bytes = \(t.storageQuotaBytes), version = version + 1, updated_at = now()
+            WHERE id = \(id)
+            """)
+        try await connection.query("""
+            UPDATE tenants SET
+                pending_plan = CASE WHEN \(t.plan)::text = plan THEN NULL ELSE \(t.plan)::text END,
+                pending_plan_from = CASE WHEN \(t.plan)::text = plan THEN NULL
+                    ELSE (date_trunc('month', now() AT TIME ZONE timezone) + interval '1 month')::date END
+            WHERE id = \(id)
+            """)
+        return try await find(id, on: connection)
+    }
+
+    func delete(_ id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM tenants WHERE id = \(id)")
     }
 
     func find(_ id: UUID, on connection: PostgresConnection) async throws -> TenantView? {
