@@ -36,12 +36,14 @@ public final class PortalApplication: Sendable {
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
                                       audit: AuditRecorder(), configuration: auth)
         let v1 = router.group("/api/v1", middleware: [AuthenticationMiddleware(repository: authRepository, configuration: auth)])
-        v1.mount(SessionRoutes(service: sessions))
+        let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder())
+        v1.mount(SessionRoutes(service: sessions, users: usersService))
         v1.mount(TenantsRoutes(service: TenantsService(database: database, tenants: TenantsRepository(), audit: AuditRecorder()),
                                tenants: TenantsRepository(), database: database))
         let tenants = v1.group("/tenants/{tenantId}")
-        tenants.mount(UsersRoutes(service: UsersService(database: database, users: UsersRepository(), audit: AuditRecorder()),
-                                  tenants: TenantsRepository(), database: database))
+        tenants.mount(UsersRoutes(service: usersService, tenants: TenantsRepository(), database: database))
+        tenants.mount(StorageRoutes(storage: StorageRepository(), tenants: TenantsRepository(), database: database))
+        tenants.mount(AuditRoutes(audit: AuditRepository(), tenants: TenantsRepository(), database: database))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 

@@ -4,6 +4,7 @@ import HTTPServer
 /// `/api/v1/session` (sign in and out), `/api/v1/me` and `/api/v1/me/password`.
 struct SessionRoutes: RouteCollection {
     let service: SessionService
+    let users: UsersService
 
     struct Credentials: Decodable {
         var username: String
@@ -40,6 +41,15 @@ struct SessionRoutes: RouteCollection {
             var headers: HTTPHeaders = ["ETag": "\"\(user.version)\"", "Cache-Control": "no-store"]
             if case .session(_, let csrf) = identity.credential { headers["X-CSRF-Token"] = csrf }
             return try .json(user, headers: headers)
+        }
+        routes.patch("/me", maxBodyBytes: 16 * 1024) { request in
+            let identity = try request.identity()
+            guard let userID = identity.userID else { throw HTTPError(.forbidden, detail: "API keys act for a tenant, not for a user.") }
+            guard let tenantID = identity.tenantID else {
+                throw HTTPError(.forbidden, detail: "Platform operators change their details with `centralita user` on the server.")
+            }
+            let user = try await users.update(TenantContext(tenantID: tenantID, identity: identity), id: userID, request: request)
+            return try .json(user, headers: ["ETag": Versioning.etag(user.version)])
         }
         routes.put("/me/password", maxBodyBytes: 4096) { request in
             let change = try request.decodeJSON(SessionService.PasswordChange.self)
