@@ -53,11 +53,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("db-connections"), help: "Size of the database pool (env CENTRALITA_DB_CONNECTIONS; default 10).")
     var databaseConnections: Int?
 
+    @Flag(name: .customLong("secure-cookies"), help: "Mark the session cookie Secure (env CENTRALITA_SECURE_COOKIES=1; automatic behind a TLS proxy that sends X-Forwarded-Proto: https).")
+    var secureCookies = false
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         let env = database.environment
         let logger = try database.makeLogger("centralita")
+        var auth = AuthConfiguration()
+        auth.secureCookies = secureCookies || ["1", "true", "yes", "on"].contains(env["CENTRALITA_SECURE_COOKIES"]?.lowercased() ?? "")
         let home = database.home
         guard let port = port ?? env["CENTRALITA_PORT"].map({ Int($0) }) ?? 8080 else {
             throw ValidationError("CENTRALITA_PORT must be a number")
@@ -70,7 +75,7 @@ struct Serve: AsyncParsableCommand {
             logLevel: logger.logLevel,
             databaseConnections: databaseConnections ?? env["CENTRALITA_DB_CONNECTIONS"].flatMap { Int($0) } ?? 10,
             home: home)
-        let app = try PortalApplication(configuration: configuration, logger: logger)
+        let app = try PortalApplication(configuration: configuration, logger: logger, auth: auth)
         do {
             try await app.checkSchema()
         } catch {

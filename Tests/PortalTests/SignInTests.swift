@@ -39,6 +39,15 @@ import TestSupport
         }
     }
 
+    @Test func cookiesAreSecureBehindATLSProxy() async throws {
+        try await withLivePortal(label: "tls_proxy") { portal async throws in
+            let user = try await portal.createUser(tenant: try await portal.createTenant(), role: "member")
+            let response = try await (try portal.client()).request("POST", "/api/v1/session",
+                json: #"{"username":"\#(user.username)","password":"correct-horse-battery"}"#, headers: ["X-Forwarded-Proto": "https"])
+            #expect(response.headers["Set-Cookie"]?.contains("; Secure") == true)
+        }
+    }
+
     @Test func wrongPasswordAndUnknownUserGetTheSameAnswer() async throws {
         try await withLivePortal(label: "wrong") { portal async throws in
             let user = try await portal.createUser(tenant: try await portal.createTenant(), role: "member")

@@ -26,14 +26,14 @@ struct SessionRoutes: RouteCollection {
             let credentials = try request.decodeJSON(Credentials.self)
             let signedIn = try await service.signIn(username: credentials.username, password: credentials.password,
                                                     address: request.remoteAddress)
-            var headers: HTTPHeaders = ["Set-Cookie": service.cookie(for: signedIn.token), "Cache-Control": "no-store"]
+            var headers: HTTPHeaders = ["Set-Cookie": service.cookie(for: signedIn.token, request: request), "Cache-Control": "no-store"]
             headers.add("Vary", "Cookie")
             return try .json(SessionResponse(user: signedIn.user, tenantId: signedIn.user.tenantId, csrfToken: signedIn.csrfToken),
                              headers: headers)
         }
         routes.delete("/session") { request in
             try await service.signOut(try request.identity())
-            return HTTPResponse(status: .noContent, headers: ["Set-Cookie": service.cookie(for: nil)])
+            return HTTPResponse(status: .noContent, headers: ["Set-Cookie": service.cookie(for: nil, request: request)])
         }
         routes.get("/me") { request in
             let identity = try request.identity()
@@ -55,7 +55,7 @@ struct SessionRoutes: RouteCollection {
             let change = try request.decodeJSON(SessionService.PasswordChange.self)
             let signedIn = try await service.changePassword(change, identity: try request.identity())
             return try .json(CSRFResponse(csrfToken: signedIn.csrfToken),
-                             headers: ["Set-Cookie": service.cookie(for: signedIn.token), "Cache-Control": "no-store"])
+                             headers: ["Set-Cookie": service.cookie(for: signedIn.token, request: request), "Cache-Control": "no-store"])
         }
     }
 }

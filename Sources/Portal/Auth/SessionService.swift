@@ -104,8 +104,11 @@ struct SessionService: Sendable {
         return TenantDatabase.Scope(tenantID: tenantID, userID: userID, isOperator: false)
     }
 
-    func cookie(for token: String?) -> String {
-        let secure = configuration.secureCookies ? "; Secure" : ""
+    /// The session cookie; `Secure` when configured so, or when the request came over TLS (a
+    /// TLS-terminating proxy says so with `X-Forwarded-Proto: https`).
+    func cookie(for token: String?, request: HTTPRequest) -> String {
+        let overTLS = request.headers["X-Forwarded-Proto"]?.lowercased() == "https"
+        let secure = configuration.secureCookies || overTLS ? "; Secure" : ""
         guard let token else {
             return "\(AuthConfiguration.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\(secure)"
         }
