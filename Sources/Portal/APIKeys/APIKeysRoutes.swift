@@ -26,18 +26,13 @@ struct APIKeysRoutes: RouteCollection {
         var secret: String
     }
 
-    struct ListResponse: Encodable {
-        var items: [APIKeyView]
-        var nextCursor: String?
-        var total: Int
-    }
 
     func register(on routes: RouteGroup) {
         routes.get("/api-keys") { request in
             let context = try await TenantContext.resolve(request, tenants: tenants, database: database)
             try context.requireAdmin()
             let items = try await database.transaction(context.scope) { try await keys.list(on: $0) }
-            return try .json(ListResponse(items: items, nextCursor: nil, total: items.count))
+            return try .json(ListPage<APIKeyView>(items: items, nextCursor: nil, total: items.count))
         }
         routes.post("/api-keys", maxBodyBytes: 4096) { request in
             let context = try await TenantContext.resolve(request, tenants: tenants, database: database)

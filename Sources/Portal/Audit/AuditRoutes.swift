@@ -8,11 +8,6 @@ struct AuditRoutes: RouteCollection {
     let tenants: TenantsRepository
     let database: TenantDatabase
 
-    struct ListResponse: Encodable {
-        var items: [AuditEntry]
-        var nextCursor: String?
-        var total: Int
-    }
 
     func register(on routes: RouteGroup) {
         routes.get("/audit") { request in
@@ -43,7 +38,7 @@ struct AuditRoutes: RouteCollection {
             try errors.throwIfAny()
             let page = try await database.transaction(context.scope) { try await audit.list(filter, on: $0) }
             let next = page.items.count == filter.limit ? page.items.last.map { String($0.id) } : nil
-            return try .json(ListResponse(items: page.items, nextCursor: next, total: page.total))
+            return try .json(ListPage<AuditEntry>(items: page.items, nextCursor: next, total: page.total))
         }
     }
 }

@@ -54,8 +54,13 @@ public struct PlatformAdministration: Sendable {
             if let tenantID, try await TenantsRepository().find(tenantID, on: connection) == nil {
                 throw HTTPError(.notFound, detail: "There is no tenant \(tenantID.uuidString.lowercased()).")
             }
-            return try await UsersRepository().create(.init(tenantID: tenantID, username: username, passwordHash: hash, role: role,
-                                                            firstName: firstName, lastName: lastName, email: email), on: connection)
+            var fields = UserFields()
+            fields.username = username
+            fields.role = role
+            fields.firstName = firstName
+            fields.lastName = lastName
+            fields.email = email
+            return try await UsersRepository().create(.init(tenantID: tenantID, passwordHash: hash, fields: fields), on: connection)
         }
         return CreatedUser(id: user.id, username: user.username, generatedPassword: generated,
                            json: String(decoding: try JSONCoding.encode(user), as: UTF8.self))

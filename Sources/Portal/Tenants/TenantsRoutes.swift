@@ -7,16 +7,11 @@ struct TenantsRoutes: RouteCollection {
     let tenants: TenantsRepository
     let database: TenantDatabase
 
-    struct ListResponse: Encodable {
-        var items: [TenantView]
-        var nextCursor: String?
-        var total: Int
-    }
 
     func register(on routes: RouteGroup) {
         routes.get("/tenants") { request in
             let items = try await service.list(try request.identity())
-            return try .json(ListResponse(items: items, nextCursor: nil, total: items.count))
+            return try .json(ListPage<TenantView>(items: items, nextCursor: nil, total: items.count))
         }
         routes.post("/tenants", maxBodyBytes: 16 * 1024) { request in
             let tenant = try await service.create(try request.identity(), request: request)

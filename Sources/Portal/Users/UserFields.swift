@@ -1,7 +1,7 @@
 import Foundation
 
 /// The editable fields of a user and their rules (USR-3), shared by create and update.
-struct UserFields: Sendable, Equatable {
+struct UserFields: Sendable, Equatable, Decodable {
     var firstName: String = ""
     var lastName: String = ""
     var username: String = ""
@@ -45,6 +45,30 @@ struct UserFields: Sendable, Equatable {
     }
 
     init() {}
+
+    /// From a create request: `firstName`, `username` and `role` are required, the rest
+    /// optional (`phoneLanguage` defaults to `language`).
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        firstName = try c.decode(String.self, forKey: .firstName)
+        lastName = try c.decodeIfPresent(String.self, forKey: .lastName) ?? ""
+        username = try c.decode(String.self, forKey: .username)
+        role = try c.decode(String.self, forKey: .role)
+        phone = try c.decodeIfPresent(String.self, forKey: .phone)
+        email = try c.decodeIfPresent(String.self, forKey: .email)
+        address = try c.decodeIfPresent(String.self, forKey: .address)
+        city = try c.decodeIfPresent(String.self, forKey: .city)
+        postalCode = try c.decodeIfPresent(String.self, forKey: .postalCode)
+        country = try c.decodeIfPresent(String.self, forKey: .country)
+        region = try c.decodeIfPresent(String.self, forKey: .region)
+        timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
+        language = try c.decodeIfPresent(String.self, forKey: .language) ?? "es"
+        phoneLanguage = try c.decodeIfPresent(String.self, forKey: .phoneLanguage) ?? language
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case firstName, lastName, username, role, phone, email, address, city, postalCode, country, region, timezone, language, phoneLanguage
+    }
 
     init(_ view: UserView) {
         firstName = view.firstName

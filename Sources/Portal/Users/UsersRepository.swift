@@ -73,21 +73,8 @@ struct UsersRepository: Sendable {
 
     struct NewUser: Sendable {
         var tenantID: UUID?
-        var username: String
         var passwordHash: String
-        var role: String
-        var firstName = ""
-        var lastName = ""
-        var email: String?
-        var language = "es"
-        var phone: String?
-        var address: String?
-        var city: String?
-        var postalCode: String?
-        var country: String?
-        var region: String?
-        var timezone: String?
-        var phoneLanguage = "es"
+        var fields: UserFields
     }
 
     func find(_ id: UUID, on connection: PostgresConnection) async throws -> UserView? {
@@ -99,13 +86,16 @@ struct UsersRepository: Sendable {
         try await connection.query("SELECT password_hash FROM users WHERE id = \(id)").first?.decode(String.self, "password_hash")
     }
 
+    /// Operators (no tenant) get the role `operator` whatever `fields.role` says.
     func create(_ user: NewUser, on connection: PostgresConnection) async throws -> UserView {
+        let f = user.fields
+        let role = user.tenantID == nil ? "operator" : f.role
         let rows = try await connection.query("""
             INSERT INTO users (tenant_id, username, password_hash, role, first_name, last_name, email, language, phone, address,
                                city, postal_code, country, region, timezone, phone_language)
-            VALUES (\(user.tenantID), \(user.username), \(user.passwordHash), \(user.role), \(user.firstName), \(user.lastName),
-                    \(user.email), \(user.language), \(user.phone), \(user.address), \(user.city), \(user.postalCode), \(user.country),
-                    \(user.region), \(user.timezone), \(user.phoneLanguage))
+            VALUES (\(user.tenantID), \(f.username), \(user.passwordHash), \(role), \(f.firstName), \(f.lastName),
+                    \(f.email), \(f.language), \(f.phone), \(f.address), \(f.city), \(f.postalCode), \(f.country),
+                    \(f.region), \(f.timezone), \(f.phoneLanguage))
             RETURNING \(unsafeRaw: Self.columns)
             """)
         guard let row = rows.first else { throw PostgresError(.client, "INSERT returned no row") }

@@ -7,11 +7,6 @@ struct UsersRoutes: RouteCollection {
     let tenants: TenantsRepository
     let database: TenantDatabase
 
-    struct ListResponse: Encodable {
-        var items: [UserView]
-        var nextCursor: String?
-        var total: Int
-    }
 
     func register(on routes: RouteGroup) {
         routes.get("/users") { request in
@@ -23,7 +18,7 @@ struct UsersRoutes: RouteCollection {
                 cursor = decoded
             }
             let page = try await service.list(context, search: request.queryValue("q"), limit: limit, cursor: cursor)
-            return try .json(ListResponse(items: page.items, nextCursor: page.nextCursor, total: page.total))
+            return try .json(ListPage<UserView>(items: page.items, nextCursor: page.nextCursor, total: page.total))
         }
         routes.post("/users", maxBodyBytes: 16 * 1024) { request in
             let context = try await context(request)

@@ -10,23 +10,20 @@ struct UsersService: Sendable {
     let users: UsersRepository
     let audit: AuditRecorder
 
+    /// A new user: the user fields plus the password, twice.
     struct CreateRequest: Decodable, Sendable {
-        var firstName: String
-        var lastName: String?
-        var username: String
+        var fields: UserFields
         var password: String
         var passwordConfirmation: String
-        var role: String
-        var phone: String?
-        var email: String?
-        var address: String?
-        var city: String?
-        var postalCode: String?
-        var country: String?
-        var region: String?
-        var timezone: String?
-        var language: String?
-        var phoneLanguage: String?
+
+        init(from decoder: any Decoder) throws {
+            fields = try UserFields(from: decoder)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            password = try c.decode(String.self, forKey: .password)
+            passwordConfirmation = try c.decode(String.self, forKey: .passwordConfirmation)
+        }
+
+        private enum CodingKeys: String, CodingKey { case password, passwordConfirmation }
     }
 
     func list(_ context: TenantContext, search: String?, limit: Int, cursor: UserCursor?) async throws -> UsersRepository.Page {
@@ -45,34 +42,16 @@ struct UsersService: Sendable {
 
     func create(_ context: TenantContext, _ request: CreateRequest) async throws -> UserView {
         try context.requireAdmin()
-        var fields = UserFields()
-        fields.firstName = request.firstName
-        fields.lastName = request.lastName ?? ""
-        fields.username = request.username
-        fields.role = request.role
-        fields.phone = request.phone
-        fields.email = request.email
-        fields.address = request.address
-        fields.city = request.city
-        fields.postalCode = request.postalCode
-        fields.country = request.country
-        fields.region = request.region
-        fields.timezone = request.timezone
-        fields.language = request.language ?? "es"
-        fields.phoneLanguage = request.phoneLanguage ?? fields.language
+        let fields = request.fields
         var errors = FieldErrors()
         fields.validate(into: &errors)
-        if let problem = PasswordPolicy.problem(request.password, username: request.username) { errors.add("password", problem) }
+        if let problem = PasswordPolicy.problem(request.password, username: fields.username) { errors.add("password", problem) }
         if request.passwordConfirmation != request.password { errors.add("passwordConfirmation", "does not match the password") }
         try errors.throwIfAny()
         let hash = try await Secrets.hashPassword(request.password)
         return try await Self.mappingConflicts {
             try await database.transaction(context.scope) { connection in
-                let user = try await users.create(.init(
-                    tenantID: context.tenantID, username: fields.username, passwordHash: hash, role: fields.role, firstName: fields.firstName,
-                    lastName: fields.lastName, email: fields.email, language: fields.language, phone: fields.phone, address: fields.address,
-                    city: fields.city, postalCode: fields.postalCode, country: fields.country, region: fields.region,
-                    timezone: fields.timezone, phoneLanguage: fields.phoneLanguage), on: connection)
+                let user = try await users.create(.init(tenantID: context.tenantID, passwordHash: hash, fields: fields), on: connection)
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "user", entityID: user.id, action: .create,
                                        before: nil, after: fields.auditValues.merging(["password": .string("")]) { a, _ in a }, on: connection)
                 return user

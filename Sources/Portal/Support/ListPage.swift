@@ -1,0 +1,16 @@
+/// The one shape every list answers with (API.md): `{items, nextCursor, total}`.
+struct ListPage<Item: Encodable & Sendable>: Encodable, Sendable {
+    var items: [Item]
+    var nextCursor: String?
+    var total: Int
+
+    /// Always writes `nextCursor`, as `null` on the last page.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+        try container.encode(total, forKey: .total)
+    }
+
+    private enum CodingKeys: String, CodingKey { case items, nextCursor, total }
+}
