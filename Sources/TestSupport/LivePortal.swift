@@ -1,5 +1,5 @@
 public import Foundation
-public import HTTPServer
+import HTTPServer
 public import Portal
 public import Postgres
 

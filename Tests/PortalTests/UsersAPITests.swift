@@ -51,7 +51,12 @@ import TestSupport
             let stale = try await admin.request("PATCH", "\(base)/\(user.id)", json: #"{"city":"Bilbao"}"#, headers: ["If-Match": "\"1\""])
             #expect(stale.status == 412)
 
+            let member = try portal.client()
+            #expect(try await member.signIn("ana.garcia", "correct horse battery").status == 200)
+            let dependents = try await admin.request("GET", "\(base)/\(user.id)/dependents").json(UserDependents.self)
+            #expect(dependents.sessions == 1 && dependents.storedBytes == 0)
             #expect(try await admin.request("DELETE", "\(base)/\(user.id)").status == 204)
+            #expect(try await member.request("GET", "/api/v1/me").status == 401, "their session went with them")
             #expect(try await admin.request("GET", "\(base)/\(user.id)").status == 404)
 
             let audit = try await portal.owner.query("""

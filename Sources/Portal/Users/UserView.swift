@@ -23,3 +23,11 @@ struct UserView: Codable, Sendable, Equatable {
     var createdAt: Date
     var updatedAt: Date
 }
+
+/// What goes with a user when it is deleted, for the confirmation a person sees first.
+struct UserDependents: Codable, Sendable, Equatable {
+    /// Open browser sessions, ended at once.
+    var sessions: Int
+    /// Voicemail, recordings, sounds and hold music stored for the user, in bytes.
+    var storedBytes: Int
+}

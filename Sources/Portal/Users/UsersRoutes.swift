@@ -36,6 +36,10 @@ struct UsersRoutes: RouteCollection {
             let user = try await service.update(context, id: try Self.id(request), request: request)
             return try .json(user, headers: ["ETag": Versioning.etag(user.version)])
         }
+        routes.get("/users/{id}/dependents") { request in
+            let context = try await context(request)
+            return try .json(try await service.dependents(context, id: try Self.id(request)))
+        }
         routes.delete("/users/{id}") { request in
             let context = try await context(request)
             try await service.delete(context, id: try Self.id(request), request: request)

@@ -138,6 +138,16 @@ struct UsersService: Sendable {
         }
     }
 
+    func dependents(_ context: TenantContext, id: UUID) async throws -> UserDependents {
+        try context.requireAdmin()
+        return try await database.transaction(context.scope) { connection in
+            guard let user = try await users.find(id, on: connection), user.tenantId == context.tenantID.lowercased else {
+                throw HTTPError(.notFound, detail: "There is no such user.")
+            }
+            return try await users.dependents(of: id, on: connection)
+        }
+    }
+
     func delete(_ context: TenantContext, id: UUID, request: HTTPRequest) async throws {
         try context.requireAdmin()
         try await database.transaction(context.scope) { connection in
