@@ -35,7 +35,9 @@ let package = Package(
             "CLibPQ", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        target("Telephony"),
         target("Portal", dependencies: [
+            "Telephony",
             "HTTPServer", "Postgres", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,6 +56,7 @@ let package = Package(
         ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres"], swiftSettings: commonSettings),
     ]
 )
