@@ -6,7 +6,7 @@ import TestSupport
 /// Isolation holds even for a query with no WHERE: as the portal's role, with `app.tenant_id`
 /// set to tenant A, every tenant table shows only A's rows; with it unset, none.
 @Suite struct RowLevelSecurityTests {
-    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage"]
+    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals"]
 
     @Test func aQueryWithoutWhereSeesOnlyTheScopedTenant() async throws {
         try await withLivePortal(label: "rls") { portal async throws in
@@ -23,6 +23,10 @@ import TestSupport
                         """)
                     try await portal.owner.query("""
                         INSERT INTO storage_usage (tenant_id, user_id, kind, bytes) VALUES (\(tenant), \(userID), 'voicemail', 10)
+                        """)
+                    try await portal.owner.query("""
+                        INSERT INTO intervals (tenant_id, owner_id, name, timezone, start_minute, end_minute)
+                        VALUES (\(tenant), \(userID), 'hours', 'Europe/Madrid', 540, 1080)
                         """)
                 }
                 try await portal.owner.query("""

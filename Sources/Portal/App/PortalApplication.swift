@@ -44,6 +44,9 @@ public final class PortalApplication: Sendable {
         tenants.mount(UsersRoutes(service: usersService, tenants: TenantsRepository(), database: database))
         tenants.mount(StorageRoutes(storage: StorageRepository(), tenants: TenantsRepository(), database: database))
         tenants.mount(AuditRoutes(audit: AuditRepository(), tenants: TenantsRepository(), database: database))
+        tenants.mount(IntervalsRoutes(service: IntervalsService(database: database, intervals: IntervalsRepository(), users: UsersRepository(),
+                                                                tenants: TenantsRepository(), audit: AuditRecorder()),
+                                      tenants: TenantsRepository(), database: database))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 

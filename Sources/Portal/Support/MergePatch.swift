@@ -12,7 +12,7 @@ struct MergePatch {
 
     /// One JSON value, keeping booleans, integers, other numbers and strings apart.
     enum Value: Decodable {
-        case null, bool(Bool), int(Int), number(Double), string(String), other
+        case null, bool(Bool), int(Int), number(Double), string(String), array([Value]), other
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
@@ -21,6 +21,7 @@ struct MergePatch {
             else if let i = try? c.decode(Int.self) { self = .int(i) }
             else if let d = try? c.decode(Double.self) { self = .number(d) }
             else if let s = try? c.decode(String.self) { self = .string(s) }
+            else if let a = try? c.decode([Value].self) { self = .array(a) }
             else { self = .other }
         }
     }
@@ -47,6 +48,26 @@ struct MergePatch {
         case .string(let s): return .value(s)
         default:
             errors.add(key, "must be a string")
+            return .absent
+        }
+    }
+
+    func integers(_ key: String, errors: inout FieldErrors) -> Field<[Int]> {
+        switch object[key] {
+        case nil: return .absent
+        case .null: return .null
+        case .array(let values):
+            var result: [Int] = []
+            for value in values {
+                guard case .int(let i) = value else {
+                    errors.add(key, "must be a list of whole numbers")
+                    return .absent
+                }
+                result.append(i)
+            }
+            return .value(result)
+        default:
+            errors.add(key, "must be a list of whole numbers")
             return .absent
         }
     }

@@ -20,8 +20,7 @@ struct UsersRepository: Sendable {
     func list(search: String?, limit: Int, after cursor: UserCursor?, on connection: PostgresConnection) async throws -> Page {
         var filter: PostgresQuery = "tenant_id = app_tenant()"
         if let search, !search.isEmpty {
-            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            let pattern = NameCursor.likePattern(search)
             filter.append(" AND search_fold(first_name || ' ' || last_name || ' ' || username || ' ' || coalesce(email::text, '')) LIKE search_fold(\(pattern))")
         }
         let total = try await connection.query("SELECT count(*)::int AS total FROM users WHERE \(fragment: filter)").first?.decode(Int.self, "total") ?? 0
