@@ -75,7 +75,10 @@ struct Serve: AsyncParsableCommand {
             logLevel: logger.logLevel,
             databaseConnections: databaseConnections ?? env["CENTRALITA_DB_CONNECTIONS"].flatMap { Int($0) } ?? 10,
             home: home)
-        let app = try PortalApplication(configuration: configuration, logger: logger, auth: auth)
+        var portalConfiguration = configuration
+        if let realm = env["CENTRALITA_SIP_REALM"], !realm.isEmpty { portalConfiguration.sipRealm = realm }
+        if let server = env["CENTRALITA_SIP_SERVER"], !server.isEmpty { portalConfiguration.sipServer = server }
+        let app = try PortalApplication(configuration: portalConfiguration, logger: logger, auth: auth)
         do {
             try await app.checkSchema()
         } catch {

@@ -6,7 +6,7 @@ import TestSupport
 /// Isolation holds even for a query with no WHERE: as the portal's role, with `app.tenant_id`
 /// set to tenant A, every tenant table shows only A's rows; with it unset, none.
 @Suite struct RowLevelSecurityTests {
-    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals"]
+    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals", "extensions"]
 
     @Test func aQueryWithoutWhereSeesOnlyTheScopedTenant() async throws {
         try await withLivePortal(label: "rls") { portal async throws in
@@ -27,6 +27,11 @@ import TestSupport
                     try await portal.owner.query("""
                         INSERT INTO intervals (tenant_id, owner_id, name, timezone, start_minute, end_minute)
                         VALUES (\(tenant), \(userID), 'hours', 'Europe/Madrid', 540, 1080)
+                        """)
+                    try await portal.owner.query("""
+                        INSERT INTO extensions (tenant_id, kind, owner_id, number, sip_username, sip_ha1)
+                        VALUES (\(tenant), 'phone', \(userID), \(role == "admin" ? "1001" : "1002"),
+                                \(String(100_000_000 + tenants.count * 10 + (role == "admin" ? 1 : 2))), \(String(repeating: "a", count: 32)))
                         """)
                 }
                 try await portal.owner.query("""

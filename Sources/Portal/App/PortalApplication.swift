@@ -47,6 +47,10 @@ public final class PortalApplication: Sendable {
         tenants.mount(IntervalsRoutes(service: IntervalsService(database: database, intervals: IntervalsRepository(), users: UsersRepository(),
                                                                 tenants: TenantsRepository(), audit: AuditRecorder()),
                                       tenants: TenantsRepository(), database: database))
+        tenants.mount(ExtensionsRoutes(
+            service: ExtensionsService(database: database, extensions: ExtensionsRepository(), users: UsersRepository(), audit: AuditRecorder(),
+                                       sip: .init(realm: configuration.sipRealm, server: configuration.sipServer)),
+            tenants: TenantsRepository(), database: database))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 

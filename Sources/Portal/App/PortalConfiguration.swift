@@ -14,6 +14,10 @@ public struct PortalConfiguration: Sendable {
     public var databaseConnections = 10
     /// The checkout (or install) directory holding `Migrations/`, `Public/` and `Resources/`.
     public var home: String
+    /// The SIP digest realm of the media nodes (HA1 = MD5(username:realm:password)).
+    public var sipRealm = "centralita"
+    /// Where phones register, shown on each extension (until tenants have media nodes).
+    public var sipServer = "127.0.0.1:5060"
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, dataDirectory: String,
                 logLevel: Logger.Level = .info, databaseConnections: Int = 10, home: String) {

@@ -88,6 +88,26 @@ enum Secrets {
         return digest
     }
 
+    /// Lowercase hex MD5 — only for SIP digest (HA1), which the SIP protocol defines so.
+    static func md5Hex(_ text: String) -> String {
+        var digest = [UInt8](repeating: 0, count: 16)
+        var length: UInt32 = 0
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { raw in EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_md5(), nil) }
+        return digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// A uniform random integer in 0..<bound from OpenSSL's generator.
+    static func randomInt(_ bound: Int) -> Int {
+        precondition(bound > 0)
+        let limit = UInt32.max - UInt32.max % UInt32(bound)
+        while true {
+            let bytes = randomBytes(4)
+            let value = bytes.withUnsafeBytes { $0.load(as: UInt32.self) }
+            if value < limit { return Int(value % UInt32(bound)) }
+        }
+    }
+
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 } }

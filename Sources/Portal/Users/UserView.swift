@@ -26,6 +26,8 @@ struct UserView: Codable, Sendable, Equatable {
 
 /// What goes with a user when it is deleted, for the confirmation a person sees first.
 struct UserDependents: Codable, Sendable, Equatable {
+    /// Internal numbers of the user's extensions, removed with them.
+    var extensions: [String]
     /// Open browser sessions, ended at once.
     var sessions: Int
     /// Voicemail, recordings, sounds and hold music stored for the user, in bytes.

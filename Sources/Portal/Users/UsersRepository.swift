@@ -66,14 +66,17 @@ struct UsersRepository: Sendable {
             .map { try $0.decode(String.self, "id") }
     }
 
-    /// What deleting the user also removes: open sessions and stored bytes by kind. (Later
-    /// features add their own dependents here: extensions, mailboxes.)
+    /// What deleting the user also removes: their extensions (with their voicemail), open
+    /// sessions and stored bytes.
     func dependents(of id: UUID, on connection: PostgresConnection) async throws -> UserDependents {
         let row = try await connection.query("""
             SELECT (SELECT count(*)::int FROM sessions WHERE user_id = \(id)) AS sessions,
                    (SELECT coalesce(sum(bytes), 0)::bigint FROM storage_usage WHERE user_id = \(id)) AS stored_bytes
             """).first
-        return UserDependents(sessions: try row?.decode(Int.self, "sessions") ?? 0, storedBytes: try row?.decode(Int.self, "stored_bytes") ?? 0)
+        let extensions = try await connection.query("SELECT number FROM extensions WHERE owner_id = \(id) ORDER BY number")
+            .map { try $0.decode(String.self, "number") }
+        return UserDependents(extensions: extensions, sessions: try row?.decode(Int.self, "sessions") ?? 0,
+                              storedBytes: try row?.decode(Int.self, "stored_bytes") ?? 0)
     }
 
     func delete(_ id: UUID, on connection: PostgresConnection) async throws {
