@@ -51,6 +51,11 @@ public final class PortalApplication: Sendable {
             service: ExtensionsService(database: database, extensions: ExtensionsRepository(), users: UsersRepository(), audit: AuditRecorder(),
                                        sip: .init(realm: configuration.sipRealm, server: configuration.sipServer)),
             tenants: TenantsRepository(), database: database))
+        let extensionAccess = ExtensionAccess(extensions: ExtensionsRepository(), sipServer: configuration.sipServer)
+        tenants.mount(VoicemailSettingsRoutes(settings: VoicemailSettingsRepository(), access: extensionAccess, users: UsersRepository(),
+                                              tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
+        tenants.mount(RecordingSettingsRoutes(settings: RecordingSettingsRepository(), access: extensionAccess,
+                                              tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 

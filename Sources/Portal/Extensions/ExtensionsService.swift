@@ -155,13 +155,7 @@ struct ExtensionsService: Sendable {
     }
 
     private func accessible(_ id: UUID, _ context: TenantContext, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> ExtensionView {
-        guard let ext = try await extensions.find(id, forUpdate: forUpdate, sipServer: sip.server, on: connection) else {
-            throw HTTPError(.notFound, detail: "There is no extension \(id.lowercased).")
-        }
-        if !context.isAdmin && ext.ownerId != context.identity.userID?.lowercased {
-            throw HTTPError(.forbidden, detail: "Members see only their own extensions.")
-        }
-        return ext
+        try await ExtensionAccess(extensions: extensions, sipServer: sip.server).resolve(id, context, forUpdate: forUpdate, on: connection)
     }
 
     private func ownUser(_ context: TenantContext) throws -> UUID {

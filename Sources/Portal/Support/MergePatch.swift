@@ -38,6 +38,14 @@ struct MergePatch {
         self.object = object
     }
 
+    /// The value of a field a whole replacement (PUT) must carry; notes it as required when
+    /// it is absent or null (unless the field already has an error).
+    static func required<T>(_ key: String, _ field: Field<T>, _ errors: inout FieldErrors) -> T? {
+        if case .value(let value) = field { return value }
+        if !errors.errors.contains(where: { $0.field == key }) { errors.add(key, "is required") }
+        return nil
+    }
+
     var isEmpty: Bool { object.isEmpty }
     var keys: [String] { Array(object.keys) }
 
@@ -48,6 +56,17 @@ struct MergePatch {
         case .string(let s): return .value(s)
         default:
             errors.add(key, "must be a string")
+            return .absent
+        }
+    }
+
+    func bool(_ key: String, errors: inout FieldErrors) -> Field<Bool> {
+        switch object[key] {
+        case nil: return .absent
+        case .null: return .null
+        case .bool(let b): return .value(b)
+        default:
+            errors.add(key, "must be true or false")
             return .absent
         }
     }
