@@ -56,6 +56,8 @@ public final class PortalApplication: Sendable {
                                               tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         tenants.mount(RecordingSettingsRoutes(settings: RecordingSettingsRepository(), access: extensionAccess,
                                               tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
+        tenants.mount(NumbersRoutes(numbers: NumbersRepository(), destinations: DestinationChecker(), tenants: TenantsRepository(),
+                                    database: database, audit: AuditRecorder()))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 

@@ -11,6 +11,8 @@ struct ExtensionView: Codable, Sendable, Equatable {
     var sipUsername: String
     var sipServer: String
     var ringSeconds: Int
+    /// Public numbers routed to this extension or its voicemail (read-only).
+    var publicNumbers: [String]
     var version: Int
     var createdAt: Date
     var updatedAt: Date
@@ -28,7 +30,9 @@ struct DeviceView: Codable, Sendable, Equatable {
 /// The SQL of extensions.
 struct ExtensionsRepository: Sendable {
     static let columns = """
-        id::text AS id, kind, owner_id::text AS owner_id, number, name, sip_username, ring_seconds, version, created_at, updated_at
+        id::text AS id, kind, owner_id::text AS owner_id, number, name, sip_username, ring_seconds, version, created_at, updated_at,
+        ARRAY(SELECT p.number FROM public_numbers p WHERE p.tenant_id = extensions.tenant_id AND p.destination_id = extensions.id
+              AND p.destination_type IN ('extension', 'voicemail') ORDER BY p.number) AS public_numbers
         """
 
     struct Fields: Sendable, Equatable {
@@ -111,7 +115,7 @@ struct ExtensionsRepository: Sendable {
         ExtensionView(id: try row.decode(String.self, "id"), kind: try row.decode(String.self, "kind"), ownerId: try row.decode(String?.self, "owner_id"),
                       number: try row.decode(String.self, "number"), name: try row.decode(String.self, "name"),
                       sipUsername: try row.decode(String.self, "sip_username"), sipServer: sipServer,
-                      ringSeconds: try row.decode(Int.self, "ring_seconds"), version: try row.decode(Int.self, "version"),
+                      ringSeconds: try row.decode(Int.self, "ring_seconds"), publicNumbers: try row.decode([String].self, "public_numbers"), version: try row.decode(Int.self, "version"),
                       createdAt: try row.decode(Date.self, "created_at"), updatedAt: try row.decode(Date.self, "updated_at"))
     }
 }
