@@ -6,7 +6,7 @@ import TestSupport
 /// Isolation holds even for a query with no WHERE: as the portal's role, with `app.tenant_id`
 /// set to tenant A, every tenant table shows only A's rows; with it unset, none.
 @Suite struct RowLevelSecurityTests {
-    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals", "extensions"]
+    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals", "extensions", "rules"]
 
     @Test func aQueryWithoutWhereSeesOnlyTheScopedTenant() async throws {
         try await withLivePortal(label: "rls") { portal async throws in
@@ -32,6 +32,10 @@ import TestSupport
                         INSERT INTO extensions (tenant_id, kind, owner_id, number, sip_username, sip_ha1)
                         VALUES (\(tenant), 'phone', \(userID), \(role == "admin" ? "1001" : "1002"),
                                 \(String(100_000_000 + tenants.count * 10 + (role == "admin" ? 1 : 2))), \(String(repeating: "a", count: 32)))
+                        """)
+                    try await portal.owner.query("""
+                        INSERT INTO rules (tenant_id, extension_id, position, kind, enabled, continue_after, definition)
+                        SELECT tenant_id, id, 1, 'hangup', true, false, '{"kind":"hangup"}' FROM extensions WHERE owner_id = \(userID)
                         """)
                 }
                 try await portal.owner.query("""

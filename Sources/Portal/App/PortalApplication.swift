@@ -56,6 +56,9 @@ public final class PortalApplication: Sendable {
                                               tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
         tenants.mount(RecordingSettingsRoutes(settings: RecordingSettingsRepository(), access: extensionAccess,
                                               tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
+        tenants.mount(RulesRoutes(service: RulesService(database: database, rules: RulesRepository(), intervals: IntervalsRepository(),
+                                                        access: extensionAccess, destinations: DestinationChecker(), audit: AuditRecorder()),
+                                  tenants: TenantsRepository(), database: database))
         tenants.mount(NumbersRoutes(numbers: NumbersRepository(), destinations: DestinationChecker(), tenants: TenantsRepository(),
                                     database: database, audit: AuditRecorder()))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))

@@ -92,6 +92,14 @@ struct IntervalsService: Sendable {
         try await database.transaction(context.scope) { connection in
             var removed: [IntervalView] = []
             for id in Set(ids) { removed.append(try await accessible(id, context, forUpdate: true, on: connection)) }
+            for interval in removed {
+                guard let id = UUID(uuidString: interval.id) else { continue }
+                let users = try await RulesRepository().users(ofInterval: id, on: connection)
+                if !users.isEmpty {
+                    throw HTTPError(.conflict, type: "in-use", detail: "\(interval.name) is used by \(users.joined(separator: ", ")); change those first.",
+                                    errors: [.init(field: "ids", message: "\(interval.name) is in use")])
+                }
+            }
             _ = try await intervals.delete(Array(Set(ids)), on: connection)
             for interval in removed {
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "interval", entityID: interval.id,
