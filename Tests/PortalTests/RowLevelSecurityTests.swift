@@ -6,7 +6,7 @@ import TestSupport
 /// Isolation holds even for a query with no WHERE: as the portal's role, with `app.tenant_id`
 /// set to tenant A, every tenant table shows only A's rows; with it unset, none.
 @Suite struct RowLevelSecurityTests {
-    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals", "extensions", "rules"]
+    static let tenantTables = ["users", "sessions", "api_keys", "audit_log", "storage_usage", "intervals", "extensions", "rules", "public_numbers", "extension_groups"]
 
     @Test func aQueryWithoutWhereSeesOnlyTheScopedTenant() async throws {
         try await withLivePortal(label: "rls") { portal async throws in
@@ -45,6 +45,10 @@ import TestSupport
                 try await portal.owner.query("""
                     INSERT INTO audit_log (tenant_id, actor_name, entity, entity_id, action) VALUES (\(tenant), 'test', 'user', 'x', 'create')
                     """)
+                try await portal.owner.query("""
+                    INSERT INTO public_numbers (tenant_id, number) VALUES (\(tenant), \("+3491000000" + String(tenants.count)))
+                    """)
+                try await portal.owner.query("INSERT INTO extension_groups (tenant_id, name) VALUES (\(tenant), 'group')")
             }
             // The portal's own pool works as centralita_app.
             let (a, b) = (tenants[0], tenants[1])

@@ -59,6 +59,8 @@ public final class PortalApplication: Sendable {
         tenants.mount(RulesRoutes(service: RulesService(database: database, rules: RulesRepository(), intervals: IntervalsRepository(),
                                                         access: extensionAccess, destinations: DestinationChecker(), audit: AuditRecorder()),
                                   tenants: TenantsRepository(), database: database))
+        tenants.mount(ExtensionGroupsRoutes(groups: ExtensionGroupsRepository(), extensions: ExtensionsRepository(), tenants: TenantsRepository(),
+                                            database: database, audit: AuditRecorder()))
         tenants.mount(NumbersRoutes(numbers: NumbersRepository(), destinations: DestinationChecker(), tenants: TenantsRepository(),
                                     database: database, audit: AuditRecorder()))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))

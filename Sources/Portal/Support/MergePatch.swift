@@ -27,6 +27,10 @@ struct MergePatch {
     }
 
     private let object: [String: Value]
+    private let raw: [String: Any]
+
+    /// The field as plain JSON (arrays and objects included), for nested shapes.
+    func rawValue(_ key: String) -> Any? { raw[key] }
 
     init(_ request: HTTPRequest, allowed: Set<String>) throws {
         guard !request.body.isEmpty, let object = try? JSONCoding.decode([String: Value].self, from: request.body) else {
@@ -36,6 +40,7 @@ struct MergePatch {
         for key in object.keys.sorted() where !allowed.contains(key) { errors.add(key, "is not a field that can be set") }
         try errors.throwIfAny()
         self.object = object
+        self.raw = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
     }
 
     /// The value of a field a whole replacement (PUT) must carry; notes it as required when
