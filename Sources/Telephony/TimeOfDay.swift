@@ -1,5 +1,6 @@
 /// A wall-clock time with minute precision, `HH:MM` in 24-hour form.
-public struct TimeOfDay: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct TimeOfDay: Sendable, Hashable, Comparable, TextCodable {
+    public static let textFormat = "HH:MM"
     /// Minutes since midnight, 0...1439.
     public let minutes: Int
 
@@ -29,19 +30,6 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     public static func < (a: TimeOfDay, b: TimeOfDay) -> Bool { a.minutes < b.minutes }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let time = TimeOfDay(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected HH:MM"))
-        }
-        self = time
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// Days of the week, Monday first (as people in the tenants' countries count them).
@@ -64,7 +52,8 @@ public enum Weekday: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// A calendar date without time or zone, `YYYY-MM-DD`.
-public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct LocalDate: Sendable, Hashable, Comparable, TextCodable {
+    public static let textFormat = "YYYY-MM-DD"
     public let year: Int
     public let month: Int
     public let day: Int
@@ -99,13 +88,22 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         default: 31
         }
     }
+}
 
+/// Values written in JSON as their text form (`09:30`, `2026-12-24`).
+public protocol TextCodable: Codable, CustomStringConvertible {
+    init?(_ text: String)
+    /// How the text looks, for the error when it does not parse.
+    static var textFormat: String { get }
+}
+
+extension TextCodable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let date = LocalDate(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected YYYY-MM-DD"))
+        guard let value = Self(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected \(Self.textFormat)"))
         }
-        self = date
+        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -134,10 +134,6 @@ struct ExtensionGroupsRoutes: RouteCollection {
     }
 
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "extension_groups_name_key" {
-            throw HTTPError(.conflict, detail: "Another group has that name.", errors: [.init(field: "name", message: "is already in use")])
-        }
+        try await UniqueConflicts.mapping(["extension_groups_name_key": .init(field: "name", detail: "Another group has that name.")], body)
     }
 }

@@ -199,11 +199,6 @@ struct ExtensionsService: Sendable {
 
     /// A taken internal number becomes 409 naming the field.
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "extensions_number_key" {
-            throw HTTPError(.conflict, detail: "That internal number is already used in this tenant.",
-                            errors: [.init(field: "number", message: "is already in use")])
-        }
+        try await UniqueConflicts.mapping(["extensions_number_key": .init(field: "number", detail: "That internal number is already used in this tenant.")], body)
     }
 }

@@ -104,11 +104,6 @@ struct RulesService: Sendable {
     }
 
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "rules_keypad_code_key" {
-            throw HTTPError(.conflict, detail: "Another rule of this extension has that keypad code.",
-                            errors: [.init(field: "keypadCode", message: "is already used by another rule of this extension")])
-        }
+        try await UniqueConflicts.mapping(["rules_keypad_code_key": .init(field: "keypadCode", detail: "Another rule of this extension has that keypad code.", message: "is already used by another rule of this extension")], body)
     }
 }

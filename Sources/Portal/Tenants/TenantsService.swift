@@ -153,10 +153,6 @@ struct TenantsService: Sendable {
     }
 
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "tenants_alias_key" {
-            throw HTTPError(.conflict, detail: "That alias is taken.", errors: [.init(field: "alias", message: "is already in use")])
-        }
+        try await UniqueConflicts.mapping(["tenants_alias_key": .init(field: "alias", detail: "That alias is taken.")], body)
     }
 }

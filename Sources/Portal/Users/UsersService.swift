@@ -172,11 +172,7 @@ struct UsersService: Sendable {
 
     /// A duplicate username becomes 409 naming the field.
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "users_username_key" {
-            throw HTTPError(.conflict, detail: "That username is taken.", errors: [.init(field: "username", message: "is already in use")])
-        }
+        try await UniqueConflicts.mapping(["users_username_key": .init(field: "username", detail: "That username is taken.")], body)
     }
 }
 
