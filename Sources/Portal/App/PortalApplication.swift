@@ -73,7 +73,8 @@ public final class PortalApplication: Sendable {
         let accessLog = AccessLog(logger: logger, metrics: HTTPMetrics(registry: metrics))
         let server = HTTPServer(
             configuration: httpConfiguration, router: router,
-            middleware: [AccessLogMiddleware(accessLog: accessLog, renderer: renderer), CompressionMiddleware()],
+            middleware: [AccessLogMiddleware(accessLog: accessLog, renderer: renderer), CompressionMiddleware(),
+                         DatabaseErrorMiddleware(logger: logger)],
             renderer: renderer, logger: logger, accessLog: accessLog)
         self.server = server
         metrics.addCollector { [weak server] in
