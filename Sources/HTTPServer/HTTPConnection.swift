@@ -13,36 +13,36 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     let loop: EventLoop
     var queue: DispatchQueue { loop.queue }
     let remoteAddress: String
-    private let core: ServerCore
-    private var parser: HTTPRequestParser
-    private var lifecycle: ConnectionLifecycle
-    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
+    let core: ServerCore
+    var parser: HTTPRequestParser
+    var lifecycle: ConnectionLifecycle
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
 
-    private var readSuspended = false
-    private var wantsWrite = false
+    var readSuspended = false
+    var wantsWrite = false
 
-    private var writeBuffer: [UInt8] = []
-    private var writeOffset = 0
-    private var flushWaiters: [CheckedContinuation<Void, any Error>] = []
+    var writeBuffer: [UInt8] = []
+    var writeOffset = 0
+    var flushWaiters: [CheckedContinuation<Void, any Error>] = []
 
-    private var currentHead: HTTPRequestHead?
-    private var currentMatch: RouteMatch = .notFound
-    private var currentRequestID = ""
-    private var inFlight = false
-    private var peerClosed = false
-    private var shuttingDown = false
-    private var closeRequested = false
-    private var lingering = false
-    private var lingerDeadline = ContinuousClock.now
-    private var continueAfterDrain = false
-    private var isProcessingInput = false
-    private(set) var isClosed = false
+    var currentHead: HTTPRequestHead?
+    var currentMatch: RouteMatch = .notFound
+    var currentRequestID = ""
+    var inFlight = false
+    var peerClosed = false
+    var shuttingDown = false
+    var closeRequested = false
+    var lingering = false
+    var lingerDeadline = ContinuousClock.now
+    var continueAfterDrain = false
+    var isProcessingInput = false
+    var isClosed = false
 
     /// Parsed-but-unhandled bytes above this stop further reads until the backlog clears.
-    private static let maxBufferedInput = 256 * 1024
+    static let maxBufferedInput = 256 * 1024
     /// Unsent response bytes above this hold back the next pipelined request.
-    private static let writeHighWater = 256 * 1024
-    private static let lingerTime: Duration = .seconds(2)
+    static let writeHighWater = 256 * 1024
+    static let lingerTime: Duration = .seconds(2)
 
     init(fd: Int32, remoteAddress: String, loop: EventLoop, core: ServerCore) {
         self.fd = fd
@@ -112,7 +112,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     /// Parses and starts requests until one is in flight or the input runs out. A handler
     /// that answers without suspending does so inside this loop (see `startRequest`), so the
     /// loop guards against re-entrance: the running loop simply carries on.
-    private func processInput() {
+    func processInput() {
         guard !isProcessingInput else { return }
         isProcessingInput = true
         defer { isProcessingInput = false }
@@ -135,7 +135,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         if !inFlight && !isClosed && (peerClosed || (shuttingDown && !parser.isReadingBody)) { closeWhenFlushed() }
     }
 
-    private func headReceived(_ head: HTTPRequestHead) {
+    func headReceived(_ head: HTTPRequestHead) {
         currentHead = head
         currentRequestID = RequestID.from(head.headers)
         let path = head.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
@@ -152,7 +152,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         }
     }
 
-    private func startRequest(body: [UInt8]) {
+    func startRequest(body: [UInt8]) {
         guard let head = currentHead else { return }
         inFlight = true
         lifecycle.requestComplete(now: .now)
@@ -178,7 +178,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     }
 
     /// True when the calling code runs on this connection's event loop.
-    private var isOnLoop: Bool { loop.isCurrent }
+    var isOnLoop: Bool { loop.isCurrent }
 
     // MARK: Responding
 
@@ -189,7 +189,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         var requestID: String
     }
 
-    private func send(_ response: HTTPResponse, _ exchange: Exchange) async {
+    func send(_ response: HTTPResponse, _ exchange: Exchange) async {
         guard case .stream(let length, let producer) = response.body,
               !exchange.isHead, ResponseSerializer.allowsBody(response.status) else {
             if isOnLoop {
@@ -221,11 +221,11 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         queue.async { self.responseDone(close: close) }
     }
 
-    private func mustClose(_ exchange: Exchange) -> Bool {
+    func mustClose(_ exchange: Exchange) -> Bool {
         !exchange.keepAlive || shuttingDown || peerClosed
     }
 
-    private func writeFixed(_ response: HTTPResponse, _ exchange: Exchange) {
+    func writeFixed(_ response: HTTPResponse, _ exchange: Exchange) {
         guard !isClosed else { return }
         let close = mustClose(exchange)
         var body: [UInt8] = []
@@ -248,7 +248,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         responseDone(close: close)
     }
 
-    private func responseDone(close: Bool) {
+    func responseDone(close: Bool) {
         guard !isClosed else { return }
         inFlight = false
         currentHead = nil
@@ -264,7 +264,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         continueWithNextRequest()
     }
 
-    private func continueWithNextRequest() {
+    func continueWithNextRequest() {
         if readSuspended && !peerClosed && parser.bufferedByteCount <= HTTPConnection.maxBufferedInput {
             resumeReading()
         }
@@ -272,7 +272,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     }
 
     /// Answers a request that could not be parsed or timed out, then closes.
-    private func fail(_ error: any HTTPResponseError) {
+    func fail(_ error: any HTTPResponseError) {
         guard !isClosed, !closeRequested else { return }
         let requestID = currentHead == nil ? RequestID.generate() : currentRequestID
         let response = core.renderer.response(for: error, requestID: requestID)
@@ -285,140 +285,6 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             enqueue(bytes)
         }
         closeWhenFlushed()
-    }
-
-    // MARK: Writing
-
-    fileprivate func enqueueAndWait(_ bytes: [UInt8]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                guard !self.isClosed else {
-                    continuation.resume(throwing: SystemError("write", errno: EPIPE))
-                    return
-                }
-                self.enqueue(bytes)
-                if self.writeOffset == self.writeBuffer.count {
-                    continuation.resume()
-                } else {
-                    self.flushWaiters.append(continuation)
-                }
-            }
-        }
-    }
-
-    private func enqueue(_ bytes: [UInt8]) {
-        guard !isClosed, !bytes.isEmpty else { return }
-        if writeOffset == writeBuffer.count {
-            writeBuffer = bytes
-            writeOffset = 0
-        } else {
-            writeBuffer.append(contentsOf: bytes)
-        }
-        flush()
-    }
-
-    private func flush() {
-        while writeOffset < writeBuffer.count {
-            let n = writeBuffer.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + writeOffset, raw.count - writeOffset, Int32(MSG_NOSIGNAL))
-            }
-            if n > 0 {
-                writeOffset += n
-                lifecycle.wrote(now: .now)
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                lifecycle.writeBlocked(now: .now)
-                resumeWriteSource()
-                return
-            } else {
-                forceClose()
-                return
-            }
-        }
-        writeBuffer.removeAll(keepingCapacity: writeBuffer.capacity <= 64 * 1024)
-        writeOffset = 0
-        suspendWriteSource()
-        if lifecycle.phase == .writing {
-            if inFlight { lifecycle.requestComplete(now: .now) } else { lifecycle.responseComplete(now: .now) }
-        }
-        let waiters = flushWaiters
-        flushWaiters = []
-        waiters.forEach { $0.resume() }
-        if closeRequested {
-            lingeringClose()
-        } else if continueAfterDrain {
-            continueAfterDrain = false
-            continueWithNextRequest()
-        }
-    }
-
-    private func resumeWriteSource() {
-        guard !wantsWrite else { return }
-        wantsWrite = true
-        updateInterest()
-    }
-
-    private func suspendWriteSource() {
-        guard wantsWrite else { return }
-        wantsWrite = false
-        updateInterest()
-    }
-
-    private func suspendReading() {
-        guard !readSuspended else { return }
-        readSuspended = true
-        updateInterest()
-    }
-
-    private func resumeReading() {
-        guard readSuspended else { return }
-        readSuspended = false
-        updateInterest()
-    }
-
-    private func updateInterest() {
-        guard !isClosed else { return }
-        var interest: EventLoop.Interest = []
-        if !readSuspended { interest.insert(.read) }
-        if wantsWrite { interest.insert(.write) }
-        loop.update(fd, interest: interest)
-    }
-
-    // MARK: Closing
-
-    /// Finishes sending what is queued, then closes (no further requests are read).
-    private func closeWhenFlushed() {
-        guard !isClosed else { return }
-        closeRequested = true
-        if writeOffset == writeBuffer.count { lingeringClose() }
-    }
-
-    /// Half-closes and drains what the client still sends for a moment, so that unread
-    /// request bytes do not make the kernel reset the connection before the client has read
-    /// the final response.
-    private func lingeringClose() {
-        guard !isClosed, !lingering else { return }
-        if peerClosed {
-            forceClose()
-            return
-        }
-        lingering = true
-        lingerDeadline = .now + HTTPConnection.lingerTime
-        Glibc.shutdown(fd, Int32(SHUT_WR))
-        resumeReading()
-    }
-
-    func forceClose() {
-        guard !isClosed else { return }
-        isClosed = true
-        lifecycle.close()
-        let waiters = flushWaiters
-        flushWaiters = []
-        waiters.forEach { $0.resume(throwing: SystemError("write", errno: EPIPE)) }
-        loop.unregister(fd)
-        Glibc.close(fd)
-        core.connectionClosed(self)
     }
 
     // MARK: Timers and shutdown (called on `queue`)
@@ -442,21 +308,5 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         guard !isClosed else { return }
         shuttingDown = true
         if !inFlight && !parser.isReadingBody { closeWhenFlushed() }
-    }
-}
-
-/// Writes a streamed body to its connection, chunk-framed when needed; every write waits for
-/// the socket to take the bytes.
-private struct StreamWriter: HTTPBodyWriter {
-    let connection: HTTPConnection
-    let chunked: Bool
-
-    func write(_ bytes: [UInt8]) async throws {
-        guard !bytes.isEmpty else { return }
-        try await connection.enqueueAndWait(chunked ? ResponseSerializer.chunk(bytes) : bytes)
-    }
-
-    func finish() async throws {
-        if chunked { try await connection.enqueueAndWait(ResponseSerializer.lastChunk) }
     }
 }
