@@ -117,6 +117,7 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_username_idx ON login_attempts (username, attempted_at);
 CREATE INDEX login_attempts_address_idx ON login_attempts (address, attempted_at);
+CREATE INDEX login_attempts_attempted_at_idx ON login_attempts (attempted_at);
 
 CREATE TABLE audit_log (
     tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -203,9 +204,12 @@ CREATE FUNCTION auth_touch_api_key(p_id uuid) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public
     AS $$ UPDATE api_keys SET last_used_at = now() WHERE id = p_id $$;
 
+-- Records a failure and forgets those older than a day (throttling looks back minutes), so
+-- the table stays small without a separate clean-up job.
 CREATE FUNCTION auth_record_failure(p_username text, p_address text) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public
-    AS $$ INSERT INTO login_attempts (username, address) VALUES (p_username, p_address) $$;
+    AS $$ DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day';
+          INSERT INTO login_attempts (username, address) VALUES (p_username, p_address) $$;
 
 -- Failures in the window, by username and by address.
 CREATE FUNCTION auth_recent_failures(p_username text, p_address text, p_window interval)

@@ -111,6 +111,15 @@ import TestSupport
         }
     }
 
+    @Test func oldFailedSignInsAreForgotten() async throws {
+        try await withLivePortal(label: "attempts_pruned") { portal async throws in
+            try await portal.owner.query("INSERT INTO login_attempts (username, address, attempted_at) VALUES ('old', '10.0.0.1', now() - interval '2 days')")
+            _ = try await (try portal.client()).signIn("someone", "wrong-password")
+            let rows = try await portal.owner.query("SELECT username::text AS u FROM login_attempts ORDER BY id").map { try $0.decode(String.self, "u") }
+            #expect(rows == ["someone"])
+        }
+    }
+
     @Test func failuresPerAddressAreThrottledAcrossUsernames() async throws {
         var auth = AuthConfiguration()
         auth.maxFailuresPerUsername = 100
