@@ -73,9 +73,32 @@ public struct CalendarInterval: Sendable, Equatable, Codable {
         return contains(local)
     }
 
+    /// Read straight from the fields, independently of `asteriskSpecs()` (a test checks that
+    /// the two agree all year).
     public func contains(_ local: LocalTime) -> Bool {
         if let s = startDate, let e = endDate, !(s...e).contains(local.date) { return false }
-        return asteriskSpecs().contains { $0.matches(local) }
+        if !months.isEmpty && !months.contains(local.date.month) { return false }
+        if !(startDay == 1 && endDay == 31) && !Self.cyclic(local.date.day, from: startDay, through: endDay) { return false }
+        switch algorithm {
+        case .individualDays:
+            if let s = startWeekday, let e = endWeekday, !Self.cyclic(local.weekday.index, from: s.index, through: e.index) { return false }
+            return Self.halfOpen(local.time.minutes, from: startTime.minutes, to: endTime.minutes)
+        case .continuous:
+            guard let s = startWeekday, let e = endWeekday else { return true }
+            let minute = local.weekday.index * 1440 + local.time.minutes
+            return Self.halfOpen(minute, from: s.index * 1440 + startTime.minutes, to: e.index * 1440 + endTime.minutes)
+        }
+    }
+
+    /// `value` in start...end, wrapping past the top.
+    static func cyclic(_ value: Int, from start: Int, through end: Int) -> Bool {
+        start <= end ? (start...end).contains(value) : value >= start || value <= end
+    }
+
+    /// `value` in [start, end), wrapping; start = end covers everything.
+    static func halfOpen(_ value: Int, from start: Int, to end: Int) -> Bool {
+        if start == end { return true }
+        return start < end ? (start..<end).contains(value) : value >= start || value < end
     }
 
     /// The `GotoIfTime` conditions whose union is this interval (the date bounds, which

@@ -108,8 +108,9 @@ import Testing
         #expect(wrapped.asteriskSpecs().map(\.description) == ["*,*,25-5,jan&dec,UTC"])
     }
 
-    /// The interval and the GotoIfTime conditions it compiles to agree on every quarter hour
-    /// of a year, in two time zones and for every shape of interval.
+    /// The interval (read from its fields) and the GotoIfTime conditions it compiles to (read
+    /// as Asterisk does) agree on every quarter hour of a year, in two time zones and for every
+    /// shape of interval.
     @Test(arguments: ["Europe/Madrid", "America/Argentina/Buenos_Aires"])
     func containsAgreesWithTheAsteriskConditionsAllYear(zone: String) {
         let intervals = [
@@ -118,6 +119,8 @@ import Testing
             CalendarInterval(algorithm: .continuous, timeZone: zone, startTime: time("18:00"), endTime: time("08:00"), startWeekday: .wednesday, endWeekday: .wednesday),
             CalendarInterval(algorithm: .continuous, timeZone: zone, startTime: time("00:00"), endTime: time("00:00"), startWeekday: .saturday, endWeekday: .sunday),
             CalendarInterval(timeZone: zone, startTime: time("20:00"), endTime: time("07:30"), startDay: 28, endDay: 3, months: [11, 12, 1]),
+            CalendarInterval(timeZone: zone, startTime: time("00:00"), endTime: time("00:00"), startWeekday: .saturday, endWeekday: .tuesday),
+            CalendarInterval(timeZone: zone, startTime: time("13:00"), endTime: time("00:00"), startWeekday: .sunday, endWeekday: .sunday),
         ]
         var instant = utc("2026-01-01T00:00:00Z")
         let end = utc("2027-01-01T00:00:00Z")
