@@ -111,6 +111,18 @@ import TestSupport
         }
     }
 
+    @Test func passwordsStoredAtAnOlderCostAreUpgradedAtSignIn() async throws {
+        try await withLivePortal(label: "rehash") { portal async throws in
+            let user = try await portal.createUser(tenant: try await portal.createTenant(), role: "member")
+            let cheap = try Secrets.hashPasswordBlocking("correct-horse-battery", parameters: .init(n: 1024, r: 8, p: 1))
+            try await portal.owner.query("UPDATE users SET password_hash = \(cheap) WHERE id = \(UUID(uuidString: user.id)!)")
+            #expect(try await (try portal.client()).signIn(user.username).status == 200)
+            let stored = try await portal.owner.query("SELECT password_hash FROM users WHERE id = \(UUID(uuidString: user.id)!)").first?.decode(String.self, "password_hash")
+            #expect(stored?.hasPrefix("scrypt$32768$8$1$") == true)
+            #expect(try await (try portal.client()).signIn(user.username).status == 200, "the upgraded hash still verifies")
+        }
+    }
+
     @Test func oldFailedSignInsAreForgotten() async throws {
         try await withLivePortal(label: "attempts_pruned") { portal async throws in
             try await portal.owner.query("INSERT INTO login_attempts (username, address, attempted_at) VALUES ('old', '10.0.0.1', now() - interval '2 days')")

@@ -34,6 +34,13 @@ struct SessionService: Sendable {
             throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The username or password is not correct.")
         }
         try await auth.clearFailures(username: username)
+        if Secrets.needsRehash(stored.passwordHash) {
+            // Stored at an older cost: store it again at today's, now that we have the password.
+            let upgraded = try await Secrets.hashPassword(password)
+            try await database.transaction(Self.scope(userID: stored.id, tenantID: stored.tenantID, role: stored.role)) {
+                try await users.upgradeHash(stored.id, hash: upgraded, on: $0)
+            }
+        }
         return try await startSession(for: stored.id, tenantID: stored.tenantID, role: stored.role)
     }
 

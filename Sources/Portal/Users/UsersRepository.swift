@@ -38,7 +38,7 @@ struct UsersRepository: Sendable {
         return Page(items: items, total: total, nextCursor: next)
     }
 
-    /// Replaces the editable fields (and the password hash when given).
+    /// Replaces the editable fields, and with a new password hash ends the user's sessions.
     func update(_ id: UUID, fields: UserFields, passwordHash: String?, on connection: PostgresConnection) async throws -> UserView? {
         let rows = try await connection.query("""
             UPDATE users SET first_name = \(fields.firstName), last_name = \(fields.lastName), username = \(fields.username),
@@ -51,6 +51,7 @@ struct UsersRepository: Sendable {
             WHERE id = \(id)
             RETURNING \(unsafeRaw: Self.columns)
             """)
+        if passwordHash != nil { try await endSessions(of: id, on: connection) }
         return try rows.first.map(Self.decode)
     }
 
@@ -120,6 +121,15 @@ struct UsersRepository: Sendable {
             UPDATE users SET password_hash = \(hash), password_changed_at = now(), updated_at = now(), version = version + 1
             WHERE id = \(id)
             """)
+        try await endSessions(of: id, on: connection)
+    }
+
+    /// The same password hashed at today's cost (sessions stay: the password did not change).
+    func upgradeHash(_ id: UUID, hash: String, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE users SET password_hash = \(hash) WHERE id = \(id)")
+    }
+
+    func endSessions(of id: UUID, on connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM sessions WHERE user_id = \(id)")
     }
 
