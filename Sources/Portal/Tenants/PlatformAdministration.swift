@@ -22,14 +22,14 @@ public struct PlatformAdministration: Sendable {
     }
 
     public func createTenant(name: String, alias: String?, timezone: String, language: String, contactEmail: String?) async throws -> (id: String, json: String) {
+        var tenant = TenantsService.draft(name: name, timezone: timezone, language: language)
+        tenant.alias = alias
+        tenant.contactEmail = contactEmail
         var errors = FieldErrors()
-        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 200 { errors.add("name", "must have 1 to 200 characters") }
-        if TimeZone(identifier: timezone) == nil { errors.add("timezone", "is not an IANA time zone") }
-        if !["es", "en"].contains(language) { errors.add("language", "must be es or en") }
+        TenantsService.validate(tenant, into: &errors)
         try errors.throwIfAny()
-        let tenant = try await TenantDatabase(pool: pool).transaction(.operatorScope(user: nil)) { connection in
-            try await TenantsRepository().create(.init(name: name, alias: alias, timezone: timezone, language: language,
-                                                       contactEmail: contactEmail), on: connection)
+        tenant = try await TenantDatabase(pool: pool).transaction(.operatorScope(user: nil)) { connection in
+            try await TenantsRepository().create(tenant, on: connection)
         }
         return (tenant.id, String(decoding: try JSONCoding.encode(tenant), as: UTF8.self))
     }
@@ -41,9 +41,7 @@ public struct PlatformAdministration: Sendable {
         var errors = FieldErrors()
         if tenantID == nil && role != "operator" { errors.add("role", "operators have no tenant; tenant users are admin or member") }
         if tenantID != nil && !["admin", "member"].contains(role) { errors.add("role", "must be admin or member") }
-        if username.range(of: "^[A-Za-z0-9._@-]{3,64}$", options: .regularExpression) == nil {
-            errors.add("username", "must be 3 to 64 letters, digits or . _ @ -")
-        }
+        if let problem = UserFields.usernameProblem(username) { errors.add("username", problem) }
         let generated = password == nil ? Secrets.token(bytes: 15) : nil
         let chosen = password ?? generated ?? ""
         if let problem = PasswordPolicy.problem(chosen, username: username) { errors.add("password", problem) }

@@ -13,18 +13,13 @@ struct TenantsRepository: Sendable {
         version, created_at, updated_at
         """
 
-    struct NewTenant: Sendable {
-        var name: String
-        var alias: String?
-        var timezone = "Europe/Madrid"
-        var language = "es"
-        var contactEmail: String?
-    }
-
-    func create(_ tenant: NewTenant, on connection: PostgresConnection) async throws -> TenantView {
+    /// Inserts every field of `tenant` (its id, version and times are the database's).
+    func create(_ t: TenantView, on connection: PostgresConnection) async throws -> TenantView {
         let rows = try await connection.query("""
-            INSERT INTO tenants (name, alias, timezone, language, contact_email)
-            VALUES (\(tenant.name), \(tenant.alias), \(tenant.timezone), \(tenant.language), \(tenant.contactEmail))
+            INSERT INTO tenants (name, alias, status, timezone, language, contact_email, max_extensions, max_simultaneous_calls,
+                                 storage_quota_bytes, plan)
+            VALUES (\(t.name), \(t.alias), \(t.status), \(t.timezone), \(t.language), \(t.contactEmail), \(t.maxExtensions),
+                    \(t.maxSimultaneousCalls), \(t.storageQuotaBytes), \(t.plan))
             RETURNING \(unsafeRaw: Self.columns)
             """)
         guard let row = rows.first else { throw PostgresError(.client, "INSERT returned no row") }

@@ -32,31 +32,26 @@ struct TenantsService: Sendable {
         guard case .value(let name) = patch.string("name", errors: &errors) else {
             throw HTTPError.validation(field: "name", "is required")
         }
-        let draft = TenantView(id: "", name: name, alias: nil, status: "active", timezone: "Europe/Madrid", language: "es", contactEmail: nil,
-                               maxExtensions: 50, maxSimultaneousCalls: 10, storageQuotaBytes: 10 * 1024 * 1024 * 1024, plan: "standard",
-                               pendingPlan: nil, pendingPlanFrom: nil, version: 0, createdAt: Date(), updatedAt: Date())
-        let fields = try Self.apply(patch, to: draft, errors: &errors)
+        let fields = try Self.apply(patch, to: Self.draft(name: name), errors: &errors)
         try errors.throwIfAny()
         return try await Self.mappingConflicts {
             try await database.transaction(.operatorScope(user: identity.userID)) { connection in
-                let created = try await tenants.create(.init(name: fields.name, alias: fields.alias, timezone: fields.timezone,
-                                                             language: fields.language, contactEmail: fields.contactEmail), on: connection)
-                guard let id = UUID(uuidString: created.id) else { throw HTTPError(.internalServerError) }
-                // From here on this transaction works inside the new tenant (its audit row too).
-                try await connection.setLocal("app.tenant_id", created.id)
-                // Limits, status and plan apply at once on a new tenant (no pending period).
-                try await connection.query("""
-                    UPDATE tenants SET status = \(fields.status), max_extensions = \(fields.maxExtensions),
-                        max_simultaneous_calls = \(fields.maxSimultaneousCalls), storage_quota_bytes = \(fields.storageQuotaBytes),
-                        plan = \(fields.plan)
-                    WHERE id = \(id)
-                    """)
-                guard let tenant = try await tenants.find(id, on: connection) else { throw HTTPError(.internalServerError) }
+                let tenant = try await tenants.create(fields, on: connection)
+                // The audit row belongs to the new tenant: work inside it from here on.
+                try await connection.setLocal("app.tenant_id", tenant.id)
+                guard let id = UUID(uuidString: tenant.id) else { throw HTTPError(.internalServerError) }
                 try await audit.record(tenantID: id, actor: identity, entity: "tenant", entityID: tenant.id, action: .create,
                                        before: nil, after: Self.auditValues(tenant), on: connection)
                 return tenant
             }
         }
+    }
+
+    /// A new tenant with the defaults of TEN-1 (50 extensions, 10 calls, 10 GiB, standard plan).
+    static func draft(name: String, timezone: String = "Europe/Madrid", language: String = "es") -> TenantView {
+        TenantView(id: "", name: name, alias: nil, status: "active", timezone: timezone, language: language, contactEmail: nil,
+                   maxExtensions: 50, maxSimultaneousCalls: 10, storageQuotaBytes: 10 * 1024 * 1024 * 1024, plan: "standard",
+                   pendingPlan: nil, pendingPlanFrom: nil, version: 0, createdAt: Date(), updatedAt: Date())
     }
 
     func update(_ context: TenantContext, request: HTTPRequest) async throws -> TenantView {
@@ -128,6 +123,12 @@ struct TenantsService: Sendable {
             case .value(let n): if n < 0 { errors.add(key, "must be 0 or more") } else { t[keyPath: path] = n }
             }
         }
+        validate(t, into: &errors)
+        return t
+    }
+
+    /// Every TEN-1 rule the tenant breaks, also for the operator's command line.
+    static func validate(_ t: TenantView, into errors: inout FieldErrors) {
         if t.name.trimmingCharacters(in: .whitespaces).isEmpty || t.name.count > 200 { errors.add("name", "must have 1 to 200 characters") }
         if let alias = t.alias, alias.range(of: "^[a-z0-9][a-z0-9-]{0,39}$", options: .regularExpression) == nil {
             errors.add("alias", "must be up to 40 lowercase letters, digits or -")
@@ -141,7 +142,6 @@ struct TenantsService: Sendable {
         if t.plan.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) == nil {
             errors.add("plan", "must be a plan name (lowercase letters, digits, -)")
         }
-        return t
     }
 
     static func auditValues(_ t: TenantView) -> [String: AuditValue] {

@@ -19,13 +19,17 @@ struct UserFields: Sendable, Equatable, Decodable {
 
     static let phoneLanguages: Set<String> = ["es", "en", "ca", "eu", "gl", "pt", "fr", "de", "it"]
 
+    /// Usernames are unique on the platform and typed at sign-in: plain characters only.
+    static func usernameProblem(_ username: String) -> String? {
+        username.range(of: "^[A-Za-z0-9._@-]{3,64}$", options: .regularExpression) == nil
+            ? "must be 3 to 64 letters, digits or . _ @ -" : nil
+    }
+
     /// Adds a message for every field that breaks its rule.
     func validate(into errors: inout FieldErrors) {
         if firstName.trimmingCharacters(in: .whitespaces).isEmpty || firstName.count > 100 { errors.add("firstName", "must have 1 to 100 characters") }
         if lastName.count > 100 { errors.add("lastName", "must have at most 100 characters") }
-        if username.range(of: "^[A-Za-z0-9._@-]{3,64}$", options: .regularExpression) == nil {
-            errors.add("username", "must be 3 to 64 letters, digits or . _ @ -")
-        }
+        if let problem = Self.usernameProblem(username) { errors.add("username", problem) }
         if !["admin", "member"].contains(role) { errors.add("role", "must be admin or member") }
         if let phone, phone.range(of: #"^\+?[0-9][0-9 ()-]{2,24}$"#, options: .regularExpression) == nil {
             errors.add("phone", "must be a phone number (digits, spaces, + ( ) -)")
