@@ -169,9 +169,6 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs on `queue`, for the listener's blocking loop.
-    func withRawConnection<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T { try body(conn) }
-
     private func executePrepared(_ query: PostgresQuery, retrying: Bool = true) throws -> PostgresRows {
         let key = query.sql + "\u{0}" + query.binds.map { String($0.oid) }.joined(separator: ",")
         let name: String

@@ -34,7 +34,7 @@ public final class PostgresPool: Sendable {
 
     private struct Waiter {
         let id: Int
-        let continuation: CheckedContinuation<PostgresConnection?, any Error>
+        let continuation: CheckedContinuation<PostgresConnection, any Error>
     }
 
     private struct State {
@@ -122,11 +122,9 @@ public final class PostgresPool: Sendable {
                     throw error
                 }
             case .wait:
-                if let connection = try await waitForConnection() {
-                    if await connection.isHealthy() { return connection }
-                    discard(connection, reason: "stale")
-                }
-                // nil: a slot was freed for us; go round and open a connection.
+                let connection = try await waitForConnection()
+                if await connection.isHealthy() { return connection }
+                discard(connection, reason: "stale")
             }
         }
     }
@@ -139,8 +137,9 @@ public final class PostgresPool: Sendable {
         return connection
     }
 
-    /// Waits for a released connection (non-nil) or a freed slot (nil), up to the timeout.
-    private func waitForConnection() async throws -> PostgresConnection? {
+    /// Waits, up to the timeout, for a released connection or one opened for this waiter when
+    /// another was discarded.
+    private func waitForConnection() async throws -> PostgresConnection {
         let timeout = configuration.acquireTimeout
         return try await withCheckedThrowingContinuation { continuation in
             let id = state.withLock { s in

@@ -22,6 +22,10 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, TextCodable {
         self.init(hour: h, minute: m)
     }
 
+    public static let midnight = TimeOfDay(uncheckedMinutes: 0)
+
+    private init(uncheckedMinutes: Int) { minutes = uncheckedMinutes }
+
     public var hour: Int { minutes / 60 }
     public var minute: Int { minutes % 60 }
 

@@ -59,14 +59,17 @@ import Testing
 
     @Test func metricsRenderInPrometheusTextFormat() {
         let registry = MetricsRegistry()
-        registry.increment("requests_total", help: "Requests.", labels: ["route": "/a\"b", "status": "200"])
-        registry.observe("latency_seconds", help: "Latency.", buckets: [0.1, 1], value: 0.5)
+        let metrics = HTTPMetrics(registry: registry)
+        metrics.observe(route: "/a\"b", method: "GET", status: 200, seconds: 0.5)
+        registry.addCollector { [("open_connections", "Open connections.", ["side": "client"], 3)] }
         let text = registry.render()
-        #expect(text.contains("# TYPE requests_total counter"))
-        #expect(text.contains(#"requests_total{route="/a\"b",status="200"} 1"#))
-        #expect(text.contains(#"latency_seconds_bucket{le="0.1"} 0"#))
-        #expect(text.contains(#"latency_seconds_bucket{le="1"} 1"#))
-        #expect(text.contains(#"latency_seconds_bucket{le="+Inf"} 1"#))
-        #expect(text.contains("latency_seconds_count 1"))
+        #expect(text.contains("# TYPE http_requests_total counter"))
+        #expect(text.contains(#"http_requests_total{method="GET",route="/a\"b",status="200"} 1"#))
+        #expect(text.contains(#"http_request_duration_seconds_bucket{route="/a\"b",le="0.25"} 0"#))
+        #expect(text.contains(#"http_request_duration_seconds_bucket{route="/a\"b",le="0.5"} 1"#))
+        #expect(text.contains(#"http_request_duration_seconds_bucket{route="/a\"b",le="+Inf"} 1"#))
+        #expect(text.contains(#"http_request_duration_seconds_count{route="/a\"b"} 1"#))
+        #expect(text.contains("# TYPE open_connections gauge"))
+        #expect(text.contains(#"open_connections{side="client"} 3"#))
     }
 }

@@ -45,7 +45,7 @@ public final class PortalApplication: Sendable {
         tenants.mount(StorageRoutes(storage: StorageRepository(), tenants: TenantsRepository(), database: database))
         tenants.mount(AuditRoutes(audit: AuditRepository(), tenants: TenantsRepository(), database: database))
         tenants.mount(IntervalsRoutes(service: IntervalsService(database: database, intervals: IntervalsRepository(), users: UsersRepository(),
-                                                                tenants: TenantsRepository(), audit: AuditRecorder()),
+                                                                tenants: TenantsRepository(), rules: RulesRepository(), audit: AuditRecorder()),
                                       tenants: TenantsRepository(), database: database))
         tenants.mount(ExtensionsRoutes(
             service: ExtensionsService(database: database, extensions: ExtensionsRepository(), users: UsersRepository(), audit: AuditRecorder(),

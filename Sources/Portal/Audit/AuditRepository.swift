@@ -11,16 +11,8 @@ struct AuditEntry: Codable, Sendable, Equatable {
     var entity: String
     var entityId: String
     var action: String
-    var before: PostgresJSONValue?
-    var after: PostgresJSONValue?
-}
-
-/// A JSON document carried through as is.
-struct PostgresJSONValue: Codable, Sendable, Equatable {
-    var fields: [String: AuditValue]
-    init(fields: [String: AuditValue]) { self.fields = fields }
-    init(from decoder: any Decoder) throws { fields = try [String: AuditValue](from: decoder) }
-    func encode(to encoder: any Encoder) throws { try fields.encode(to: encoder) }
+    var before: [String: AuditValue]?
+    var after: [String: AuditValue]?
 }
 
 /// The SQL of reading the audit log (writing is `AuditRecorder`).
@@ -53,8 +45,8 @@ struct AuditRepository: Sendable {
                        actorUserId: try row.decode(String?.self, "actor_user_id"), actorApiKeyId: try row.decode(String?.self, "actor_api_key_id"),
                        entity: try row.decode(String.self, "entity"), entityId: try row.decode(String.self, "entity_id"),
                        action: try row.decode(String.self, "action"),
-                       before: try row.decode(PostgresJSON?.self, "before").map { try $0.decode(PostgresJSONValue.self) },
-                       after: try row.decode(PostgresJSON?.self, "after").map { try $0.decode(PostgresJSONValue.self) })
+                       before: try row.decode(PostgresJSON?.self, "before").map { try $0.decode([String: AuditValue].self) },
+                       after: try row.decode(PostgresJSON?.self, "after").map { try $0.decode([String: AuditValue].self) })
         }
         return (items, total)
     }

@@ -10,6 +10,7 @@ struct IntervalsService: Sendable {
     let intervals: IntervalsRepository
     let users: UsersRepository
     let tenants: TenantsRepository
+    let rules: RulesRepository
     let audit: AuditRecorder
 
     static let fields: Set<String> = ["ownerId", "name", "algorithm", "timezone", "startTime", "endTime", "startWeekday", "endWeekday",
@@ -48,13 +49,13 @@ struct IntervalsService: Sendable {
             guard let tenant = try await tenants.find(context.tenantID, on: connection) else { throw HTTPError(.notFound) }
             var errors = FieldErrors()
             if case .absent = patch.string("name", errors: &errors) { errors.add("name", "is required") }
-            let defaultOwner = context.identity.userID
-            let start = IntervalFields(ownerID: defaultOwner ?? UUID(), name: "", rule: CalendarInterval(
-                timeZone: tenant.timezone, startTime: TimeOfDay(minutes: 0)!, endTime: TimeOfDay(minutes: 0)!))
+            // The owner is the one named, or else the caller (API keys must name one).
+            var owner = context.identity.userID
+            if case .value(let text) = patch.string("ownerId", errors: &errors) { owner = UUID(uuidString: text) ?? owner }
+            guard let owner else { throw HTTPError.validation(field: "ownerId", "is required when an API key creates an interval") }
+            let start = IntervalFields(ownerID: owner, name: "", rule: CalendarInterval(
+                timeZone: tenant.timezone, startTime: TimeOfDay.midnight, endTime: TimeOfDay.midnight))
             var fields = Self.apply(patch, to: start, errors: &errors)
-            if defaultOwner == nil, case .absent = patch.string("ownerId", errors: &errors) {
-                errors.add("ownerId", "is required when an API key creates an interval")
-            }
             try errors.throwIfAny()
             try await checkOwner(&fields, context, on: connection)
             let created = try await intervals.create(fields, tenantID: context.tenantID, on: connection)
@@ -94,7 +95,7 @@ struct IntervalsService: Sendable {
             for id in Set(ids) { removed.append(try await accessible(id, context, forUpdate: true, on: connection)) }
             for interval in removed {
                 guard let id = UUID(uuidString: interval.id) else { continue }
-                let users = try await RulesRepository().users(ofInterval: id, on: connection)
+                let users = try await rules.users(ofInterval: id, on: connection)
                 if !users.isEmpty {
                     throw HTTPError(.conflict, type: "in-use", detail: "\(interval.name) is used by \(users.joined(separator: ", ")); change those first.",
                                     errors: [.init(field: "ids", message: "\(interval.name) is in use")])

@@ -25,8 +25,6 @@ enum JSONMerge {
         }
         let original = try JSONSerialization.jsonObject(with: Data(try JSONCoding.encode(current)))
         let merged = try JSONSerialization.data(withJSONObject: apply(patch, to: original))
-        var probe = HTTPRequest(method: .post, target: "/")
-        probe.body = Array(merged)
-        return try probe.decodeJSON(T.self)
+        return try HTTPRequest.decodeJSON(T.self, from: Array(merged))
     }
 }

@@ -6,6 +6,11 @@ extension HTTPRequest {
     /// a field is missing or of the wrong type.
     func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
         guard !body.isEmpty else { throw HTTPError(.badRequest, detail: "The request needs a JSON body.") }
+        return try Self.decodeJSON(type, from: body)
+    }
+
+    /// Decodes JSON bytes, mapping decoding failures to 400 / 422 naming the field.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
         do {
             return try JSONCoding.decode(type, from: body)
         } catch let error as DecodingError {
