@@ -36,8 +36,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Telephony"),
+        target("Dialplan", dependencies: ["Telephony"]),
         target("Portal", dependencies: [
-            "Telephony",
+            "Telephony", "Dialplan",
             "HTTPServer", "Postgres", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony"], exclude: ["Golden"], swiftSettings: commonSettings),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres"], swiftSettings: commonSettings),
     ]
 )
