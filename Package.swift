@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "centralita", targets: ["centralita"]),
+        .executable(name: "centralita-media-agent", targets: ["centralita-media-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -26,9 +27,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CEpoll"),
+        .systemLibrary(name: "CLinux"),
         target("HTTPServer", dependencies: [
-            "CZlib", "CEpoll",
+            "CZlib", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Postgres", dependencies: [
@@ -37,8 +38,13 @@ let package = Package(
         ]),
         target("Telephony"),
         target("Dialplan", dependencies: ["Telephony"]),
+        target("MediaProtocol", dependencies: ["COpenSSL"]),
+        target("MediaAgent", dependencies: [
+            "MediaProtocol", "HTTPServer", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         target("Portal", dependencies: [
-            "Telephony", "Dialplan",
+            "Telephony", "Dialplan", "MediaProtocol",
             "HTTPServer", "Postgres", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -46,6 +52,15 @@ let package = Package(
             name: "centralita",
             dependencies: [
                 "Portal", "Postgres", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        .executableTarget(
+            name: "centralita-media-agent",
+            dependencies: [
+                "MediaAgent", "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -59,6 +74,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony"], exclude: ["Golden"], swiftSettings: commonSettings),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres"], swiftSettings: commonSettings),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres", "Dialplan", "MediaProtocol"], swiftSettings: commonSettings),
+        .testTarget(name: "MediaAgentTests", dependencies: ["MediaAgent", "MediaProtocol", "HTTPServer", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

@@ -1,5 +1,5 @@
 public import Foundation
-import HTTPServer
+public import HTTPServer
 public import Portal
 public import Postgres
 
