@@ -57,10 +57,13 @@ public struct TenantSnapshot: Sendable, Equatable, Codable {
         public var voicemail: Voicemail
         public var recording: Recording
         public var rules: [Rule]
+        /// The owning user (members may simulate calls to their own extensions).
+        public var ownerID: String?
 
         public init(id: String, kind: Kind = .phone, number: String, name: String = "", sipUsername: String, ha1: String, ringSeconds: Int = 20,
                     ownerName: String = "", email: String? = nil, language: String = "es", voicemail: Voicemail = Voicemail(),
-                    recording: Recording = Recording(), rules: [Rule] = []) {
+                    recording: Recording = Recording(), rules: [Rule] = [], ownerID: String? = nil) {
+            self.ownerID = ownerID
             self.id = id
             self.kind = kind
             self.number = number

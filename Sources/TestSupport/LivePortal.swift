@@ -22,9 +22,13 @@ public final class LivePortal: Sendable {
         let url = try await PostgresCluster.freshDatabase(label)
         let owner = PostgresPool(.init(connectionString: url, maxConnections: 4))
         try await MigrationRunner(directory: home + "/Migrations", logger: testLogger()).migrate(on: owner)
-        let configuration = PortalConfiguration(port: 0, databaseURL: url,
+        var configuration = PortalConfiguration(port: 0, databaseURL: url,
                                                 dataDirectory: NSTemporaryDirectory() + "portal-\(UUID().uuidString)",
                                                 logLevel: .critical, databaseConnections: 6, home: home)
+        // Quick retries so tests of a node coming back do not wait long.
+        configuration.deployer.firstRetry = 0.2
+        configuration.deployer.maximumRetry = 1
+        configuration.deployer.poll = .milliseconds(100)
         let app = try PortalApplication(configuration: configuration, logger: testLogger("portal"), auth: auth)
         try app.start()
         return LivePortal(app: app, owner: owner, databaseURL: url)
