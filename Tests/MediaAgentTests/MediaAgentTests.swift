@@ -12,14 +12,14 @@ import Testing
     final class Node: Sendable {
         let agent: MediaAgent
         let directory: String
-        init(reload: [[String]] = []) throws {
+        init(reload: [[String]] = [], timeout: Double = 5) throws {
             directory = NSTemporaryDirectory() + "agent-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try "[general]\n".write(toFile: directory + "/extensions.conf", atomically: true, encoding: .utf8)
             var configuration = AgentConfiguration(configDirectory: directory, secret: MediaAgentTests.secret)
             configuration.port = 0
             configuration.reloadCommands = reload
-            configuration.commandTimeout = 5
+            configuration.commandTimeout = timeout
             agent = try MediaAgent(configuration: configuration, logger: Logger(label: "agent-test"))
             try agent.start()
         }
@@ -31,8 +31,8 @@ import Testing
         func file(_ path: String) -> String? { try? String(contentsOfFile: directory + "/tenants/" + path, encoding: .utf8) }
     }
 
-    static func withNode(reload: [[String]] = [], _ body: (Node) async throws -> Void) async throws {
-        let node = try Node(reload: reload)
+    static func withNode(reload: [[String]] = [], timeout: Double = 5, _ body: (Node) async throws -> Void) async throws {
+        let node = try Node(reload: reload, timeout: timeout)
         do { try await body(node) } catch { await node.stop(); throw error }
         await node.stop()
     }
@@ -146,9 +146,7 @@ import Testing
     }
 
     @Test func aReloadThatHangsIsStoppedAndRolledBack() async throws {
-        try await Self.withNode(reload: [["/bin/sleep", "30"]]) { node async throws in
-            var configuration = node.agent.configuration
-            configuration.commandTimeout = 5
+        try await Self.withNode(reload: [["/bin/sleep", "30"]], timeout: 1) { node async throws in
             let failed = try await Self.put(node, Self.bundle(1))
             #expect(failed.status == 502)
             #expect(failed.bodyText.contains("did not finish"))

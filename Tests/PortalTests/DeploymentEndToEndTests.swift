@@ -51,7 +51,7 @@ import Glibc
     }
 
     @Test func changesReachTheAgentAndANodeThatWasDownConverges() async throws {
-        try await withLivePortal(label: "deploy") { portal async throws in
+        try await withLivePortal(label: "deploy", deployer: true) { portal async throws in
             let tenant = try await portal.createTenant()
             let adminUser = try await portal.createUser(tenant: tenant, role: "admin")
             let operatorUser = try await portal.createUser(tenant: nil, role: "operator")
