@@ -1,4 +1,4 @@
-import CLinux
+import CEpoll
 import Dispatch
 import Synchronization
 #if canImport(Glibc)

@@ -1,4 +1,3 @@
-import HTTPServer
 import Foundation
 import Testing
 @testable import HTTPServer

@@ -1,4 +1,3 @@
-import HTTPServer
 import Foundation
 import Synchronization
 import Testing

@@ -1,4 +1,3 @@
-import HTTPServer
 import Foundation
 import Postgres
 import Testing
