@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "centralita", targets: ["centralita"]),
+        .executable(name: "centralita-media-agent", targets: ["centralita-media-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -26,9 +27,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CEpoll"),
+        .systemLibrary(name: "CLinux"),
         target("HTTPServer", dependencies: [
-            "CZlib", "CEpoll",
+            "CZlib", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Postgres", dependencies: [
@@ -36,8 +37,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Telephony"),
+        target("Dialplan", dependencies: ["Telephony"]),
+        target("MediaProtocol", dependencies: ["COpenSSL"]),
+        target("MediaAgent", dependencies: [
+            "MediaProtocol", "HTTPServer", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         target("Portal", dependencies: [
-            "Telephony",
+            "Telephony", "Dialplan", "MediaProtocol",
             "HTTPServer", "Postgres", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,6 +57,15 @@ let package = Package(
             ],
             swiftSettings: commonSettings
         ),
+        .executableTarget(
+            name: "centralita-media-agent",
+            dependencies: [
+                "MediaAgent", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: commonSettings
+        ),
         target("TestSupport", dependencies: [
             "HTTPServer", "Postgres", "Portal",
             .product(name: "Logging", package: "swift-log"),
@@ -57,6 +73,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres"], swiftSettings: commonSettings),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony"], exclude: ["Golden"], swiftSettings: commonSettings),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres", "Dialplan", "MediaProtocol"], swiftSettings: commonSettings),
+        .testTarget(name: "MediaAgentTests", dependencies: ["MediaAgent", "MediaProtocol", "HTTPServer", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

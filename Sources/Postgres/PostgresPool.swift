@@ -82,9 +82,11 @@ public final class PostgresPool: Sendable {
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     @discardableResult
-    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// - Parameter repeatableRead: every statement sees the same snapshot (reports that read
+    ///   several tables and must agree with each other).
+    public func transaction<T: Sendable>(repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            try await connection.simpleQuery("BEGIN")
+            try await connection.simpleQuery(repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN")
             do {
                 let result = try await body(connection)
                 try await connection.simpleQuery("COMMIT")

@@ -1,5 +1,5 @@
 public import Foundation
-import HTTPServer
+public import HTTPServer
 public import Portal
 public import Postgres
 
@@ -18,13 +18,20 @@ public final class LivePortal: Sendable {
         return url.path
     }
 
-    public static func start(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal") async throws -> LivePortal {
+    /// - Parameter deployer: run the background deployer (off unless a test deploys: it holds
+    ///   two database connections of its own and polls).
+    public static func start(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false) async throws -> LivePortal {
         let url = try await PostgresCluster.freshDatabase(label)
         let owner = PostgresPool(.init(connectionString: url, maxConnections: 4))
         try await MigrationRunner(directory: home + "/Migrations", logger: testLogger()).migrate(on: owner)
-        let configuration = PortalConfiguration(port: 0, databaseURL: url,
+        var configuration = PortalConfiguration(port: 0, databaseURL: url,
                                                 dataDirectory: NSTemporaryDirectory() + "portal-\(UUID().uuidString)",
                                                 logLevel: .critical, databaseConnections: 6, home: home)
+        // Quick retries so tests of a node coming back do not wait long.
+        configuration.deployer.firstRetry = 0.2
+        configuration.deployer.maximumRetry = 1
+        configuration.deployer.poll = .milliseconds(100)
+        configuration.deployerEnabled = deployer
         let app = try PortalApplication(configuration: configuration, logger: testLogger("portal"), auth: auth)
         try app.start()
         return LivePortal(app: app, owner: owner, databaseURL: url)
@@ -62,9 +69,9 @@ public final class LivePortal: Sendable {
 }
 
 /// Runs `body` against a fresh live portal and stops it afterwards, also when `body` throws.
-public func withLivePortal<T: Sendable>(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal",
+public func withLivePortal<T: Sendable>(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false,
                                         _ body: (LivePortal) async throws -> T) async throws -> T {
-    let portal = try await LivePortal.start(auth: auth, label: label)
+    let portal = try await LivePortal.start(auth: auth, label: label, deployer: deployer)
     do {
         let result = try await body(portal)
         await portal.stop()

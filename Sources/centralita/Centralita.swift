@@ -10,7 +10,7 @@ struct Centralita: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "centralita",
         abstract: "Centralita: the multi-tenant hosted-PBX portal.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Compile.self]
     )
 }
 
@@ -78,6 +78,7 @@ struct Serve: AsyncParsableCommand {
         var portalConfiguration = configuration
         if let realm = env["CENTRALITA_SIP_REALM"], !realm.isEmpty { portalConfiguration.sipRealm = realm }
         if let server = env["CENTRALITA_SIP_SERVER"], !server.isEmpty { portalConfiguration.sipServer = server }
+        if let trunk = env["CENTRALITA_TRUNK"], !trunk.isEmpty { portalConfiguration.trunk = trunk }
         let app = try PortalApplication(configuration: portalConfiguration, logger: logger, auth: auth)
         do {
             try await app.checkSchema()
@@ -117,6 +118,32 @@ struct Migrate: AsyncParsableCommand {
         let applied = try await runner.migrate(on: pool)
         LogSink.standardOutput.flush()
         print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s), now at \(runner.migrations.last?.version ?? 0)")
+    }
+}
+
+struct Compile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a tenant's compiled Asterisk bundle to a folder, for inspection.")
+
+    @Option(help: "The tenant's ID.") var tenant: String
+    @Option(help: "Folder to write the files into (created if missing).") var out: String
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        _ = try database.makeLogger("centralita.compile")
+        guard let id = UUID(uuidString: tenant) else { throw ValidationError("--tenant must be a tenant ID") }
+        let env = database.environment
+        let pool = PostgresPool(.init(connectionString: database.resolvedDatabaseURL, maxConnections: 1))
+        defer { pool.shutdown() }
+        let bundle = try await reportingProblems {
+            try await PlatformAdministration(pool: pool).compile(tenantID: id, sipRealm: env["CENTRALITA_SIP_REALM"] ?? "centralita",
+                                                                 trunk: env["CENTRALITA_TRUNK"] ?? "centralita-trunk")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for (path, bytes) in bundle.files.sorted(by: { $0.key < $1.key }) {
+            try Data(bytes).write(to: URL(fileURLWithPath: out).appendingPathComponent(path))
+            print("\(out)/\(path)")
+        }
+        print("tenant \(bundle.tenant), configuration revision \(bundle.revision)")
     }
 }
 

@@ -2,6 +2,7 @@ public import HTTPServer
 public import Logging
 public import Postgres
 import Foundation
+import Dialplan
 
 /// The portal wired together: database pool, routes, middleware and the HTTP server.
 public final class PortalApplication: Sendable {
@@ -11,6 +12,7 @@ public final class PortalApplication: Sendable {
     public let router: Router
     public let metrics: MetricsRegistry
     public let logger: Logger
+    public let deployer: Deployer?
 
     public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil,
                 auth: AuthConfiguration = AuthConfiguration()) throws {
@@ -64,6 +66,15 @@ public final class PortalApplication: Sendable {
         tenants.mount(NumbersRoutes(numbers: NumbersRepository(), destinations: DestinationChecker(), tenants: TenantsRepository(),
                                     database: database, audit: AuditRecorder()))
         tenants.mount(APIKeysRoutes(keys: APIKeysRepository(), tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
+        let compileOptions = CompileOptions(sipRealm: configuration.sipRealm, trunk: configuration.trunk)
+        let deployments = DeploymentService(database: database, repository: DeploymentsRepository(), snapshots: SnapshotRepository(), options: compileOptions)
+        tenants.mount(CallPlanRoutes(snapshots: SnapshotRepository(), tenants: TenantsRepository(), database: database, options: compileOptions))
+        tenants.mount(DeploymentsRoutes(service: deployments, repository: DeploymentsRepository(), tenants: TenantsRepository(), database: database,
+                                        audit: AuditRecorder()))
+        v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
+        deployer = configuration.deployerEnabled
+            ? Deployer(connectionString: configuration.databaseURL, database: database, service: deployments, settings: configuration.deployer, logger: logger)
+            : nil
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
         var httpConfiguration = serverConfiguration ?? HTTPServerConfiguration()
@@ -103,9 +114,11 @@ public final class PortalApplication: Sendable {
     public func start() throws {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try server.start()
+        deployer?.start()
     }
 
     public func shutdown() async {
+        await deployer?.stop()
         await server.shutdown()
         pool.shutdown()
     }

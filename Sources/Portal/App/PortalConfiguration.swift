@@ -18,6 +18,11 @@ public struct PortalConfiguration: Sendable {
     public var sipRealm = "centralita"
     /// Where phones register, shown on each extension (until tenants have media nodes).
     public var sipServer = "127.0.0.1:5060"
+    /// The PJSIP endpoint on the media nodes that reaches the public network.
+    public var trunk = "centralita-trunk"
+    /// Run the deployer in this process (one leader across processes is elected anyway).
+    public var deployerEnabled = true
+    public var deployer = Deployer.Settings()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, dataDirectory: String,
                 logLevel: Logger.Level = .info, databaseConnections: Int = 10, home: String) {

@@ -19,8 +19,8 @@ struct TenantDatabase: Sendable {
     }
 
     @discardableResult
-    func transaction<T: Sendable>(_ scope: Scope, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await pool.transaction { connection in
+    func transaction<T: Sendable>(_ scope: Scope, repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await pool.transaction(repeatableRead: repeatableRead) { connection in
             try await connection.query("""
                 SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
                        set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),

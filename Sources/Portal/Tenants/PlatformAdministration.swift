@@ -1,6 +1,7 @@
 public import Foundation
 public import Postgres
 import HTTPServer
+import Dialplan
 
 /// What the platform operator does from the command line (`centralita tenant create`,
 /// `centralita user create`): the same validation and SQL as the API, run as the database
@@ -62,5 +63,17 @@ public struct PlatformAdministration: Sendable {
         }
         return CreatedUser(id: user.id, username: user.username, generatedPassword: generated,
                            json: String(decoding: try JSONCoding.encode(user), as: UTF8.self))
+    }
+}
+
+extension PlatformAdministration {
+    /// A tenant's current configuration compiled into its bundle (`centralita compile`).
+    public func compile(tenantID: UUID, sipRealm: String, trunk: String) async throws -> (tenant: String, revision: Int, files: [String: [UInt8]]) {
+        let database = TenantDatabase(pool: pool)
+        guard let snapshot = try await database.transaction(.operatorScope(user: nil, tenant: tenantID), repeatableRead: true, {
+            try await SnapshotRepository().load(tenantID: tenantID, on: $0)
+        }) else { throw HTTPError(.notFound, detail: "There is no tenant \(tenantID.uuidString.lowercased()).") }
+        let bundle = DialplanCompiler.compile(snapshot, options: CompileOptions(sipRealm: sipRealm, trunk: trunk))
+        return (bundle.tenant, bundle.revision, bundle.files)
     }
 }

@@ -1,41 +1,38 @@
 import Foundation
-public import HTTPServer
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A deliberately dumb HTTP client over a plain socket, so tests can send exactly the bytes
-/// they mean (malformed, pipelined, trickled) and read exactly what came back. Blocking calls
-/// run on Dispatch threads, never on the cooperative pool the server's handlers need.
+/// A deliberately plain HTTP/1.1 client over one socket: tests send exactly the bytes they
+/// mean (malformed, pipelined, trickled) and read exactly what came back; `HTTPClient` builds
+/// ordinary requests on it (the deployer talking to media agents). Blocking calls run on
+/// Dispatch threads, never on the cooperative pool the server's handlers need.
 public final class RawHTTPClient: @unchecked Sendable {
     public let fd: Int32
     private var buffer: [UInt8] = []
 
     public init(port: Int, host: String = "127.0.0.1", receiveTimeout: Double = 10) throws {
-        let family = host.contains(":") ? AF_INET6 : AF_INET
-        fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            fd = -1
+            throw SystemError("getaddrinfo(\(host))", errno: status == EAI_SYSTEM ? errno : EHOSTUNREACH)
+        }
+        defer { freeaddrinfo(list) }
+        fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket", errno: errno) }
         var tv = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let rc: Int32
-        if family == AF_INET {
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = UInt16(port).bigEndian
-            inet_pton(AF_INET, host, &addr.sin_addr)
-            rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        } else {
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = UInt16(port).bigEndian
-            inet_pton(AF_INET6, host, &addr.sin6_addr)
-            rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let rc = connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
         // No close here: the init has set every property, so deinit runs and closes `fd`.
         guard rc == 0 else { throw SystemError("connect", errno: errno) }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     public func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 

@@ -1,8 +1,12 @@
 #ifndef CEPOLL_SHIM_H
 #define CEPOLL_SHIM_H
-/* epoll for the HTTP server's event loops. Swift's Glibc module does not export it, and
-   struct epoll_event is packed on x86-64, so these wrappers take plain values instead. */
+/* Linux calls Swift's Glibc module does not export. epoll for the HTTP server's event loops
+   (struct epoll_event is packed on x86-64, so these wrappers take plain values instead), and
+   renameat2(RENAME_EXCHANGE) for the media agent's atomic swap of a tenant's tree. */
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <errno.h>
 
@@ -13,6 +17,11 @@ enum {
     CEPOLL_HUP = EPOLLHUP,
     CEPOLL_ERR = EPOLLERR,
 };
+
+/* Atomically exchanges two paths (both must exist). */
+static inline int clinux_exchange(const char *a, const char *b) {
+    return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */);
+}
 
 static inline int cepoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPServer
+import Logging
+import MediaProtocol
+
+/// `PUT /v1/tenants/{t}/bundle` applies a signed bundle; `GET /v1/tenants/{t}` reports what is
+/// applied; `GET /healthz` answers unsigned.
+struct AgentRoutes: RouteCollection {
+    let configuration: AgentConfiguration
+    let store: BundleStore
+    let replays: ReplayGuard
+    let logger: Logger
+    let clock: @Sendable () -> Int
+
+    private struct Applied: Encodable {
+        var tenant: String
+        var revision: Int
+        var checksum: String
+        var unchanged: Bool
+    }
+
+    func register(on routes: RouteGroup) {
+        routes.get("/healthz") { _ in try .json(["status": "ok"]) }
+        routes.get("/v1/tenants/{tenant}") { request in
+            try verify(request)
+            let tenant = try request.parameter("tenant")
+            guard BundlePayload.isSafeTenant(tenant) else { throw HTTPError(.notFound, detail: "no tenant \(tenant)") }
+            guard let state = try await store.state(of: tenant) else { throw HTTPError(.notFound, detail: "nothing applied for \(tenant)") }
+            return try .json(state)
+        }
+        routes.put("/v1/tenants/{tenant}/bundle", maxBodyBytes: 256 << 20) { request in
+            try verify(request)
+            let tenant = try request.parameter("tenant")
+            let payload: BundlePayload
+            do { payload = try JSONCoding.decode(BundlePayload.self, from: request.body) } catch {
+                throw HTTPError(.unprocessableContent, detail: "the body is not a bundle: \(error)")
+            }
+            guard payload.tenant == tenant else { throw HTTPError(.unprocessableContent, detail: "the bundle is for \(payload.tenant), not \(tenant)") }
+            do {
+                let outcome = try await store.apply(payload, reload: reload)
+                logger.info("bundle applied", metadata: ["tenant": "\(tenant)", "revision": "\(payload.revision)", "outcome": "\(outcome)"])
+                return try .json(Applied(tenant: tenant, revision: payload.revision, checksum: payload.checksum, unchanged: outcome == .unchanged))
+            } catch let error as BundleStore.ApplyError {
+                logger.warning("bundle refused", metadata: ["tenant": "\(tenant)", "revision": "\(payload.revision)", "error": "\(error)"])
+                switch error {
+                case .invalid: throw HTTPError(.unprocessableContent, detail: error.description)
+                case .older, .conflict: throw HTTPError(.conflict, detail: error.description)
+                case .reloadFailed: throw HTTPError(.badGateway, detail: error.description)
+                }
+            }
+        }
+    }
+
+    func verify(_ request: HTTPRequest) throws {
+        let now = clock()
+        do {
+            try RequestSignature.verify(secret: configuration.secret, method: request.method.rawValue, path: request.target,
+                                        timestamp: request.headers[RequestSignature.timestampHeader],
+                                        nonce: request.headers[RequestSignature.nonceHeader],
+                                        signature: request.headers[RequestSignature.signatureHeader], body: request.body, now: now)
+        } catch {
+            throw HTTPError(.unauthorized, detail: error.description)
+        }
+        guard let nonce = request.headers[RequestSignature.nonceHeader], replays.admit(nonce, now: now) else {
+            throw HTTPError(.unauthorized, detail: RequestSignature.Failure.replayed.description)
+        }
+    }
+
+    /// Runs every reload command; the first failure stops and explains.
+    @Sendable func reload(_ tenant: String) async throws {
+        for command in configuration.reloadCommands {
+            let argv = command.map { $0.replacingOccurrences(of: "{tenant}", with: tenant) }
+            let result = try await CommandRunner.run(argv, timeout: configuration.commandTimeout)
+            if result.timedOut {
+                throw ReloadFailure(description: "`\(argv.joined(separator: " "))` did not finish within \(Int(configuration.commandTimeout)) s")
+            }
+            if result.status != 0 {
+                throw ReloadFailure(description: "`\(argv.joined(separator: " "))` exited \(result.status): \(result.output.prefix(500))")
+            }
+        }
+    }
+
+    struct ReloadFailure: Error, CustomStringConvertible { let description: String }
+}

@@ -1,0 +1,21 @@
+import Synchronization
+
+/// Nonces seen within the signature window; a second request with the same nonce is a replay.
+final class ReplayGuard: Sendable {
+    private let seen = Mutex<[String: Int]>([:])
+    let window: Int
+
+    init(window: Int) { self.window = window }
+
+    /// True the first time a nonce is offered (and remembers it); false afterwards.
+    func admit(_ nonce: String, now: Int) -> Bool {
+        seen.withLock { seen in
+            if seen.count > 10_000 || seen.count % 256 == 0 {
+                seen = seen.filter { now - $0.value <= window * 2 }
+            }
+            guard seen[nonce] == nil else { return false }
+            seen[nonce] = now
+            return true
+        }
+    }
+}

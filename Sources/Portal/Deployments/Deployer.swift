@@ -1,0 +1,173 @@
+import Foundation
+import HTTPServer
+import Logging
+import MediaProtocol
+import Postgres
+import Synchronization
+
+/// Compiles changed tenants and pushes bundles to media nodes until every node has what it
+/// should. One leader across all portal processes (a session advisory lock on a connection of
+/// its own); the others wait to take over. Wakes on NOTIFY from configuration changes and
+/// polls as a safety net; failed pushes retry with exponential backoff and jitter, so a node
+/// that was down converges as soon as it answers again.
+public final class Deployer: Sendable {
+    public struct Settings: Sendable {
+        public var firstRetry: Double = 1
+        public var maximumRetry: Double = 30
+        public var poll: Duration = .milliseconds(500)
+        public var requestTimeout: Double = 30
+        public init() {}
+    }
+
+    static let lockKey = 7_263_001
+
+    let connectionString: String
+    let database: TenantDatabase
+    let repository = DeploymentsRepository()
+    let service: DeploymentService
+    let settings: Settings
+    let logger: Logger
+    private let running = Mutex<Task<Void, Never>?>(nil)
+    private let woken = Mutex(false)
+    private let listener: PostgresListener
+
+    init(connectionString: String, database: TenantDatabase, service: DeploymentService, settings: Settings, logger: Logger) {
+        self.connectionString = connectionString
+        self.database = database
+        self.service = service
+        self.settings = settings
+        self.logger = logger
+        listener = PostgresListener(connectionString: connectionString, channels: ["centralita_config", "centralita_deploy"], logger: logger)
+    }
+
+    public func start() {
+        let task = Task { [self] in
+            await listener.start()
+            let wake = Task { [self] in
+                for await _ in listener.notifications { woken.withLock { $0 = true } }
+            }
+            await run()
+            wake.cancel()
+        }
+        running.withLock { $0 = task }
+    }
+
+    public func stop() async {
+        let task = running.withLock { t -> Task<Void, Never>? in defer { t = nil }; return t }
+        task?.cancel()
+        listener.stop()
+        await task?.value
+    }
+
+    private func run() async {
+        var lock: PostgresConnection?
+        while !Task.isCancelled {
+            if lock == nil { lock = await acquireLeadership() }
+            if let connection = lock {
+                if await connection.isHealthy() {
+                    await work()
+                } else {
+                    lock = nil
+                    continue
+                }
+            }
+            await sleep()
+        }
+        if let lock { _ = try? await lock.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
+    }
+
+    private func acquireLeadership() async -> PostgresConnection? {
+        do {
+            let c = try await PostgresConnection.connect(connectionString, applicationName: "centralita-deployer")
+            let got = try await c.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS got").first?.decode(Bool.self, "got") ?? false
+            if got { logger.info("deployer leading") }
+            return got ? c : nil
+        } catch {
+            logger.warning("deployer cannot reach the database", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func sleep() async {
+        let deadline = ContinuousClock.now + settings.poll
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            if woken.withLock({ w in defer { w = false }; return w }) { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// One pass: compile what changed, push what is due.
+    func work() async {
+        let scope = TenantDatabase.Scope.operatorScope(user: nil)
+        do {
+            for tenant in try await database.transaction(scope, { try await repository.tenantsToStage(on: $0) }) {
+                do {
+                    try await service.stage(tenant, scope: .operatorScope(user: nil, tenant: tenant), by: nil)
+                } catch is DeploymentService.Refused {
+                    logger.notice("changes not applied: the configuration has errors", metadata: ["tenant": "\(tenant)"])
+                }
+            }
+            let due = try await database.transaction(scope) { c in
+                let due = try await repository.due(on: c)
+                for d in due { try await repository.markApplying(d, on: c) }
+                return due
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for d in due { group.addTask { await self.push(d) } }
+            }
+        } catch {
+            logger.error("deployer pass failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func push(_ d: DueDeployment) async {
+        let scope = TenantDatabase.Scope.operatorScope(user: nil, tenant: d.tenantID)
+        do {
+            guard let bundle = try await database.transaction(scope, { try await repository.bundleFiles(d.tenantID, revision: d.revision, on: $0) }) else {
+                return
+            }
+            let secret = Array(d.secret.utf8)
+            let known = try await appliedFiles(d, secret: secret)
+            let payload = BundlePayload(tenant: d.tenantKey, revision: d.revision, files: bundle.files, omitting: known)
+            let body = try JSONCoding.encode(payload)
+            let path = "/v1/tenants/\(d.tenantKey)/bundle"
+            let response = try await HTTPClient.request("PUT", base: d.url, path: path,
+                                                        headers: signed("PUT", path, body, secret) + [("Content-Type", "application/json")],
+                                                        body: body, timeout: settings.requestTimeout)
+            guard response.status == 200 else { throw PushFailure(description: "HTTP \(response.status): \(Self.detail(response))") }
+            try await database.transaction(scope) { try await repository.markApplied(d, checksum: payload.checksum, on: $0) }
+            logger.info("bundle applied", metadata: ["tenant": "\(d.tenantKey)", "revision": "\(d.revision)", "node": "\(d.nodeID)"])
+        } catch {
+            let delay = Self.backoff(attempt: d.attempts + 1, first: settings.firstRetry, maximum: settings.maximumRetry)
+            logger.warning("bundle push failed", metadata: ["tenant": "\(d.tenantKey)", "revision": "\(d.revision)", "error": "\(error)",
+                                                             "retryInSeconds": "\(delay)"])
+            _ = try? await database.transaction(scope) { try await repository.markFailed(d, error: "\(error)", retryIn: delay, on: $0) }
+        }
+    }
+
+    /// What the node already has (so unchanged files are not sent again); empty if unknown.
+    func appliedFiles(_ d: DueDeployment, secret: [UInt8]) async throws -> [String: String] {
+        let path = "/v1/tenants/\(d.tenantKey)"
+        let response = try await HTTPClient.request("GET", base: d.url, path: path, headers: signed("GET", path, [], secret), timeout: settings.requestTimeout)
+        guard response.status == 200, let state = try? response.json(AppliedState.self) else { return [:] }
+        return state.files
+    }
+
+    func signed(_ method: String, _ path: String, _ body: [UInt8], _ secret: [UInt8]) -> [(String, String)] {
+        RequestSignature.headers(secret: secret, method: method, path: path, timestamp: Int(Date().timeIntervalSince1970),
+                                 nonce: UUID().uuidString, body: body)
+    }
+
+    /// `first · 2^(attempt-1)`, capped, times a random factor in [0.5, 1].
+    static func backoff(attempt: Int, first: Double, maximum: Double) -> Double {
+        let base = min(first * pow(2, Double(max(attempt - 1, 0))), maximum)
+        return base * Double.random(in: 0.5...1)
+    }
+
+    static func detail(_ response: RawResponse) -> String {
+        struct Problem: Decodable { var detail: String? }
+        return (try? response.json(Problem.self).detail) ?? String(response.bodyText.prefix(300))
+    }
+
+    struct PushFailure: Error, CustomStringConvertible { let description: String }
+}

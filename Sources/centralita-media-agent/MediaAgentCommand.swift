@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Logging
+import MediaAgent
+
+/// `centralita-media-agent`: runs beside Asterisk and applies the portal's signed bundles.
+@main
+struct MediaAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "centralita-media-agent",
+        abstract: "Apply Centralita configuration bundles to an Asterisk node.")
+
+    @Option(help: "Address to listen on (env CENTRALITA_AGENT_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env CENTRALITA_AGENT_PORT; default 8090).")
+    var port: Int?
+
+    @Option(name: .customLong("config-dir"), help: "Asterisk's configuration folder (env CENTRALITA_AGENT_CONFIG_DIR; default /etc/asterisk).")
+    var configDirectory: String?
+
+    @Option(name: .customLong("secret-file"), help: "File holding the shared secret registered for this node in the portal (env CENTRALITA_AGENT_SECRET_FILE).")
+    var secretFile: String?
+
+    @Option(name: .customLong("reload-command"), parsing: .singleValue,
+            help: "Command run after each apply, split on spaces; repeatable; `{tenant}` is the tenant key. Example: --reload-command 'asterisk -rx \"dialplan reload\"' is better written as a script.")
+    var reloadCommands: [String] = []
+
+    @Option(name: .customLong("command-timeout"), help: "Seconds a reload command may run (default 30).")
+    var commandTimeout: Double = 30
+
+    @Flag(name: .customLong("no-install-includes"), help: "Do not add the #include lines for tenant trees to the main Asterisk files.")
+    var noInstallIncludes = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "media-agent")
+        guard let secretPath = secretFile ?? env["CENTRALITA_AGENT_SECRET_FILE"] else {
+            throw ValidationError("--secret-file (or CENTRALITA_AGENT_SECRET_FILE) is required")
+        }
+        guard let secretData = FileManager.default.contents(atPath: secretPath) else { throw ValidationError("cannot read \(secretPath)") }
+        let secret = String(decoding: secretData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard secret.count >= 16 else { throw ValidationError("the secret in \(secretPath) must have at least 16 characters") }
+        var configuration = AgentConfiguration(configDirectory: configDirectory ?? env["CENTRALITA_AGENT_CONFIG_DIR"] ?? "/etc/asterisk",
+                                               secret: Array(secret.utf8))
+        configuration.host = host ?? env["CENTRALITA_AGENT_HOST"] ?? "127.0.0.1"
+        configuration.port = port ?? env["CENTRALITA_AGENT_PORT"].flatMap { Int($0) } ?? 8090
+        configuration.reloadCommands = reloadCommands.map { $0.split(separator: " ").map(String.init) }.filter { !$0.isEmpty }
+        configuration.commandTimeout = commandTimeout
+        configuration.installIncludes = !noInstallIncludes
+        let agent = try MediaAgent(configuration: configuration, logger: logger)
+        try agent.start()
+        logger.notice("media agent listening", metadata: ["url": "http://\(configuration.host):\(agent.port)", "configDir": "\(configuration.configDirectory)"])
+        await Signals.waitForTermination()
+        await agent.shutdown()
+        LogSink.standardOutput.flush()
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole path with real processes on loopback: a change in the API, the deployer, the
+/// `centralita-media-agent` executable writing the tenant tree; the agent stopped and started.
+@Suite(.serialized) struct DeploymentEndToEndTests {
+    struct Status: Decodable {
+        struct Node: Decodable { var state: String; var desiredRevision: Int; var appliedRevision: Int; var error: String? }
+        struct Bundle: Decodable { var revision: Int; var rollbackOf: Int? }
+        var deployMode: String
+        var pending: Bool
+        var nodes: [Node]
+        var history: [Bundle]
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func startAgent(port: Int, directory: String, secretFile: String) async throws -> Shell.Running {
+        let binary = LivePortal.home + "/.build/debug/centralita-media-agent"
+        let agent = try Shell.start(binary, ["--port", "\(port)", "--config-dir", directory, "--secret-file", secretFile, "--log-level", "info"])
+        _ = try await agent.waitForOutput(containing: "media agent listening")
+        return agent
+    }
+
+    static func waitFor(_ client: APIClient, _ tenant: String, timeout: Duration = .seconds(20), until: (Status) -> Bool) async throws -> Status {
+        let deadline = ContinuousClock.now + timeout
+        var last: Status?
+        while ContinuousClock.now < deadline {
+            let status = try await client.request("GET", "/api/v1/tenants/\(tenant)/deployments").json(Status.self)
+            if until(status) { return status }
+            last = status
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("deployment did not reach the expected state: \(String(describing: last))")
+        throw CancellationError()
+    }
+
+    @Test func changesReachTheAgentAndANodeThatWasDownConverges() async throws {
+        try await withLivePortal(label: "deploy", deployer: true) { portal async throws in
+            let tenant = try await portal.createTenant()
+            let adminUser = try await portal.createUser(tenant: tenant, role: "admin")
+            let operatorUser = try await portal.createUser(tenant: nil, role: "operator")
+            let admin = try portal.client()
+            _ = try await admin.signIn(adminUser.username)
+            let op = try portal.client()
+            _ = try await op.signIn(operatorUser.username)
+
+            let directory = NSTemporaryDirectory() + "media-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let secret = "shared-secret-\(UUID().uuidString)"
+            try secret.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
+            let port = try Self.freePort()
+            var agent = try await Self.startAgent(port: port, directory: directory, secretFile: directory + "/secret")
+
+            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-a","url":"http://127.0.0.1:\#(port)","secret":"\#(secret)"}"#)
+            #expect(node.status == 201, "\(node.bodyText)")
+            struct Created: Decodable { var id: String }
+            let nodeID = try node.json(Created.self).id
+            #expect(try await op.request("PUT", "/api/v1/media-nodes/\(nodeID)/tenants/\(tenant)").status == 204)
+            #expect(try await admin.request("GET", "/api/v1/media-nodes").status == 403)
+
+            let ext = try await admin.request("POST", "/api/v1/tenants/\(tenant)/extensions", json: #"{"number":"1001","ownerId":"\#(adminUser.id)","name":"Front desk"}"#)
+            #expect(ext.status == 201, "\(ext.bodyText)")
+            let extID = try ext.json(Created.self).id
+            var status = try await Self.waitFor(admin, tenant) { s in s.nodes.first.map { $0.state == "applied" && $0.appliedRevision >= 1 } ?? false }
+            let key = try FileManager.default.contentsOfDirectory(atPath: directory + "/tenants").first { $0.hasPrefix("t") } ?? ""
+            let pjsip = try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8)
+            #expect(pjsip.contains("NoOp(1001 Front desk)"))
+            let firstRevision = status.nodes[0].appliedRevision
+
+            // The node goes away; a change fails and keeps retrying.
+            agent.signal(SIGTERM)
+            _ = try await agent.wait()
+            #expect(try await admin.request("PATCH", "/api/v1/tenants/\(tenant)/extensions/\(extID)", json: #"{"name":"Reception"}"#,
+                                            headers: ["Content-Type": "application/merge-patch+json"]).status == 200)
+            status = try await Self.waitFor(admin, tenant) { s in s.nodes.first.map { $0.state == "failed" && $0.error != nil } ?? false }
+            #expect(status.nodes[0].desiredRevision > firstRevision)
+
+            // It comes back and catches up without anyone doing anything.
+            agent = try await Self.startAgent(port: port, directory: directory, secretFile: directory + "/secret")
+            status = try await Self.waitFor(admin, tenant) { s in s.nodes.first.map { $0.state == "applied" && $0.appliedRevision == $0.desiredRevision } ?? false }
+            #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Reception)"))
+
+            // Manual mode: pending until applied.
+            #expect(try await admin.request("PUT", "/api/v1/tenants/\(tenant)/deployments/mode", json: #"{"deployMode":"manual"}"#).status == 200)
+            _ = try await admin.request("PATCH", "/api/v1/tenants/\(tenant)/extensions/\(extID)", json: #"{"name":"Lobby"}"#,
+                                        headers: ["Content-Type": "application/merge-patch+json"])
+            try await Task.sleep(for: .milliseconds(400))
+            status = try await admin.request("GET", "/api/v1/tenants/\(tenant)/deployments").json(Status.self)
+            #expect(status.pending)
+            #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Reception)"))
+            #expect(try await admin.request("POST", "/api/v1/tenants/\(tenant)/deployments").status == 202)
+            status = try await Self.waitFor(admin, tenant) { s in !s.pending && s.nodes.first.map { $0.state == "applied" && $0.appliedRevision == $0.desiredRevision } ?? false }
+            #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Lobby)"))
+
+            // Roll back to the first revision: a new revision with its files.
+            #expect(try await admin.request("POST", "/api/v1/tenants/\(tenant)/deployments/\(firstRevision)/rollback").status == 202)
+            status = try await Self.waitFor(admin, tenant) { s in s.history.first?.rollbackOf == firstRevision
+                && s.nodes.first.map { $0.state == "applied" && $0.appliedRevision == $0.desiredRevision } ?? false }
+            #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Front desk)"))
+
+            // Simulate and validate on the same tenant.
+            let trace = try await admin.request("POST", "/api/v1/tenants/\(tenant)/simulate?lang=en",
+                                                json: #"{"to":"1001","from":"+34600000000","at":"2026-11-24T10:00:00Z","devices":{"1001":"answers"}}"#)
+            #expect(trace.status == 200, "\(trace.bodyText)")
+            #expect(trace.bodyText.contains("\"kind\":\"answered\""))
+            let bad = try await admin.request("POST", "/api/v1/tenants/\(tenant)/simulate", json: #"{"to":"1001"}"#)
+            #expect(bad.status == 422)
+            #expect(bad.bodyText.contains("\"field\":\"at\""))
+            let report = try await admin.request("POST", "/api/v1/tenants/\(tenant)/validate")
+            #expect(report.bodyText.contains("\"valid\":true"))
+            let compiled = try await admin.request("GET", "/api/v1/tenants/\(tenant)/compiled")
+            #expect(compiled.bodyText.contains("pjsip.conf"))
+
+            // A member may simulate only calls to their own extensions.
+            let member = try await portal.createUser(tenant: tenant, role: "member")
+            let memberClient = try portal.client()
+            _ = try await memberClient.signIn(member.username)
+            #expect(try await memberClient.request("POST", "/api/v1/tenants/\(tenant)/simulate",
+                                                   json: #"{"to":"1001","at":"2026-11-24T10:00:00Z"}"#).status == 403)
+            #expect(try await memberClient.request("GET", "/api/v1/tenants/\(tenant)/deployments").status == 403)
+            agent.signal(SIGTERM)
+            _ = try await agent.wait()
+        }
+    }
+}
