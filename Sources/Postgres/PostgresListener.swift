@@ -48,15 +48,20 @@ public final class PostgresListener: Sendable {
         }
     }
 
+    /// Stops listening; a `start()` still waiting for its first `LISTEN` returns.
     public func stop() {
         stopped.withLock { $0 = true }
         continuation.finish()
+        let waiters = ready.withLock { w -> [CheckedContinuation<Void, Never>] in defer { w = nil }; return w ?? [] }
+        waiters.forEach { $0.resume() }
     }
 
     private func loop() {
         var backoff = 0.1
         while !stopped.withLock({ $0 }) {
-            guard let conn = PQconnectdb(connectionString), PQstatus(conn) == CONNECTION_OK else {
+            let attempt = PQconnectdb(connectionString)
+            guard let conn = attempt, PQstatus(conn) == CONNECTION_OK else {
+                if let attempt { PQfinish(attempt) }
                 logger.warning("listener cannot connect; retrying", metadata: ["retryInSeconds": "\(backoff)"])
                 Thread.sleep(forTimeInterval: backoff)
                 backoff = min(backoff * 2, 5)

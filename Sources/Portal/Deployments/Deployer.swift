@@ -42,8 +42,9 @@ public final class Deployer: Sendable {
 
     public func start() {
         let task = Task { [self] in
-            await listener.start()
+            // Notifications only shorten the wait; the loop polls without them.
             let wake = Task { [self] in
+                await listener.start()
                 for await _ in listener.notifications { woken.withLock { $0 = true } }
             }
             await run()
