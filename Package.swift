@@ -39,8 +39,9 @@ let package = Package(
         target("Telephony"),
         target("Dialplan", dependencies: ["Telephony"]),
         target("MediaProtocol", dependencies: ["COpenSSL"]),
+        target("ProcessLauncher", dependencies: ["HTTPServer"]),
         target("MediaAgent", dependencies: [
-            "MediaProtocol", "HTTPServer", "CLinux",
+            "MediaProtocol", "HTTPServer", "CLinux", "ProcessLauncher",
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Portal", dependencies: [
@@ -67,7 +68,7 @@ let package = Package(
             swiftSettings: commonSettings
         ),
         target("TestSupport", dependencies: [
-            "HTTPServer", "Postgres", "Portal",
+            "HTTPServer", "ProcessLauncher", "Postgres", "Portal",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),

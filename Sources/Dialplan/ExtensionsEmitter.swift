@@ -292,10 +292,6 @@ struct RouteEmitter {
         "${DEVICE_STATE(PJSIP/\(plan.phone(number)?.endpoint ?? number))}"
     }
 
-    static func compact(_ date: LocalDate) -> String {
-        String(format4(date.year)) + two(date.month) + two(date.day)
-    }
-
-    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    private static func format4(_ n: Int) -> String { String(repeating: "0", count: max(0, 4 - String(n).count)) + String(n) }
+    /// `YYYYMMDD`, comparable as a number with `STRFTIME(…,%Y%m%d)`.
+    static func compact(_ date: LocalDate) -> String { date.description.filter(\.isNumber) }
 }

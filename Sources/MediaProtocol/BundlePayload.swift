@@ -32,6 +32,11 @@ public struct BundlePayload: Sendable, Equatable, Codable {
         checksum = Self.checksum(self.files.map { ($0.path, $0.sha256) })
     }
 
+    /// The checksum of these files, as a bundle carrying them would have.
+    public static func checksum(of files: [String: [UInt8]]) -> String {
+        checksum(files.map { ($0.key, Digests.hex(Digests.sha256($0.value))) })
+    }
+
     /// SHA-256 over `path NUL sha256 LF` for every file in path order.
     public static func checksum(_ entries: [(path: String, sha256: String)]) -> String {
         var text: [UInt8] = []

@@ -1,12 +1,12 @@
 public import Foundation
 import HTTPServer
+import ProcessLauncher
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs helper programs for tests (initdb, pg_ctl …) with posix_spawn and waitpid, off the
-/// cooperative pool. (Foundation's `Process.waitUntilExit` can miss a child's exit when
-/// several processes are spawned from different threads at once, and hang.)
+/// Runs helper programs for tests (initdb, pg_ctl, the media agent …) through
+/// `ProcessLauncher`, off the cooperative pool.
 public enum Shell {
     public struct Failure: Error, CustomStringConvertible {
         public let command: String
@@ -26,13 +26,9 @@ public enum Shell {
     public static func runBlocking(_ executable: String, _ arguments: [String]) throws -> String {
         let outputPath = NSTemporaryDirectory() + "shell-\(UUID().uuidString).out"
         defer { unlink(outputPath) }
-        let pid = try spawn(executable, arguments, outputPath: outputPath, newSession: false)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw SystemError("waitpid", errno: errno) }
-        }
+        let pid = try ProcessLauncher.spawn([executable] + arguments, outputPath: outputPath)
+        let exitCode = try ProcessLauncher.wait(pid).status
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         guard exitCode == 0 else {
             throw Failure(command: ([executable] + arguments).joined(separator: " "), status: exitCode, output: output)
         }
@@ -56,13 +52,7 @@ public enum Shell {
         /// Waits for the exit and returns the exit code (128 + signal when killed).
         public func wait() async throws -> Int32 {
             let pid = self.pid
-            return try await BlockingIO.run {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 {
-                    guard errno == EINTR else { throw SystemError("waitpid", errno: errno) }
-                }
-                return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            }
+            return try await BlockingIO.run { try ProcessLauncher.wait(pid).status }
         }
 
         /// Polls the output until it contains `text` (or the time runs out).
@@ -87,32 +77,12 @@ public enum Shell {
     /// Starts a program and returns at once; the caller waits or signals it.
     public static func start(_ executable: String, _ arguments: [String]) throws -> Running {
         let outputPath = NSTemporaryDirectory() + "shell-\(UUID().uuidString).out"
-        return Running(pid: try spawn(executable, arguments, outputPath: outputPath, newSession: false), outputPath: outputPath)
+        return Running(pid: try ProcessLauncher.spawn([executable] + arguments, outputPath: outputPath), outputPath: outputPath)
     }
 
     /// Starts a program in a new session and does not wait for it.
     public static func spawnDetached(_ executable: String, _ arguments: [String]) throws {
-        _ = try spawn(executable, arguments, outputPath: "/dev/null", newSession: true)
-    }
-
-    private static func spawn(_ executable: String, _ arguments: [String], outputPath: String, newSession: Bool) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // POSIX_SPAWN_SETSID (glibc 2.26+; the Swift Glibc module does not export it).
-        if newSession { posix_spawnattr_setflags(&attributes, 0x80) }
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw SystemError("posix_spawn(\(executable))", errno: rc) }
-        return pid
+        _ = try ProcessLauncher.spawn([executable] + arguments, outputPath: "/dev/null", newSession: true)
     }
 
     public static var isRoot: Bool { getuid() == 0 }

@@ -47,3 +47,15 @@ import TestSupport
         #expect(received == [.init(channel: "deployments", payload: "tenant-1:7"), .init(channel: "deployments", payload: "tenant-2:3")])
     }
 }
+
+@Suite struct PostgresListenerStopTests {
+    /// A listener that never reached its database must still let `start()` return when
+    /// stopped (a portal with an unreachable database hung in shutdown before this).
+    @Test func stoppingReleasesAStartStillWaitingForItsFirstListen() async throws {
+        let listener = PostgresListener(connectionString: "host=/nonexistent-\(UUID().uuidString) connect_timeout=1", channels: ["x"])
+        let started = Task { await listener.start(); return true }
+        try await Task.sleep(for: .milliseconds(50))
+        listener.stop()
+        #expect(await started.value)
+    }
+}

@@ -60,7 +60,7 @@ struct CallPlanRoutes: RouteCollection {
             let snapshot = try await load(context)
             let bundle = DialplanCompiler.compile(snapshot, options: options)
             let files = bundle.files.mapValues { String(decoding: $0, as: UTF8.self) }
-            return try .json(Compiled(tenant: bundle.tenant, configRevision: snapshot.revision, checksum: BundlePayloadChecksum.of(bundle.files), files: files),
+            return try .json(Compiled(tenant: bundle.tenant, configRevision: snapshot.revision, checksum: BundlePayload.checksum(of: bundle.files), files: files),
                              headers: ["Content-Disposition": "attachment; filename=\"\(bundle.tenant)-r\(snapshot.revision).json\""])
         }
     }

@@ -1,6 +1,7 @@
 import Dialplan
 import Foundation
 import HTTPServer
+import MediaProtocol
 import Postgres
 
 /// Turns a tenant's current configuration into a numbered bundle and points its media nodes
@@ -30,7 +31,7 @@ struct DeploymentService: Sendable {
                 return .failure(Refused(findings: errors))
             }
             let bundle = DialplanCompiler.compile(snapshot, options: options)
-            let checksum = BundlePayloadChecksum.of(bundle.files)
+            let checksum = BundlePayload.checksum(of: bundle.files)
             let latest = try await repository.latestBundle(tenantID, on: c)
             var revision = latest?.revision ?? 0
             if latest?.checksum != checksum {
@@ -52,19 +53,10 @@ struct DeploymentService: Sendable {
                 throw HTTPError(.notFound, detail: "There is no revision \(revision) in the history.")
             }
             let next = (try await repository.latestBundle(tenantID, on: c)?.revision ?? 0) + 1
-            try await repository.insertBundle(tenantID, revision: next, configRevision: old.configRevision, checksum: BundlePayloadChecksum.of(old.files),
+            try await repository.insertBundle(tenantID, revision: next, configRevision: old.configRevision, checksum: BundlePayload.checksum(of: old.files),
                                               files: old.files, rollbackOf: revision, createdBy: user, on: c)
             try await repository.setDesired(tenantID, revision: next, on: c)
             return next
         }
-    }
-}
-
-import MediaProtocol
-
-/// The bundle checksum the agent computes, from the files.
-enum BundlePayloadChecksum {
-    static func of(_ files: [String: [UInt8]]) -> String {
-        BundlePayload.checksum(files.map { ($0.key, Digests.hex(Digests.sha256($0.value))) })
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The editable fields of a user and their rules (USR-3), shared by create and update.
-struct UserFields: Sendable, Equatable, Decodable {
+struct UserFields: Sendable, Equatable, Codable {
     var firstName: String = ""
     var lastName: String = ""
     var username: String = ""
@@ -72,23 +72,6 @@ struct UserFields: Sendable, Equatable, Decodable {
 
     private enum CodingKeys: String, CodingKey {
         case firstName, lastName, username, role, phone, email, address, city, postalCode, country, region, timezone, language, phoneLanguage
-    }
-
-    init(_ view: UserView) {
-        firstName = view.firstName
-        lastName = view.lastName
-        username = view.username
-        role = view.role
-        phone = view.phone
-        email = view.email
-        address = view.address
-        city = view.city
-        postalCode = view.postalCode
-        country = view.country
-        region = view.region
-        timezone = view.timezone
-        language = view.language
-        phoneLanguage = view.phoneLanguage
     }
 
     /// The fields as the audit log keeps them.

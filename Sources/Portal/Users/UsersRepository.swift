@@ -134,15 +134,23 @@ struct UsersRepository: Sendable {
     }
 
     static func decode(_ row: PostgresRow) throws -> UserView {
-        UserView(
-            id: try row.decode(String.self, "id"), tenantId: try row.decode(String?.self, "tenant_id"),
-            username: try row.decode(String.self, "username"), role: try row.decode(String.self, "role"),
-            firstName: try row.decode(String.self, "first_name"), lastName: try row.decode(String.self, "last_name"),
-            phone: try row.decode(String?.self, "phone"), email: try row.decode(String?.self, "email"),
-            address: try row.decode(String?.self, "address"), city: try row.decode(String?.self, "city"),
-            postalCode: try row.decode(String?.self, "postal_code"), country: try row.decode(String?.self, "country"),
-            region: try row.decode(String?.self, "region"), timezone: try row.decode(String?.self, "timezone"),
-            language: try row.decode(String.self, "language"), phoneLanguage: try row.decode(String.self, "phone_language"),
+        var fields = UserFields()
+        fields.username = try row.decode(String.self, "username")
+        fields.role = try row.decode(String.self, "role")
+        fields.firstName = try row.decode(String.self, "first_name")
+        fields.lastName = try row.decode(String.self, "last_name")
+        fields.phone = try row.decode(String?.self, "phone")
+        fields.email = try row.decode(String?.self, "email")
+        fields.address = try row.decode(String?.self, "address")
+        fields.city = try row.decode(String?.self, "city")
+        fields.postalCode = try row.decode(String?.self, "postal_code")
+        fields.country = try row.decode(String?.self, "country")
+        fields.region = try row.decode(String?.self, "region")
+        fields.timezone = try row.decode(String?.self, "timezone")
+        fields.language = try row.decode(String.self, "language")
+        fields.phoneLanguage = try row.decode(String.self, "phone_language")
+        return UserView(
+            id: try row.decode(String.self, "id"), tenantId: try row.decode(String?.self, "tenant_id"), fields: fields,
             version: try row.decode(Int.self, "version"), createdAt: try row.decode(Date.self, "created_at"),
             updatedAt: try row.decode(Date.self, "updated_at"))
     }

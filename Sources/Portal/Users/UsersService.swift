@@ -71,7 +71,7 @@ struct UsersService: Sendable {
                     throw HTTPError(.notFound, detail: "There is no such user.")
                 }
                 try Versioning.check(request, current: current.version)
-                let before = UserFields(current)
+                let before = current.fields
                 var after = before
                 var errors = FieldErrors()
                 let required: [(String, WritableKeyPath<UserFields, String>)] = [
@@ -157,7 +157,7 @@ struct UsersService: Sendable {
             }
             try await users.delete(id, on: connection)
             try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "user", entityID: current.id, action: .delete,
-                                   before: UserFields(current).auditValues, after: nil, on: connection)
+                                   before: current.fields.auditValues, after: nil, on: connection)
         }
     }
 
