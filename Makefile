@@ -11,6 +11,7 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product centralita
+	$(SWIFT) build -c release --product centralita-media-agent
 
 run: build
 	@scripts/run.sh

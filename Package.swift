@@ -67,6 +67,8 @@ let package = Package(
             ],
             swiftSettings: commonSettings
         ),
+        .executableTarget(name: "dialplan-bench", dependencies: ["Dialplan", "Telephony"], path: "Benchmarks/DialplanBenchmark",
+                          swiftSettings: commonSettings),
         target("TestSupport", dependencies: [
             "HTTPServer", "ProcessLauncher", "Postgres", "Portal",
             .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ bin=.build/release/centralita
 started_db=""
 cleanup() {
   if [ -n "${serve_pid:-}" ] && kill -0 "$serve_pid" 2>/dev/null; then kill -TERM "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [ -n "${agent_pid:-}" ] && kill -0 "$agent_pid" 2>/dev/null; then kill -TERM "$agent_pid" 2>/dev/null || true; wait "$agent_pid" 2>/dev/null || true; fi
   if [ -n "$started_db" ]; then scripts/private-db.sh stop || true; fi
 }
 trap cleanup EXIT
@@ -35,6 +36,15 @@ fi
 demo_user=$(sed -n 's/^username=//p' "$creds")
 demo_password=$(sed -n 's/^password=//p' "$creds")
 demo_tenant=$(sed -n 's/^tenant=//p' "$creds")
+# A local media agent: applies the demo tenant's bundles under .data/media/asterisk (no
+# Asterisk here, so no reload command). Registered as the media node "local".
+media=.data/media
+mkdir -p "$media/asterisk"
+if [ ! -s "$media/secret" ]; then (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$media/secret"); fi
+agent_port=${CENTRALITA_AGENT_PORT:-8090}
+.build/release/centralita-media-agent --port "$agent_port" --config-dir "$media/asterisk" --secret-file "$media/secret" >> "$media/agent.log" 2>&1 &
+agent_pid=$!
+"$bin" media-node add --name local --url "http://127.0.0.1:$agent_port" --secret-file "$media/secret" --tenant "$demo_tenant" > /dev/null
 host=${CENTRALITA_HOST:-127.0.0.1}
 port=${CENTRALITA_PORT:-8080}
 cat <<MSG
@@ -44,6 +54,7 @@ cat <<MSG
     DATABASE_URL:  $DATABASE_URL
     Demo tenant:   $demo_tenant
     Demo admin:    $demo_user / $demo_password
+    Media agent:   http://127.0.0.1:$agent_port → $media/asterisk/tenants (log: $media/agent.log)
   Press Ctrl-C to stop (the private database stops with it).
 
 MSG

@@ -2,42 +2,41 @@
 /// `exten => …` / `same => …` lines and what may appear inside them. Emitters describe
 /// content; this writes it, always the same way, so output is byte-for-byte deterministic.
 struct AsteriskConfigWriter {
-    private(set) var text = ""
+    /// UTF-8 bytes: appending to a byte array is the cheapest way to build megabytes of text.
+    private(set) var bytes: [UInt8] = []
 
     init(header: String) {
-        for line in header.split(separator: "\n", omittingEmptySubsequences: false) { text += "; \(line)\n" }
+        bytes.reserveCapacity(1 << 16)
+        for line in header.split(separator: "\n", omittingEmptySubsequences: false) { put("; "); put(line); put("\n") }
     }
 
+    private mutating func put(_ s: some StringProtocol) { bytes.append(contentsOf: s.utf8) }
+
     mutating func section(_ name: String, comment: String? = nil) {
-        text += "\n[\(name)]"
-        if let comment { text += " ; \(Self.comment(comment))" }
-        text += "\n"
+        put("\n["); put(name); put("]")
+        if let comment { put(" ; "); put(Self.comment(comment)) }
+        put("\n")
     }
 
     mutating func option(_ key: String, _ value: String) {
-        text += "\(key)=\(value)\n"
+        put(key); put("="); put(value); put("\n")
     }
 
     /// `key => value` objects (voicemail boxes, includes).
     mutating func object(_ key: String, _ value: String) {
-        text += "\(key) => \(value)\n"
+        put(key); put(" => "); put(value); put("\n")
     }
 
     mutating func raw(_ line: String) {
-        text += line + "\n"
+        put(line); put("\n")
     }
-
-    mutating func blank() { text += "\n" }
 
     /// One extension: the first line gets priority 1, the rest `same => n`.
     mutating func exten(_ name: String, _ lines: [DialplanLine]) {
         for (i, line) in lines.enumerated() {
-            let label = line.label.map { "(\($0))" } ?? ""
-            if i == 0 {
-                text += "exten => \(name),1\(label),\(line.application)\n"
-            } else {
-                text += " same => n\(label),\(line.application)\n"
-            }
+            if i == 0 { put("exten => "); put(name); put(",1") } else { put(" same => n") }
+            if let label = line.label { put("("); put(label); put(")") }
+            put(","); put(line.application); put("\n")
         }
     }
 

@@ -24,12 +24,12 @@ public enum DialplanCompiler {
     }
 
     public static func compile(_ plan: CallPlan, revision: Int, options: CompileOptions) -> CompiledBundle {
-        let files: [String: String] = [
+        let files: [String: [UInt8]] = [
             "extensions.conf": ExtensionsEmitter(plan: plan, options: options, revision: revision).emit(),
-            "inbound.conf": "; Centralita: public numbers of tenant \(plan.tenant), included in the node's inbound context.\ninclude => \(plan.tenant)-inbound\n",
+            "inbound.conf": Array("; Centralita: public numbers of tenant \(plan.tenant), included in the node's inbound context.\ninclude => \(plan.tenant)-inbound\n".utf8),
             "pjsip.conf": PJSIPEmitter(plan: plan, options: options, revision: revision).emit(),
             "voicemail.conf": VoicemailEmitter(plan: plan, revision: revision).emit(),
         ]
-        return CompiledBundle(tenant: plan.tenant, revision: revision, files: files.mapValues { Array($0.utf8) })
+        return CompiledBundle(tenant: plan.tenant, revision: revision, files: files)
     }
 }

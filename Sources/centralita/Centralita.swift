@@ -10,7 +10,7 @@ struct Centralita: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "centralita",
         abstract: "Centralita: the multi-tenant hosted-PBX portal.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Compile.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Compile.self, MediaNodeCommand.self]
     )
 }
 
@@ -144,6 +144,36 @@ struct Compile: AsyncParsableCommand {
             print("\(out)/\(path)")
         }
         print("tenant \(bundle.tenant), configuration revision \(bundle.revision)")
+    }
+}
+
+struct MediaNodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "media-node", abstract: "Manage media nodes.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a media node (or update the one with this name) and assign tenants; prints its ID.")
+
+        @Option(help: "A name for the node.") var name: String
+        @Option(help: "The agent's address, e.g. http://10.0.0.5:8090.") var url: String
+        @Option(name: .customLong("secret-file"), help: "File with the secret the agent also reads.") var secretFile: String
+        @Option(name: .customLong("tenant"), help: "A tenant to serve from this node; repeatable.") var tenants: [String] = []
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            _ = try database.makeLogger("centralita.media-node")
+            guard let data = FileManager.default.contents(atPath: secretFile) else { throw ValidationError("cannot read \(secretFile)") }
+            let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let ids = try tenants.map { t -> UUID in
+                guard let id = UUID(uuidString: t) else { throw ValidationError("--tenant must be a tenant ID: \(t)") }
+                return id
+            }
+            let pool = PostgresPool(.init(connectionString: database.resolvedDatabaseURL, maxConnections: 1))
+            defer { pool.shutdown() }
+            let id = try await reportingProblems {
+                try await PlatformAdministration(pool: pool).addMediaNode(name: name, url: url, secret: secret, tenants: ids)
+            }
+            print(id)
+        }
     }
 }
 

@@ -77,3 +77,30 @@ extension PlatformAdministration {
         return (bundle.tenant, bundle.revision, bundle.files)
     }
 }
+
+extension PlatformAdministration {
+    /// Registers a media node, or updates the one with this name, and assigns tenants to it
+    /// (`centralita media-node add`; `make run` uses it for its local agent). Returns the node ID.
+    public func addMediaNode(name: String, url: String, secret: String, tenants: [UUID]) async throws -> String {
+        let (name, url, secret) = try MediaNodesRoutes.validate(.init(name: name, url: url, secret: secret), requireSecret: true)
+        let repository = DeploymentsRepository()
+        let database = TenantDatabase(pool: pool)
+        let node = try await database.transaction(.operatorScope(user: nil)) { c -> MediaNode in
+            if let existing = try await repository.nodes(on: c).first(where: { $0.name == name }), let id = UUID(uuidString: existing.id),
+               let updated = try await repository.updateNode(id, name: name, url: url, secret: secret, on: c) {
+                return updated
+            }
+            return try await repository.createNode(name: name, url: url, secret: secret ?? "", on: c)
+        }
+        guard let nodeID = UUID(uuidString: node.id) else { throw HTTPError(.internalServerError) }
+        for tenant in tenants {
+            try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
+                guard try await repository.tenantState(tenant, on: c) != nil else {
+                    throw HTTPError(.notFound, detail: "There is no tenant \(tenant.uuidString.lowercased()).")
+                }
+                try await repository.assign(tenant, node: nodeID, on: c)
+            }
+        }
+        return node.id
+    }
+}

@@ -1,0 +1,87 @@
+// Compiles a large synthetic tenant — 2,000 extensions, 5,000 rules, 200 intervals, 100
+// groups, 500 public numbers — and prints how long the CallPlan lowering and the Asterisk
+// emitters take. Run: swift run -c release dialplan-bench [rounds]
+import Dialplan
+import Foundation
+import Telephony
+
+let rounds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 20
+
+func id(_ kind: String, _ n: Int) -> String { "\(kind)-\(n)" }
+
+var intervals: [TenantSnapshot.Interval] = []
+for i in 0..<200 {
+    var rule = CalendarInterval(timeZone: "Europe/Madrid", startTime: TimeOfDay(minutes: (i * 7) % 1380)!,
+                                endTime: TimeOfDay(minutes: (i * 7) % 1380 + 60)!, startWeekday: .monday, endWeekday: .friday)
+    if i % 10 == 0 { rule.algorithm = .continuous; rule.endWeekday = .wednesday }
+    intervals.append(.init(id: id("int", i), name: "Interval \(i)", interval: rule))
+}
+var extensions: [TenantSnapshot.Extension] = []
+var ruleCount = 0
+for e in 0..<2000 {
+    var rules: [TenantSnapshot.Rule] = []
+    let count = e < 1000 ? 3 : 2   // 3,000 + 2,000 = 5,000 rules
+    for r in 0..<count {
+        var rule: IncomingRule
+        switch (e + r) % 5 {
+        case 0:
+            rule = IncomingRule(kind: .cascade)
+            rule.totalSeconds = 40
+            rule.steps = [.init(destination: .extensionTarget(id: id("ext", e)), afterSeconds: 0),
+                          .init(destination: .extensionTarget(id: id("ext", (e + 1) % 2000)), afterSeconds: 10),
+                          .init(destination: .group(id: id("grp", e % 100)), afterSeconds: 10)]
+            rule.continue = true
+        case 1:
+            rule = IncomingRule(kind: .busy)
+            rule.destination = .voicemail(extensionID: id("ext", e))
+        case 2:
+            rule = IncomingRule(kind: .transfer)
+            rule.destination = .external(number: "+3460000\(String(format: "%04d", e))")
+            rule.extensionState = .registered
+            rule.callState = .noAnswer
+        case 3:
+            rule = IncomingRule(kind: .identify)
+            rule.password = "1234"
+            rule.callerId = .init(match: .anonymous)
+            rule.destination = .extensionTarget(id: id("ext", (e + 7) % 2000))
+        default:
+            rule = IncomingRule(kind: .hangup)
+            rule.callerId = .init(match: .equals, number: "+34911000\(String(format: "%03d", e % 1000))")
+        }
+        rule.intervalId = (e + r) % 3 == 0 ? id("int", (e + r) % 200) : nil
+        rule.keypadCode = r
+        rules.append(.init(id: id("rule", ruleCount), position: r + 1, rule: rule))
+        ruleCount += 1
+    }
+    extensions.append(.init(id: id("ext", e), number: String(1000 + e), sipUsername: String(100_000_000 + e),
+                            ha1: String(repeating: "a", count: 32), ownerName: "User \(e)", email: "u\(e)@example.com",
+                            voicemail: .init(enabled: e % 2 == 0, pin: "1234", notify: .alert),
+                            recording: .init(enabled: e % 4 == 0, start: e % 8 == 0 ? .always : .onDemand), rules: rules))
+}
+let groups = (0..<100).map { g in TenantSnapshot.Group(id: id("grp", g), name: "Group \(g)", memberIDs: (0..<5).map { id("ext", (g * 20 + $0) % 2000) }) }
+let numbers = (0..<500).map { n in TenantSnapshot.PublicNumber(id: id("num", n), number: "+3491\(String(format: "%07d", n))",
+                                                              destination: .extensionTarget(id: id("ext", n * 4))) }
+let snapshot = TenantSnapshot(tenantID: "bench", key: 42, name: "Benchmark", extensions: extensions, intervals: intervals, groups: groups,
+                              publicNumbers: numbers)
+
+var planTimes: [Double] = []
+var totalTimes: [Double] = []
+var bytes = 0
+for _ in 0..<rounds {
+    let start = ContinuousClock.now
+    let plan = DialplanCompiler.plan(snapshot)
+    let planned = ContinuousClock.now
+    let bundle = DialplanCompiler.compile(plan, revision: 1, options: CompileOptions())
+    let end = ContinuousClock.now
+    planTimes.append((planned - start) / .milliseconds(1))
+    totalTimes.append((end - start) / .milliseconds(1))
+    bytes = bundle.files.values.reduce(0) { $0 + $1.count }
+}
+let validateStart = ContinuousClock.now
+let findings = Validator(snapshot).findings().count
+let validateMs = (ContinuousClock.now - validateStart) / .milliseconds(1)
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+print("tenant: \(extensions.count) extensions, \(ruleCount) rules, \(intervals.count) intervals, \(groups.count) groups, \(numbers.count) numbers")
+print(String(format: "compile (snapshot → CallPlan → files), median of %d: %.1f ms (lowering %.1f ms), max %.1f ms; %.1f MB of configuration",
+             rounds, median(totalTimes), median(planTimes), totalTimes.max() ?? 0, Double(bytes) / 1_048_576))
+print(String(format: "validate: %.1f ms (%d findings)", validateMs, findings))
