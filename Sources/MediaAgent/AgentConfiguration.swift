@@ -12,6 +12,32 @@ public struct AgentConfiguration: Sendable {
     public var commandTimeout: Double = 30
     /// Append the `#include tenants/*/…` lines to the main files if they are missing.
     public var installIncludes = true
+    /// Where to read Asterisk's events (AMI) and where to report them; both needed to report.
+    public var ami: AMISettings?
+    public var portal: PortalSettings?
+
+    public struct AMISettings: Sendable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var secret: String
+        public init(host: String = "127.0.0.1", port: Int = 5038, username: String, secret: String) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.secret = secret
+        }
+    }
+
+    public struct PortalSettings: Sendable {
+        public var url: String
+        /// This node's ID in the portal (`/api/v1/media-nodes`).
+        public var nodeID: String
+        public init(url: String, nodeID: String) {
+            self.url = url
+            self.nodeID = nodeID
+        }
+    }
 
     public init(configDirectory: String, secret: [UInt8]) {
         self.configDirectory = configDirectory

@@ -52,17 +52,11 @@ struct AgentRoutes: RouteCollection {
     }
 
     func verify(_ request: HTTPRequest) throws {
-        let now = clock()
         do {
-            try RequestSignature.verify(secret: configuration.secret, method: request.method.rawValue, path: request.target,
-                                        timestamp: request.headers[RequestSignature.timestampHeader],
-                                        nonce: request.headers[RequestSignature.nonceHeader],
-                                        signature: request.headers[RequestSignature.signatureHeader], body: request.body, now: now)
+            try RequestSignature.verify(secret: configuration.secret, method: request.method.rawValue, path: request.target, body: request.body,
+                                        now: clock(), replays: replays) { request.headers[$0] }
         } catch {
             throw HTTPError(.unauthorized, detail: error.description)
-        }
-        guard let nonce = request.headers[RequestSignature.nonceHeader], replays.admit(nonce, now: now) else {
-            throw HTTPError(.unauthorized, detail: RequestSignature.Failure.replayed.description)
         }
     }
 

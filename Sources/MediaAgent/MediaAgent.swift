@@ -1,12 +1,15 @@
 public import Foundation
 public import HTTPServer
 public import Logging
+import MediaProtocol
 
 /// The media-node side of deployment: receives signed bundles from the portal and applies them
 /// to the Asterisk configuration folder atomically.
 public final class MediaAgent: Sendable {
     public let configuration: AgentConfiguration
     public let server: HTTPServer
+    let reader: AMIEventReader?
+    let forwarder: EventForwarder?
 
     public init(configuration: AgentConfiguration, logger: Logger, clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) throws {
         self.configuration = configuration
@@ -18,13 +21,32 @@ public final class MediaAgent: Sendable {
         }
         let router = Router()
         router.group("").mount(AgentRoutes(configuration: configuration, store: BundleStore(configDirectory: configuration.configDirectory),
-                                           replays: ReplayGuard(window: 600), logger: logger, clock: clock))
+                                           replays: ReplayGuard(), logger: logger, clock: clock))
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.eventLoops = 1
         server = HTTPServer(configuration: http, router: router, logger: logger)
+        if let ami = configuration.ami, let portal = configuration.portal {
+            let forwarder = EventForwarder(settings: .init(portalURL: portal.url, nodeID: portal.nodeID, secret: configuration.secret), logger: logger)
+            self.forwarder = forwarder
+            reader = AMIEventReader(settings: .init(host: ami.host, port: ami.port, username: ami.username, secret: ami.secret), logger: logger,
+                                    onEvent: { forwarder.accept($0) })
+        } else {
+            forwarder = nil
+            reader = nil
+        }
     }
 
-    public func start() throws { try server.start() }
+    public func start() throws {
+        try server.start()
+        forwarder?.start()
+        reader?.start()
+    }
+
     public var port: Int { server.port }
-    public func shutdown() async { await server.shutdown() }
+
+    public func shutdown() async {
+        reader?.stop()
+        forwarder?.stop()
+        await server.shutdown()
+    }
 }

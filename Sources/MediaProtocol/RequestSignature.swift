@@ -39,4 +39,13 @@ public enum RequestSignature {
         guard Digests.constantTimeEqual(Array(expected.utf8), Array(signature.lowercased().utf8)) else { throw .badSignature }
         guard abs(now - t) <= maximumSkew else { throw .clockSkew }
     }
+
+    /// Checks signature, clock and nonce of a received request; `header` reads its headers.
+    public static func verify(secret: [UInt8], method: String, path: String, body: [UInt8], now: Int, replays: ReplayGuard,
+                              header: (String) -> String?) throws(Failure) {
+        let nonce = header(nonceHeader)
+        try verify(secret: secret, method: method, path: path, timestamp: header(timestampHeader), nonce: nonce,
+                   signature: header(signatureHeader), body: body, now: now)
+        guard let nonce, replays.admit(nonce, now: now) else { throw .replayed }
+    }
 }

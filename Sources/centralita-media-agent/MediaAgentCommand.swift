@@ -33,6 +33,24 @@ struct MediaAgentCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-install-includes"), help: "Do not add the #include lines for tenant trees to the main Asterisk files.")
     var noInstallIncludes = false
 
+    @Option(name: .customLong("ami-host"), help: "Asterisk Manager Interface host for events (env CENTRALITA_AGENT_AMI_HOST; default 127.0.0.1).")
+    var amiHost: String?
+
+    @Option(name: .customLong("ami-port"), help: "AMI port (default 5038).")
+    var amiPort: Int = 5038
+
+    @Option(name: .customLong("ami-username"), help: "AMI user allowed to read `user` events (env CENTRALITA_AGENT_AMI_USERNAME).")
+    var amiUsername: String?
+
+    @Option(name: .customLong("ami-secret-file"), help: "File with that AMI user's secret (env CENTRALITA_AGENT_AMI_SECRET_FILE).")
+    var amiSecretFile: String?
+
+    @Option(name: .customLong("portal-url"), help: "The portal's address, for reporting events (env CENTRALITA_AGENT_PORTAL_URL).")
+    var portalURL: String?
+
+    @Option(name: .customLong("node-id"), help: "This node's ID in the portal (env CENTRALITA_AGENT_NODE_ID).")
+    var nodeID: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String = "info"
 
@@ -54,6 +72,13 @@ struct MediaAgentCommand: AsyncParsableCommand {
         configuration.reloadCommands = reloadCommands.map { $0.split(separator: " ").map(String.init) }.filter { !$0.isEmpty }
         configuration.commandTimeout = commandTimeout
         configuration.installIncludes = !noInstallIncludes
+        if let user = amiUsername ?? env["CENTRALITA_AGENT_AMI_USERNAME"], let file = amiSecretFile ?? env["CENTRALITA_AGENT_AMI_SECRET_FILE"],
+           let url = portalURL ?? env["CENTRALITA_AGENT_PORTAL_URL"], let node = nodeID ?? env["CENTRALITA_AGENT_NODE_ID"] {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            configuration.ami = .init(host: amiHost ?? env["CENTRALITA_AGENT_AMI_HOST"] ?? "127.0.0.1", port: amiPort, username: user,
+                                      secret: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            configuration.portal = .init(url: url, nodeID: node)
+        }
         let agent = try MediaAgent(configuration: configuration, logger: logger)
         try agent.start()
         logger.notice("media agent listening", metadata: ["url": "http://\(configuration.host):\(agent.port)", "configDir": "\(configuration.configDirectory)"])

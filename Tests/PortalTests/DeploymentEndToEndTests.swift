@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import MediaProtocol
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -137,6 +138,55 @@ import Glibc
             #expect(try await memberClient.request("GET", "/api/v1/tenants/\(tenant)/deployments").status == 403)
             agent.signal(SIGTERM)
             _ = try await agent.wait()
+        }
+    }
+
+    @Test func mediaNodesReportRuleTogglesForTheirTenantsOnly() async throws {
+        try await withLivePortal(label: "events") { portal async throws in
+            let tenant = try await portal.createTenant()
+            let other = try await portal.createTenant()
+            let adminUser = try await portal.createUser(tenant: tenant, role: "admin")
+            let operatorUser = try await portal.createUser(tenant: nil, role: "operator")
+            let admin = try portal.client()
+            _ = try await admin.signIn(adminUser.username)
+            let op = try portal.client()
+            _ = try await op.signIn(operatorUser.username)
+            struct Created: Decodable { var id: String }
+            let secret = "events-secret-\(UUID().uuidString)"
+            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-e","url":"http://127.0.0.1:9","secret":"\#(secret)"}"#).json(Created.self).id
+            #expect(try await op.request("PUT", "/api/v1/media-nodes/\(node)/tenants/\(tenant)").status == 204)
+            let ext = try await admin.request("POST", "/api/v1/tenants/\(tenant)/extensions", json: #"{"number":"1001","ownerId":"\#(adminUser.id)"}"#).json(Created.self).id
+            let rules = "/api/v1/tenants/\(tenant)/extensions/\(ext)/rules"
+            #expect(try await admin.request("POST", rules, json: #"{"kind":"hangup","keypadCode":3}"#).status == 201)
+            struct Compiled: Decodable { var tenant: String }
+            let key = try await admin.request("GET", "/api/v1/tenants/\(tenant)/compiled").json(Compiled.self).tenant
+            let otherKey = "t\(Int(key.dropFirst())! + 1)"
+
+            func post(_ events: [NodeEvent], secret: String, node: String) async throws -> Int {
+                let body = try JSONCoding.encode(NodeEventBatch(events: events))
+                let headers = RequestSignature.headers(secret: Array(secret.utf8), method: "POST", path: NodeEventBatch.path,
+                                                       timestamp: Int(Date().timeIntervalSince1970), nonce: UUID().uuidString, body: body)
+                var all: [String: String] = [NodeEventBatch.nodeHeader: node, "Content-Type": "application/json"]
+                for (k, v) in headers { all[k] = v }
+                return try await portal.client().request("POST", NodeEventBatch.path, json: String(decoding: body, as: UTF8.self), headers: all).status
+            }
+            func toggle(_ tenantKey: String, active: Bool) -> NodeEvent {
+                NodeEvent(type: "ruleToggled", id: UUID().uuidString, tenant: tenantKey, extensionNumber: "1001", code: 3, active: active, at: Date())
+            }
+            #expect(try await post([toggle(key, active: false)], secret: "not-the-secret-at-all", node: node) == 401)
+            struct Rule: Decodable { var switchedOn: Bool? }
+            struct Rules: Decodable { var items: [Rule] }
+            #expect(try await admin.request("GET", rules).json(Rules.self).items.map(\.switchedOn) == [true])
+
+            #expect(try await post([toggle(key, active: false), toggle(otherKey, active: false)], secret: secret, node: node) == 204)
+            #expect(try await admin.request("GET", rules).json(Rules.self).items.map(\.switchedOn) == [false])
+            let count = try await portal.owner.query("SELECT count(*)::int AS n FROM rule_toggles WHERE tenant_id = \(UUID(uuidString: other)!)").first?.decode(Int.self, "n")
+            #expect(count == 0)
+
+            // The simulator takes the reported state: the hang-up rule is off, so the phone rings.
+            let trace = try await admin.request("POST", "/api/v1/tenants/\(tenant)/simulate",
+                                                json: #"{"to":"1001","at":"2026-11-24T10:00:00Z","devices":{"1001":"answers"}}"#)
+            #expect(trace.bodyText.contains("\"kind\":\"answered\""))
         }
     }
 }

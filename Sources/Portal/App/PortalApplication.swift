@@ -3,6 +3,7 @@ public import Logging
 public import Postgres
 import Foundation
 import Dialplan
+import MediaProtocol
 
 /// The portal wired together: database pool, routes, middleware and the HTTP server.
 public final class PortalApplication: Sendable {
@@ -72,6 +73,7 @@ public final class PortalApplication: Sendable {
         tenants.mount(DeploymentsRoutes(service: deployments, repository: DeploymentsRepository(), tenants: TenantsRepository(), database: database,
                                         audit: AuditRecorder()))
         v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
+        api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard()))
         deployer = configuration.deployerEnabled
             ? Deployer(connectionString: configuration.databaseURL, database: database, service: deployments, settings: configuration.deployer, logger: logger)
             : nil

@@ -8,6 +8,8 @@ struct RuleView: Encodable, Sendable, Equatable {
     var extensionId: String
     var position: Int
     var rule: IncomingRule
+    /// For rules with a keypad code: on or off as last reported by the media node (`*74N`).
+    var switchedOn: Bool?
     var version: Int
     var createdAt: Date
     var updatedAt: Date
@@ -18,17 +20,22 @@ struct RuleView: Encodable, Sendable, Equatable {
         try c.encode(id, forKey: .id)
         try c.encode(extensionId, forKey: .extensionId)
         try c.encode(position, forKey: .position)
+        try c.encodeIfPresent(switchedOn, forKey: .switchedOn)
         try c.encode(version, forKey: .version)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
     }
 
-    private enum Keys: String, CodingKey { case id, extensionId, position, version, createdAt, updatedAt }
+    private enum Keys: String, CodingKey { case id, extensionId, position, switchedOn, version, createdAt, updatedAt }
 }
 
 /// The SQL of rules.
 struct RulesRepository: Sendable {
-    static let columns = "id::text AS id, extension_id::text AS extension_id, position, definition, version, created_at, updated_at"
+    static let columns = """
+        id::text AS id, extension_id::text AS extension_id, position, definition, version, created_at, updated_at, keypad_code,
+        (SELECT t.active FROM rule_toggles t JOIN extensions e ON e.id = rules.extension_id
+         WHERE t.tenant_id = rules.tenant_id AND t.extension_number = e.number AND t.code = rules.keypad_code) AS switched_on
+        """
 
     func list(extension id: UUID, on connection: PostgresConnection) async throws -> [RuleView] {
         try await connection.query("SELECT \(unsafeRaw: Self.columns) FROM rules WHERE extension_id = \(id) ORDER BY position").map(Self.decode)
@@ -94,6 +101,7 @@ struct RulesRepository: Sendable {
     static func decode(_ row: PostgresRow) throws -> RuleView {
         RuleView(id: try row.decode(String.self, "id"), extensionId: try row.decode(String.self, "extension_id"),
                  position: try row.decode(Int.self, "position"), rule: try row.decode(PostgresJSON.self, "definition").decode(IncomingRule.self),
+                 switchedOn: try row.decode(Int?.self, "keypad_code") == nil ? nil : (try row.decode(Bool?.self, "switched_on") ?? true),
                  version: try row.decode(Int.self, "version"), createdAt: try row.decode(Date.self, "created_at"),
                  updatedAt: try row.decode(Date.self, "updated_at"))
     }

@@ -1,0 +1,17 @@
+import Foundation
+import Postgres
+
+/// The SQL behind media-node reports (operator scope: a node is not a tenant's user).
+struct EventsRepository: Sendable {
+    func nodeSecret(_ node: UUID, on c: PostgresConnection) async throws -> String? {
+        try await c.query("SELECT secret FROM media_nodes WHERE id = \(node)").first?.decode(String.self, "secret")
+    }
+
+    /// The tenant with this dial-plan key (`t<n>`), if it is served by the node.
+    func tenant(key: String, servedBy node: UUID, on c: PostgresConnection) async throws -> UUID? {
+        guard key.hasPrefix("t"), let number = Int(key.dropFirst()) else { return nil }
+        return try await c.query("""
+            SELECT t.id FROM tenants t JOIN deployments d ON d.tenant_id = t.id AND d.node_id = \(node) WHERE t.dial_key = \(number)
+            """).first?.decode(UUID.self, "id")
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPServer
+import Logging
+import MediaProtocol
+import Synchronization
+import Testing
+import TestSupport
+@testable import MediaAgent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's AMI reader against a scripted peer speaking the manager protocol, and the
+/// forwarder posting what it read to a stand-in portal that checks the signature.
+@Suite struct EventReportingTests {
+    /// Accepts one connection, sends the banner, expects a login, then the given blocks.
+    final class ScriptedAMI: Sendable {
+        let fd: Int32
+        let port: Int
+        final class Recorder: Sendable { let text = Mutex("") }
+        let login = Recorder()
+
+        init(blocks: [String]) throws {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            listen(listener, 1)
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+            fd = listener
+            port = Int(UInt16(bigEndian: addr.sin_port))
+            let thread = Thread { [login] in
+                let client = accept(listener, nil, nil)
+                guard client >= 0 else { return }
+                func send(_ s: String) { _ = s.withCString { Glibc.send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+                send("Asterisk Call Manager/9.0.0\r\n")
+                var received: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while !String(decoding: received, as: UTF8.self).contains("\r\n\r\n") {
+                    let n = recv(client, &chunk, chunk.count, 0)
+                    if n <= 0 { return }
+                    received += chunk[0..<n]
+                }
+                login.text.withLock { $0 = String(decoding: received, as: UTF8.self) }
+                send("Response: Success\r\nMessage: Authentication accepted\r\n\r\n")
+                for block in blocks { send(block) }
+                Thread.sleep(forTimeInterval: 5)
+                close(client)
+            }
+            thread.start()
+        }
+
+        deinit { close(fd) }
+    }
+
+    @Test func aRuleToggleReadFromTheManagerIsReportedSigned() async throws {
+        let ami = try ScriptedAMI(blocks: [
+            "Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Fully Booted\r\n\r\n",
+            "Event: UserEvent\r\nPrivilege: user,all\r\nChannel: PJSIP/100000001-0000002a\r\nUserEvent: CentralitaRuleToggle\r\nTenant: t7\r\nExtension: 1001\r\nCode: 3\r\nState: off\r\n\r\n",
+        ])
+        let secret = Array("node-secret-for-events-test".utf8)
+        let received = Mutex<[NodeEvent]>([])
+        let router = Router()
+        let replays = ReplayGuard()
+        router.group("").post(NodeEventBatch.path) { request in
+            do {
+                try RequestSignature.verify(secret: secret, method: "POST", path: request.target, body: request.body,
+                                            now: Int(Date().timeIntervalSince1970), replays: replays) { request.headers[$0] }
+            } catch { return HTTPResponse(status: .unauthorized) }
+            guard request.headers[NodeEventBatch.nodeHeader] == "node-1" else { return HTTPResponse(status: .unauthorized) }
+            let batch = try JSONCoding.decode(NodeEventBatch.self, from: request.body)
+            received.withLock { $0 += batch.events }
+            return .noContent()
+        }
+        try await withTestServer(router: router) { portal in
+            let dir = NSTemporaryDirectory() + "agent-events-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var configuration = AgentConfiguration(configDirectory: dir, secret: secret)
+            configuration.port = 0
+            configuration.ami = .init(host: "127.0.0.1", port: ami.port, username: "centralita", secret: "ami-pass")
+            configuration.portal = .init(url: "http://127.0.0.1:\(portal.port)", nodeID: "node-1")
+            let agent = try MediaAgent(configuration: configuration, logger: Logger(label: "agent-events"))
+            try agent.start()
+            var waited = 0
+            while received.withLock({ $0.isEmpty }) && waited < 200 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            await agent.shutdown()
+            let events = received.withLock { $0 }
+            #expect(events.count == 1)
+            #expect(events.first?.type == "ruleToggled")
+            #expect(events.first?.tenant == "t7")
+            #expect(events.first?.extensionNumber == "1001")
+            #expect(events.first?.code == 3)
+            #expect(events.first?.active == false)
+            let login = ami.login.text.withLock { $0 }
+            #expect(login.contains("Action: Login\r\nUsername: centralita\r\nSecret: ami-pass\r\n"))
+        }
+    }
+
+    @Test func onlyRuleTogglesBecomeNodeEvents() {
+        #expect(EventForwarder.nodeEvent(from: ["Event": "UserEvent", "UserEvent": "Other"]) == nil)
+        #expect(EventForwarder.nodeEvent(from: ["Event": "Hangup"]) == nil)
+        let on = EventForwarder.nodeEvent(from: ["Event": "UserEvent", "UserEvent": "CentralitaRuleToggle", "Tenant": "t1", "Extension": "1002",
+                                                 "Code": "0", "State": "on"])
+        #expect(on?.active == true)
+        #expect(on?.code == 0)
+    }
+}
