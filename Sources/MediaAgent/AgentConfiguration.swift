@@ -10,24 +10,15 @@ public struct AgentConfiguration: Sendable {
     /// or running past `commandTimeout`, fails the apply and swaps the old tree back.
     public var reloadCommands: [[String]] = []
     public var commandTimeout: Double = 30
+    /// Asterisk CLI commands run through the manager interface after the reload commands
+    /// (`dialplan reload`, `module reload res_pjsip.so`, `voicemail reload`): the agent needs
+    /// no `asterisk` binary beside it. Needs `ami`.
+    public var amiReloadCommands: [String] = []
     /// Append the `#include tenants/*/…` lines to the main files if they are missing.
     public var installIncludes = true
     /// Where to read Asterisk's events (AMI) and where to report them; both needed to report.
     public var ami: AMISettings?
     public var portal: PortalSettings?
-
-    public struct AMISettings: Sendable {
-        public var host: String
-        public var port: Int
-        public var username: String
-        public var secret: String
-        public init(host: String = "127.0.0.1", port: Int = 5038, username: String, secret: String) {
-            self.host = host
-            self.port = port
-            self.username = username
-            self.secret = secret
-        }
-    }
 
     public struct PortalSettings: Sendable {
         public var url: String
@@ -41,6 +32,20 @@ public struct AgentConfiguration: Sendable {
 
     public init(configDirectory: String, secret: [UInt8]) {
         self.configDirectory = configDirectory
+        self.secret = secret
+    }
+}
+
+/// Where and as whom to reach the Asterisk Manager Interface.
+public struct AMISettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var secret: String
+    public init(host: String = "127.0.0.1", port: Int = 5038, username: String, secret: String) {
+        self.host = host
+        self.port = port
+        self.username = username
         self.secret = secret
     }
 }

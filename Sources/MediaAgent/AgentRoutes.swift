@@ -72,6 +72,19 @@ struct AgentRoutes: RouteCollection {
                 throw ReloadFailure(description: "`\(argv.joined(separator: " "))` exited \(result.status): \(result.output.prefix(500))")
             }
         }
+        if !configuration.amiReloadCommands.isEmpty {
+            guard let ami = configuration.ami else { throw ReloadFailure(description: "AMI reload commands need the AMI settings") }
+            let commands = configuration.amiReloadCommands
+            let deadline = Date().addingTimeInterval(configuration.commandTimeout)
+            try await BlockingIO.run {
+                let connection = try AMIConnection(ami, deadline: deadline)
+                try connection.login(ami, events: "off", deadline: deadline)
+                for (i, command) in commands.enumerated() {
+                    _ = try connection.command(command.replacingOccurrences(of: "{tenant}", with: tenant), id: "reload-\(i)", deadline: deadline)
+                }
+                try? connection.send(["Action": "Logoff"])
+            }
+        }
     }
 
     struct ReloadFailure: Error, CustomStringConvertible { let description: String }

@@ -79,7 +79,7 @@ final class EventForwarder: Sendable {
                                                     headers: headers + [(NodeEventBatch.nodeHeader, settings.nodeID), ("Content-Type", "application/json")],
                                                     body: body)
         guard response.status == 204 || response.status == 200 else {
-            throw AMIEventReader.Failure(description: "the portal answered \(response.status): \(response.bodyText.prefix(200))")
+            throw AMIConnection.Failure(description: "the portal answered \(response.status): \(response.bodyText.prefix(200))")
         }
     }
 }

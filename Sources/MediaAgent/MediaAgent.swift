@@ -28,7 +28,7 @@ public final class MediaAgent: Sendable {
         if let ami = configuration.ami, let portal = configuration.portal {
             let forwarder = EventForwarder(settings: .init(portalURL: portal.url, nodeID: portal.nodeID, secret: configuration.secret), logger: logger)
             self.forwarder = forwarder
-            reader = AMIEventReader(settings: .init(host: ami.host, port: ami.port, username: ami.username, secret: ami.secret), logger: logger,
+            reader = AMIEventReader(settings: ami, logger: logger,
                                     onEvent: { forwarder.accept($0) })
         } else {
             forwarder = nil

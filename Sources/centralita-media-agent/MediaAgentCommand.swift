@@ -27,6 +27,10 @@ struct MediaAgentCommand: AsyncParsableCommand {
             help: "Command run after each apply, split on spaces; repeatable; `{tenant}` is the tenant key. Example: --reload-command 'asterisk -rx \"dialplan reload\"' is better written as a script.")
     var reloadCommands: [String] = []
 
+    @Option(name: .customLong("ami-reload-command"), parsing: .singleValue,
+            help: "Asterisk CLI command run through AMI after each apply (e.g. \"dialplan reload\"); repeatable; `{tenant}` is the tenant key.")
+    var amiReloadCommands: [String] = []
+
     @Option(name: .customLong("command-timeout"), help: "Seconds a reload command may run (default 30).")
     var commandTimeout: Double = 30
 
@@ -72,12 +76,17 @@ struct MediaAgentCommand: AsyncParsableCommand {
         configuration.reloadCommands = reloadCommands.map { $0.split(separator: " ").map(String.init) }.filter { !$0.isEmpty }
         configuration.commandTimeout = commandTimeout
         configuration.installIncludes = !noInstallIncludes
-        if let user = amiUsername ?? env["CENTRALITA_AGENT_AMI_USERNAME"], let file = amiSecretFile ?? env["CENTRALITA_AGENT_AMI_SECRET_FILE"],
-           let url = portalURL ?? env["CENTRALITA_AGENT_PORTAL_URL"], let node = nodeID ?? env["CENTRALITA_AGENT_NODE_ID"] {
+        if let user = amiUsername ?? env["CENTRALITA_AGENT_AMI_USERNAME"], let file = amiSecretFile ?? env["CENTRALITA_AGENT_AMI_SECRET_FILE"] {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
             configuration.ami = .init(host: amiHost ?? env["CENTRALITA_AGENT_AMI_HOST"] ?? "127.0.0.1", port: amiPort, username: user,
                                       secret: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        if let url = portalURL ?? env["CENTRALITA_AGENT_PORTAL_URL"], let node = nodeID ?? env["CENTRALITA_AGENT_NODE_ID"] {
             configuration.portal = .init(url: url, nodeID: node)
+        }
+        configuration.amiReloadCommands = amiReloadCommands
+        if !amiReloadCommands.isEmpty && configuration.ami == nil {
+            throw ValidationError("--ami-reload-command needs --ami-username and --ami-secret-file")
         }
         let agent = try MediaAgent(configuration: configuration, logger: logger)
         try agent.start()

@@ -17,10 +17,16 @@ import Glibc
     final class ScriptedAMI: Sendable {
         let fd: Int32
         let port: Int
-        final class Recorder: Sendable { let text = Mutex("") }
+        final class Recorder: Sendable {
+            let text = Mutex("")
+            let actions = Mutex<[String]>([])
+        }
         let login = Recorder()
 
-        init(blocks: [String]) throws {
+        /// - Parameters:
+        ///   - blocks: sent right after a successful login.
+        ///   - respond: the answer to each later action (by its `Key: Value` text), if any.
+        init(blocks: [String] = [], respond: @escaping @Sendable (String) -> String? = { _ in nil }) throws {
             let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
@@ -32,6 +38,7 @@ import Glibc
             fd = listener
             port = Int(UInt16(bigEndian: addr.sin_port))
             let thread = Thread { [login] in
+              while true {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
                 func send(_ s: String) { _ = s.withCString { Glibc.send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
@@ -40,14 +47,27 @@ import Glibc
                 var chunk = [UInt8](repeating: 0, count: 4096)
                 while !String(decoding: received, as: UTF8.self).contains("\r\n\r\n") {
                     let n = recv(client, &chunk, chunk.count, 0)
-                    if n <= 0 { return }
+                    if n <= 0 { break }
                     received += chunk[0..<n]
                 }
                 login.text.withLock { $0 = String(decoding: received, as: UTF8.self) }
                 send("Response: Success\r\nMessage: Authentication accepted\r\n\r\n")
                 for block in blocks { send(block) }
-                Thread.sleep(forTimeInterval: 5)
+                received = []
+                while true {
+                    while let range = String(decoding: received, as: UTF8.self).range(of: "\r\n\r\n") {
+                        let text = String(decoding: received, as: UTF8.self)
+                        let action = String(text[..<range.lowerBound])
+                        received = Array(text[range.upperBound...].utf8)
+                        login.actions.withLock { $0.append(action) }
+                        if let reply = respond(action) { send(reply) }
+                    }
+                    let n = recv(client, &chunk, chunk.count, 0)
+                    if n <= 0 { break }
+                    received += chunk[0..<n]
+                }
                 close(client)
+              }
             }
             thread.start()
         }
@@ -108,5 +128,53 @@ import Glibc
                                                  "Code": "0", "State": "on"])
         #expect(on?.active == true)
         #expect(on?.code == 0)
+    }
+
+    static func commandReplies(failing: String? = nil) -> @Sendable (String) -> String? {
+        { action in
+            guard action.contains("Action: Command") else { return nil }
+            let id = action.split(separator: "\r\n").first { $0.hasPrefix("ActionID: ") }.map { String($0.dropFirst(10)) } ?? ""
+            if let failing, action.contains("Command: \(failing)") {
+                return "Response: Error\r\nActionID: \(id)\r\nMessage: Command output follows\r\nOutput: No such command '\(failing)'\r\n\r\n"
+            }
+            return "Response: Success\r\nActionID: \(id)\r\nMessage: Command output follows\r\nOutput: Dialplan reloaded.\r\n\r\n"
+        }
+    }
+
+    func agent(ami: ScriptedAMI, commands: [String]) throws -> (MediaAgent, String) {
+        let dir = NSTemporaryDirectory() + "agent-ami-\(UUID().uuidString)"
+        var configuration = AgentConfiguration(configDirectory: dir, secret: MediaAgentTests.secret)
+        configuration.port = 0
+        configuration.commandTimeout = 5
+        configuration.ami = .init(host: "127.0.0.1", port: ami.port, username: "centralita", secret: "ami-pass")
+        configuration.amiReloadCommands = commands
+        let agent = try MediaAgent(configuration: configuration, logger: Logger(label: "agent-ami"))
+        try agent.start()
+        return (agent, dir)
+    }
+
+    @Test func reloadCommandsGoThroughTheManagerInterface() async throws {
+        let ami = try ScriptedAMI(respond: Self.commandReplies())
+        let (agent, dir) = try agent(ami: ami, commands: ["module reload res_pjsip.so", "dialplan reload"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let node = try MediaAgentTests.Node(wrapping: agent, directory: dir)
+        let response = try await MediaAgentTests.put(node, MediaAgentTests.bundle(1))
+        await agent.shutdown()
+        #expect(response.status == 200, "\(response.bodyText)")
+        let commands = ami.login.actions.withLock { $0 }.filter { $0.contains("Action: Command") }
+        #expect(commands.count == 2)
+        #expect(commands.first?.contains("Command: module reload res_pjsip.so") == true)
+    }
+
+    @Test func aFailedManagerCommandRollsTheTreeBack() async throws {
+        let ami = try ScriptedAMI(respond: Self.commandReplies(failing: "dialplan reload"))
+        let (agent, dir) = try agent(ami: ami, commands: ["dialplan reload"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let node = try MediaAgentTests.Node(wrapping: agent, directory: dir)
+        let response = try await MediaAgentTests.put(node, MediaAgentTests.bundle(1))
+        await agent.shutdown()
+        #expect(response.status == 502)
+        #expect(response.bodyText.contains("No such command"))
+        #expect(node.file("t7/extensions.conf") == nil)
     }
 }

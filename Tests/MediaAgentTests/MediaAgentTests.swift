@@ -23,6 +23,10 @@ import Testing
             agent = try MediaAgent(configuration: configuration, logger: Logger(label: "agent-test"))
             try agent.start()
         }
+        init(wrapping agent: MediaAgent, directory: String) throws {
+            self.agent = agent
+            self.directory = directory
+        }
         var base: String { "http://127.0.0.1:\(agent.port)" }
         func stop() async {
             await agent.shutdown()
