@@ -81,7 +81,7 @@ struct MediaAgentCommand: AsyncParsableCommand {
             configuration.ami = .init(host: amiHost ?? env["CENTRALITA_AGENT_AMI_HOST"] ?? "127.0.0.1", port: amiPort, username: user,
                                       secret: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        if let url = portalURL ?? env["CENTRALITA_AGENT_PORTAL_URL"], let node = nodeID ?? env["CENTRALITA_AGENT_NODE_ID"] {
+        if let url = portalURL ?? env["CENTRALITA_AGENT_PORTAL_URL"], let node = nodeID ?? env["CENTRALITA_AGENT_NODE_ID"], !url.isEmpty, !node.isEmpty {
             configuration.portal = .init(url: url, nodeID: node)
         }
         configuration.amiReloadCommands = amiReloadCommands
