@@ -12,11 +12,25 @@ import Glibc
 @Suite(.serialized) struct DeploymentEndToEndTests {
     struct Status: Decodable {
         struct Node: Decodable { var state: String; var desiredRevision: Int; var appliedRevision: Int; var error: String? }
-        struct Bundle: Decodable { var revision: Int; var rollbackOf: Int? }
+        struct Bundle: Decodable { var revision: Int; var configRevision: Int; var rollbackOf: Int? }
         var deployMode: String
+        var configRevision: Int
+        var stagedRevision: Int
         var pending: Bool
         var nodes: [Node]
         var history: [Bundle]
+
+        /// The node has applied the newest bundle in the history.
+        var nodeRunsNewestBundle: Bool {
+            guard let newest = history.first, let node = nodes.first else { return false }
+            return node.state == "applied" && node.desiredRevision == newest.revision && node.appliedRevision == newest.revision
+        }
+
+        /// Every change is staged into the newest bundle and the node runs it: what the test waits
+        /// for after each edit (an earlier revision being applied is not enough).
+        var converged: Bool {
+            !pending && stagedRevision == configRevision && history.first?.configRevision == configRevision && nodeRunsNewestBundle
+        }
     }
 
     static func freePort() throws -> Int {
@@ -79,7 +93,7 @@ import Glibc
             let ext = try await admin.request("POST", "/api/v1/tenants/\(tenant)/extensions", json: #"{"number":"1001","ownerId":"\#(adminUser.id)","name":"Front desk"}"#)
             #expect(ext.status == 201, "\(ext.bodyText)")
             let extID = try ext.json(Created.self).id
-            var status = try await Self.waitFor(admin, tenant) { s in s.nodes.first.map { $0.state == "applied" && $0.appliedRevision >= 1 } ?? false }
+            var status = try await Self.waitFor(admin, tenant) { $0.converged }
             let key = try FileManager.default.contentsOfDirectory(atPath: directory + "/tenants").first { $0.hasPrefix("t") } ?? ""
             let pjsip = try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8)
             #expect(pjsip.contains("NoOp(1001 Front desk)"))
@@ -95,7 +109,7 @@ import Glibc
 
             // It comes back and catches up without anyone doing anything.
             agent = try await Self.startAgent(port: port, directory: directory, secretFile: directory + "/secret")
-            status = try await Self.waitFor(admin, tenant) { s in s.nodes.first.map { $0.state == "applied" && $0.appliedRevision == $0.desiredRevision } ?? false }
+            status = try await Self.waitFor(admin, tenant) { $0.converged }
             #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Reception)"))
 
             // Manual mode: pending until applied.
@@ -107,13 +121,12 @@ import Glibc
             #expect(status.pending)
             #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Reception)"))
             #expect(try await admin.request("POST", "/api/v1/tenants/\(tenant)/deployments").status == 202)
-            status = try await Self.waitFor(admin, tenant) { s in !s.pending && s.nodes.first.map { $0.state == "applied" && $0.appliedRevision == $0.desiredRevision } ?? false }
+            status = try await Self.waitFor(admin, tenant) { $0.converged }
             #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Lobby)"))
 
             // Roll back to the first revision: a new revision with its files.
             #expect(try await admin.request("POST", "/api/v1/tenants/\(tenant)/deployments/\(firstRevision)/rollback").status == 202)
-            status = try await Self.waitFor(admin, tenant) { s in s.history.first?.rollbackOf == firstRevision
-                && s.nodes.first.map { $0.state == "applied" && $0.appliedRevision == $0.desiredRevision } ?? false }
+            status = try await Self.waitFor(admin, tenant) { s in s.history.first?.rollbackOf == firstRevision && s.nodeRunsNewestBundle }
             #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Front desk)"))
 
             // Simulate and validate on the same tenant.
