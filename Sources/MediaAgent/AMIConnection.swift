@@ -43,7 +43,7 @@ final class AMIConnection {
 
     /// Logs in; `events` is the AMI event mask (`user`, `off`).
     func login(_ settings: AMISettings, events: String, deadline: Date = Date().addingTimeInterval(10)) throws {
-        try send(["Action": "Login", "Username": settings.username, "Secret": settings.secret, "Events": events])
+        try send([("Action", "Login"), ("Username", settings.username), ("Secret", settings.secret), ("Events", events)])
         let reply = try nextBlock(until: { Date() > deadline })
         guard reply?["Response"] == "Success" else { throw Failure(description: "login refused: \(reply?["Message"] ?? "no answer")") }
     }
@@ -51,20 +51,28 @@ final class AMIConnection {
     /// Runs a CLI command (`dialplan reload`) and returns its output; fails on an error
     /// response or when no answer comes before `deadline`.
     func command(_ command: String, id: String, deadline: Date) throws -> String {
-        try send(["Action": "Command", "ActionID": id, "Command": command])
+        let block = try action([("Action", "Command"), ("Command", command)], id: id, deadline: deadline)
+        guard block["Response"] == "Success" || block["Response"] == "Follows" else {
+            throw Failure(description: "`\(command)` failed: \(block["Output"] ?? block["Message"] ?? "no message")")
+        }
+        return block["Output"] ?? ""
+    }
+
+    /// Sends one action and returns its response block (matched by `ActionID`, events skipped);
+    /// fails when no answer comes before `deadline`.
+    func action(_ fields: [(String, String)], id: String, deadline: Date) throws -> [String: String] {
+        try send(fields + [("ActionID", id)])
         while true {
             guard let block = try nextBlock(until: { Date() > deadline }) else {
-                throw Failure(description: "no answer to `\(command)` in time")
+                throw Failure(description: "no answer to \(fields.first?.1 ?? "the action") in time")
             }
-            guard block["ActionID"] == id else { continue }
-            guard block["Response"] == "Success" || block["Response"] == "Follows" else {
-                throw Failure(description: "`\(command)` failed: \(block["Output"] ?? block["Message"] ?? "no message")")
-            }
-            return block["Output"] ?? ""
+            if block["ActionID"] == id, block["Response"] != nil { return block }
         }
     }
 
-    func send(_ fields: KeyValuePairs<String, String>) throws {
+    /// Writes one block. Values never carry CR or LF (callers validate them), so a value
+    /// cannot start a field or an action of its own.
+    func send(_ fields: [(String, String)]) throws {
         var text = ""
         for (k, v) in fields { text += "\(k): \(v)\r\n" }
         let bytes = Array((text + "\r\n").utf8)

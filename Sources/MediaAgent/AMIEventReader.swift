@@ -45,7 +45,7 @@ final class AMIEventReader: Sendable {
     /// One connection: login, then events until it closes.
     private func session() throws {
         let connection = try AMIConnection(settings)
-        try connection.login(settings, events: "user")
+        try connection.login(settings, events: "user,agent")
         logger.info("AMI logged in", metadata: ["host": "\(settings.host):\(settings.port)"])
         while !isStopped {
             if let block = try connection.nextBlock(until: { isStopped }), block["Event"] != nil { onEvent(block) }

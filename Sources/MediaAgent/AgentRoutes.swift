@@ -4,7 +4,7 @@ import Logging
 import MediaProtocol
 
 /// `PUT /v1/tenants/{t}/bundle` applies a signed bundle; `GET /v1/tenants/{t}` reports what is
-/// applied; `GET /healthz` answers unsigned.
+/// applied; `POST /v1/commands` carries live changes out through AMI; `GET /healthz` answers unsigned.
 struct AgentRoutes: RouteCollection {
     let configuration: AgentConfiguration
     let store: BundleStore
@@ -28,6 +28,10 @@ struct AgentRoutes: RouteCollection {
             guard let state = try await store.state(of: tenant) else { throw HTTPError(.notFound, detail: "nothing applied for \(tenant)") }
             return try .json(state)
         }
+        routes.post(NodeCommandBatch.path, maxBodyBytes: 64 << 10) { request in
+            try verify(request)
+            return try .json(try await commands(request))
+        }
         routes.put("/v1/tenants/{tenant}/bundle", maxBodyBytes: 256 << 20) { request in
             try verify(request)
             let tenant = try request.parameter("tenant")
@@ -48,6 +52,37 @@ struct AgentRoutes: RouteCollection {
                 case .reloadFailed: throw HTTPError(.badGateway, detail: error.description)
                 }
             }
+        }
+    }
+
+    /// Runs each command as its manager action on one AMI connection, in order. A refusal is
+    /// reported per command (the rest still run); no connection at all is 502.
+    func commands(_ request: HTTPRequest) async throws -> NodeCommandResults {
+        let batch: NodeCommandBatch
+        do { batch = try JSONCoding.decode(NodeCommandBatch.self, from: request.body) } catch {
+            throw HTTPError(.unprocessableContent, detail: "the body is not a command batch: \(error)")
+        }
+        if let problem = batch.problem { throw HTTPError(.unprocessableContent, detail: problem) }
+        guard let ami = configuration.ami else {
+            throw HTTPError(.serviceUnavailable, detail: "this node has no manager connection configured (--ami-host)")
+        }
+        let deadline = Date().addingTimeInterval(configuration.commandTimeout)
+        do {
+            let results = try await BlockingIO.run { () throws -> [NodeCommandResults.Result] in
+                let connection = try AMIConnection(ami, deadline: deadline)
+                try connection.login(ami, events: "off", deadline: deadline)
+                defer { try? connection.send([("Action", "Logoff")]) }
+                return try batch.commands.enumerated().map { i, command in
+                    let reply = try connection.action(command.managerFields, id: "command-\(i)", deadline: deadline)
+                    let message = reply["Message"] ?? ""
+                    return .init(ok: reply["Response"] == "Success" || NodeCommand.alreadyDone(message), message: message)
+                }
+            }
+            logger.info("commands run", metadata: ["tenant": "\(batch.tenant)", "count": "\(results.count)", "failed": "\(results.filter { !$0.ok }.count)"])
+            return NodeCommandResults(results: results)
+        } catch {
+            logger.warning("commands failed", metadata: ["tenant": "\(batch.tenant)", "error": "\(error)"])
+            throw HTTPError(.badGateway, detail: "the manager interface failed: \(error)")
         }
     }
 
@@ -82,7 +117,7 @@ struct AgentRoutes: RouteCollection {
                 for (i, command) in commands.enumerated() {
                     _ = try connection.command(command.replacingOccurrences(of: "{tenant}", with: tenant), id: "reload-\(i)", deadline: deadline)
                 }
-                try? connection.send(["Action": "Logoff"])
+                try? connection.send([("Action", "Logoff")])
             }
         }
     }

@@ -29,10 +29,29 @@ final class EventForwarder: Sendable {
 
     /// The node event for an AMI event, if it is one the portal wants.
     static func nodeEvent(from ami: [String: String], now: Date = Date()) -> NodeEvent? {
+        if let agent = agentEvent(from: ami, now: now) { return agent }
         guard ami["Event"] == "UserEvent", ami["UserEvent"] == "CentralitaRuleToggle", let tenant = ami["Tenant"],
               let ext = ami["Extension"], let code = ami["Code"].flatMap(Int.init), let state = ami["State"] else { return nil }
         return NodeEvent(type: "ruleToggled", id: UUID().uuidString.lowercased(), tenant: tenant, extensionNumber: ext, code: code,
                          active: state != "off", at: now)
+    }
+
+    /// Queue membership (`QueueMemberAdded|Removed|Pause`) and answered calls (`AgentConnect`)
+    /// of the tenants' queues (`t<n>-q<number>`, `PJSIP/<endpoint>` members).
+    static func agentEvent(from ami: [String: String], now: Date) -> NodeEvent? {
+        guard let event = ami["Event"], let (tenant, queue) = ami["Queue"].flatMap(NodeEvent.splitQueue),
+              let interface = ami["Interface"], interface.hasPrefix("PJSIP/") else { return nil }
+        let endpoint = String(interface.dropFirst("PJSIP/".count))
+        let paused = ami["Paused"] == "1" || ami["Paused"]?.lowercased() == "true"
+        let state: String
+        switch event {
+        case "QueueMemberAdded", "QueueMemberPause": state = paused ? "paused" : "loggedIn"
+        case "QueueMemberRemoved": state = "loggedOut"
+        case "AgentConnect":
+            return NodeEvent(type: "agentCall", id: UUID().uuidString.lowercased(), tenant: tenant, queue: queue, endpoint: endpoint, at: now)
+        default: return nil
+        }
+        return NodeEvent(type: "agentState", id: UUID().uuidString.lowercased(), tenant: tenant, queue: queue, endpoint: endpoint, state: state, at: now)
     }
 
     func accept(_ ami: [String: String]) {

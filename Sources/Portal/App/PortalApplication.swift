@@ -50,10 +50,9 @@ public final class PortalApplication: Sendable {
         tenants.mount(IntervalsRoutes(service: IntervalsService(database: database, intervals: IntervalsRepository(), users: UsersRepository(),
                                                                 tenants: TenantsRepository(), rules: RulesRepository(), audit: AuditRecorder()),
                                       tenants: TenantsRepository(), database: database))
-        tenants.mount(ExtensionsRoutes(
-            service: ExtensionsService(database: database, extensions: ExtensionsRepository(), users: UsersRepository(), audit: AuditRecorder(),
-                                       sip: .init(realm: configuration.sipRealm, server: configuration.sipServer)),
-            tenants: TenantsRepository(), database: database))
+        let extensionsService = ExtensionsService(database: database, extensions: ExtensionsRepository(), users: UsersRepository(), audit: AuditRecorder(),
+                                                  sip: .init(realm: configuration.sipRealm, server: configuration.sipServer))
+        tenants.mount(ExtensionsRoutes(service: extensionsService, tenants: TenantsRepository(), database: database))
         let extensionAccess = ExtensionAccess(extensions: ExtensionsRepository(), sipServer: configuration.sipServer)
         tenants.mount(VoicemailSettingsRoutes(settings: VoicemailSettingsRepository(), access: extensionAccess, users: UsersRepository(),
                                               tenants: TenantsRepository(), database: database, audit: AuditRecorder()))
@@ -72,6 +71,19 @@ public final class PortalApplication: Sendable {
         tenants.mount(CallPlanRoutes(snapshots: SnapshotRepository(), tenants: TenantsRepository(), database: database, options: compileOptions))
         tenants.mount(DeploymentsRoutes(service: deployments, repository: DeploymentsRepository(), tenants: TenantsRepository(), database: database,
                                         audit: AuditRecorder()))
+        let commander = NodeCommander(database: database, repository: DeploymentsRepository(), timeout: configuration.deployer.requestTimeout,
+                                      logger: logger)
+        tenants.mount(QueuesRoutes(service: QueuesService(database: database, queues: QueuesRepository(), extensions: extensionsService,
+                                                          references: ReferenceChecker(), audit: AuditRecorder()),
+                                   tenants: TenantsRepository(), database: database))
+        tenants.mount(QueueAgentsRoutes(service: QueueAgentsService(database: database, agents: QueueAgentsRepository(), queues: QueuesRepository(),
+                                                                    commander: commander, audit: AuditRecorder()),
+                                        tenants: TenantsRepository(), database: database))
+        tenants.mount(IVRRoutes(service: IVRService(database: database, contexts: IVRContextsRepository(), references: ReferenceChecker(),
+                                                    audit: AuditRecorder()),
+                                tenants: TenantsRepository(), database: database))
+        tenants.mount(CallFlowsRoutes(flows: CallFlowsRepository(), references: ReferenceChecker(), tenants: TenantsRepository(),
+                                      database: database, audit: AuditRecorder()))
         v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
         api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard()))
         deployer = configuration.deployerEnabled

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Postgres
 
 /// Writes audit rows in the caller's transaction, so a change and its record commit or roll
@@ -48,5 +49,28 @@ enum AuditValue: Codable, Sendable, Equatable {
         else if let b = try? container.decode(Bool.self) { self = .bool(b) }
         else if let i = try? container.decode(Int.self) { self = .int(i) }
         else { self = .string(try container.decode(String.self)) }
+    }
+}
+
+extension AuditValue {
+    /// Each top-level field of a document as one audit value; nested objects and lists as
+    /// their JSON text, so one document type needs no hand-written audit mapping.
+    static func fields(of document: some Encodable) throws -> [String: AuditValue] {
+        let bytes = try JSONCoding.encode(document)
+        let typed = try JSONCoding.decode([String: MergePatch.Value].self, from: bytes)
+        let raw = (try JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+        var values: [String: AuditValue] = [:]
+        for (key, value) in typed {
+            switch value {
+            case .null: values[key] = .null
+            case .bool(let b): values[key] = .bool(b)
+            case .int(let i): values[key] = .int(i)
+            case .string(let s): values[key] = .string(s)
+            case .number, .array, .other:
+                let data = try JSONSerialization.data(withJSONObject: raw[key] ?? NSNull(), options: [.sortedKeys, .fragmentsAllowed])
+                values[key] = .string(String(decoding: data, as: UTF8.self))
+            }
+        }
+        return values
     }
 }

@@ -89,12 +89,24 @@ enum Secrets {
     }
 
     /// Lowercase hex MD5 — only for SIP digest (HA1), which the SIP protocol defines so.
-    static func md5Hex(_ text: String) -> String {
-        var digest = [UInt8](repeating: 0, count: 16)
+    static func md5Hex(_ text: String) -> String { hexDigest(text, EVP_md5(), size: 16) }
+
+    /// Lowercase hex SHA-1 — only for queue-agent PINs, which the media node's dial plan checks
+    /// with its `SHA1()` function (the one digest it has).
+    static func sha1Hex(_ text: String) -> String { hexDigest(text, EVP_sha1(), size: 20) }
+
+    private static func hexDigest(_ text: String, _ type: OpaquePointer?, size: Int) -> String {
+        var digest = [UInt8](repeating: 0, count: size)
         var length: UInt32 = 0
         let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { raw in EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_md5(), nil) }
+        _ = bytes.withUnsafeBytes { raw in EVP_Digest(raw.baseAddress, raw.count, &digest, &length, type, nil) }
         return digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// A salted PIN digest for the node to check: (16 hex salt, SHA-1 of salt + PIN).
+    static func pinDigest(_ pin: String) -> (salt: String, sha1: String) {
+        let salt = randomBytes(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return (salt, sha1Hex(salt + pin))
     }
 
     /// A uniform random integer in 0..<bound from OpenSSL's generator.

@@ -48,6 +48,15 @@ struct DueDeployment: Sendable {
     var secret: String
 }
 
+/// A node that serves a tenant, for live commands.
+struct ServingNode: Sendable {
+    var id: String
+    var name: String
+    var url: String
+    var secret: String
+    var tenantKey: String
+}
+
 /// The SQL of deployments, compiled bundles and media nodes.
 struct DeploymentsRepository: Sendable {
     struct TenantDeployState: Sendable {
@@ -180,6 +189,19 @@ struct DeploymentsRepository: Sendable {
                 next_attempt_at = now() + make_interval(secs => \(seconds))
             WHERE tenant_id = \(d.tenantID) AND node_id = \(d.nodeID) AND desired_revision = \(d.revision)
             """)
+    }
+
+    /// The nodes serving a tenant, with what it takes to call them (operator scope), and the
+    /// tenant's key.
+    func servingNodes(_ tenantID: UUID, on c: PostgresConnection) async throws -> [ServingNode] {
+        try await c.query("""
+            SELECT n.id::text AS id, n.name, n.url, n.secret, 't' || t.dial_key AS tenant_key
+            FROM deployments d JOIN media_nodes n ON n.id = d.node_id JOIN tenants t ON t.id = d.tenant_id
+            WHERE d.tenant_id = \(tenantID) ORDER BY n.name
+            """).map { row in
+            ServingNode(id: try row.decode(String.self, "id"), name: try row.decode(String.self, "name"), url: try row.decode(String.self, "url"),
+                        secret: try row.decode(String.self, "secret"), tenantKey: try row.decode(String.self, "tenant_key"))
+        }
     }
 
     // MARK: media nodes (operator)

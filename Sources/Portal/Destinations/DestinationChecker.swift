@@ -3,9 +3,8 @@ import HTTPServer
 import Postgres
 import Telephony
 
-/// Checks that a destination refers to something that exists in the scoped tenant. Kinds of
-/// destination whose objects do not exist yet (queues, IVRs, rule groups, call flows arrive
-/// with their features) refer to nothing, so they are refused the same way.
+/// Checks that a destination refers to something that exists in the scoped tenant. Rule groups
+/// do not exist yet, so they refer to nothing and are refused the same way.
 struct DestinationChecker: Sendable {
     func check(_ destination: Destination, field: String, on connection: PostgresConnection) async throws {
         switch destination {
@@ -22,7 +21,19 @@ struct DestinationChecker: Sendable {
                 return
             }
             throw HTTPError.validation(field: "\(field).id", "is not an extension group of this tenant")
-        default:
+        case .queue(let id), .ivr(let id):
+            let kind = destination.type
+            if let uuid = UUID(uuidString: id),
+               try await connection.query("SELECT 1 AS found FROM extensions WHERE id = \(uuid) AND kind = \(kind)").first != nil {
+                return
+            }
+            throw HTTPError.validation(field: "\(field).id", "is not \(kind == "ivr" ? "an IVR" : "a queue") of this tenant")
+        case .callFlow(let id):
+            if let uuid = UUID(uuidString: id), try await connection.query("SELECT 1 AS found FROM call_flows WHERE id = \(uuid)").first != nil {
+                return
+            }
+            throw HTTPError.validation(field: "\(field).id", "is not a call flow of this tenant")
+        case .ruleGroup:
             throw HTTPError.validation(field: "\(field).id", "there is no such \(destination.type) in this tenant")
         }
     }

@@ -14,4 +14,12 @@ struct EventsRepository: Sendable {
             SELECT t.id FROM tenants t JOIN deployments d ON d.tenant_id = t.id AND d.node_id = \(node) WHERE t.dial_key = \(number)
             """).first?.decode(UUID.self, "id")
     }
+
+    /// Notes a report as taken; false when it was taken before (a resent batch).
+    func firstSighting(_ tenantID: UUID, eventID: String, on c: PostgresConnection) async throws -> Bool {
+        try await c.query("""
+            INSERT INTO node_events_seen (tenant_id, event_id) VALUES (\(tenantID), \(String(eventID.prefix(64))))
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """).first != nil
+    }
 }

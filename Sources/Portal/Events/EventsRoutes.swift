@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import MediaProtocol
 import Postgres
+import Telephony
 
 /// `POST /internal/v1/events`: what media nodes report, signed with the node's secret. Only
 /// events for tenants the node serves are taken; each is applied idempotently, so a batch sent
@@ -9,6 +10,7 @@ import Postgres
 struct EventsRoutes: RouteCollection {
     let events: EventsRepository
     let deployments: DeploymentsRepository
+    let agents = QueueAgentsRepository()
     let database: TenantDatabase
     let replays: ReplayGuard
 
@@ -31,14 +33,30 @@ struct EventsRoutes: RouteCollection {
             do { batch = try JSONCoding.decode(NodeEventBatch.self, from: request.body) } catch {
                 throw HTTPError(.unprocessableContent, detail: "The body is not an event batch.")
             }
-            for event in batch.events where event.type == "ruleToggled" {
-                guard let ext = event.extensionNumber, let code = event.code, let active = event.active, (0...9).contains(code) else { continue }
+            for event in batch.events {
                 try await database.transaction(scope) { c in
                     guard let tenant = try await events.tenant(key: event.tenant, servedBy: nodeID, on: c) else { return }
-                    try await deployments.recordToggle(tenant, extensionNumber: ext, code: code, active: active, on: c)
+                    try await record(event, tenant: tenant, on: c)
                 }
             }
             return .noContent()
+        }
+    }
+
+    /// One report, for a tenant the node serves; kinds this portal does not know are skipped.
+    func record(_ event: NodeEvent, tenant: UUID, on c: PostgresConnection) async throws {
+        switch event.type {
+        case "ruleToggled":
+            guard let ext = event.extensionNumber, let code = event.code, let active = event.active, (0...9).contains(code) else { return }
+            try await deployments.recordToggle(tenant, extensionNumber: ext, code: code, active: active, on: c)
+        case "agentState":
+            guard let queue = event.queue, let endpoint = event.endpoint, let state = event.state.flatMap(AgentState.init(rawValue:)) else { return }
+            try await agents.reportState(tenant, queueNumber: queue, sipUsername: endpoint, state: state, at: event.at, on: c)
+        case "agentCall":
+            guard let queue = event.queue, let endpoint = event.endpoint, try await events.firstSighting(tenant, eventID: event.id, on: c) else { return }
+            try await agents.recordCall(tenant, queueNumber: queue, sipUsername: endpoint, at: event.at, on: c)
+        default:
+            return
         }
     }
 }

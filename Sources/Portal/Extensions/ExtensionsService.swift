@@ -79,25 +79,33 @@ struct ExtensionsService: Sendable {
         return try await Self.mappingConflicts {
             try await database.transaction(context.scope) { connection in
                 try await checkOwner(fields.ownerID, context, on: connection)
-                let (count, limit) = try await extensions.countAgainstPlan(on: connection)
-                if count >= limit {
-                    throw HTTPError(.conflict, type: "plan-limit", detail: "The plan allows \(limit) extensions and all are in use.",
-                                    errors: [.init(field: "maxExtensions", message: "the plan's limit of \(limit) extensions is reached")])
-                }
-                for _ in 0..<8 {
-                    let username = SIPCredentials.username(using: Secrets.randomInt)
-                    let ha1 = Secrets.md5Hex(SIPCredentials.ha1Input(username: username, realm: sip.realm, password: password))
-                    if let created = try await extensions.create(fields, tenantID: context.tenantID, sipUsername: username, ha1: ha1,
-                                                                 sipServer: sip.server, on: connection) {
-                        try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "extension", entityID: created.id,
-                                               action: .create, before: nil,
-                                               after: Self.auditValues(fields).merging(["sipPassword": .string("")]) { a, _ in a }, on: connection)
-                        return Created(extensionView: created, sipPassword: password)
-                    }
-                }
-                throw HTTPError(.serviceUnavailable, detail: "Could not find a free SIP username; try again.")
+                let created = try await insert(fields, context, password: password, on: connection)
+                return Created(extensionView: created, sipPassword: password)
             }
         }
+    }
+
+    /// Adds an extension within the plan's limit, with a fresh platform-unique SIP username and
+    /// the audit row; queues and IVRs are created through it too. Runs in the caller's transaction.
+    func insert(_ fields: ExtensionsRepository.Fields, _ context: TenantContext, password: String,
+                on connection: PostgresConnection) async throws -> ExtensionView {
+        let (count, limit) = try await extensions.countAgainstPlan(on: connection)
+        if count >= limit {
+            throw HTTPError(.conflict, type: "plan-limit", detail: "The plan allows \(limit) extensions and all are in use.",
+                            errors: [.init(field: "maxExtensions", message: "the plan's limit of \(limit) extensions is reached")])
+        }
+        for _ in 0..<8 {
+            let username = SIPCredentials.username(using: Secrets.randomInt)
+            let ha1 = Secrets.md5Hex(SIPCredentials.ha1Input(username: username, realm: sip.realm, password: password))
+            if let created = try await extensions.create(fields, tenantID: context.tenantID, sipUsername: username, ha1: ha1,
+                                                         sipServer: sip.server, on: connection) {
+                try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "extension", entityID: created.id,
+                                       action: .create, before: nil,
+                                       after: Self.auditValues(fields).merging(["sipPassword": .string("")]) { a, _ in a }, on: connection)
+                return created
+            }
+        }
+        throw HTTPError(.serviceUnavailable, detail: "Could not find a free SIP username; try again.")
     }
 
     func update(_ context: TenantContext, id: UUID, request: HTTPRequest) async throws -> ExtensionView {
@@ -148,6 +156,12 @@ struct ExtensionsService: Sendable {
         try context.requireAdmin()
         try await database.transaction(context.scope) { connection in
             let current = try await accessible(id, context, forUpdate: true, on: connection)
+            if current.kind != "phone" {
+                let users = try await DestinationUsersRepository().users(of: id, on: connection)
+                if !users.isEmpty {
+                    throw HTTPError(.conflict, type: "in-use", detail: "\(current.number) is used by \(users.joined(separator: ", ")); route those elsewhere first.")
+                }
+            }
             try await extensions.delete(id, on: connection)
             try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "extension", entityID: current.id, action: .delete,
                                    before: ["number": .string(current.number), "kind": .string(current.kind)], after: nil, on: connection)

@@ -10,6 +10,8 @@ struct TenantView: Codable, Sendable, Equatable {
     var timezone: String
     var language: String
     var contactEmail: String?
+    /// CALL-1: the numbers an outgoing call may show, chosen with a trailing `c1`, `c2`, … (E.164).
+    var outgoingCallerIds: [String]
     var maxExtensions: Int
     var maxSimultaneousCalls: Int
     var storageQuotaBytes: Int

@@ -5,7 +5,7 @@ import Postgres
 struct TenantsRepository: Sendable {
     /// A pending plan whose first day has come (in the tenant's time zone) reads as the plan.
     static let columns = """
-        id, name, alias, status, timezone, language, contact_email::text AS contact_email, max_extensions,
+        id, name, alias, status, timezone, language, contact_email::text AS contact_email, outgoing_caller_ids, max_extensions,
         max_simultaneous_calls, storage_quota_bytes,
         CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN pending_plan ELSE plan END AS plan,
         CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN NULL ELSE pending_plan END AS pending_plan,
@@ -16,10 +16,10 @@ struct TenantsRepository: Sendable {
     /// Inserts every field of `tenant` (its id, version and times are the database's).
     func create(_ t: TenantView, on connection: PostgresConnection) async throws -> TenantView {
         let rows = try await connection.query("""
-            INSERT INTO tenants (name, alias, status, timezone, language, contact_email, max_extensions, max_simultaneous_calls,
-                                 storage_quota_bytes, plan)
-            VALUES (\(t.name), \(t.alias), \(t.status), \(t.timezone), \(t.language), \(t.contactEmail), \(t.maxExtensions),
-                    \(t.maxSimultaneousCalls), \(t.storageQuotaBytes), \(t.plan))
+            INSERT INTO tenants (name, alias, status, timezone, language, contact_email, outgoing_caller_ids, max_extensions,
+                                 max_simultaneous_calls, storage_quota_bytes, plan)
+            VALUES (\(t.name), \(t.alias), \(t.status), \(t.timezone), \(t.language), \(t.contactEmail), \(t.outgoingCallerIds),
+                    \(t.maxExtensions), \(t.maxSimultaneousCalls), \(t.storageQuotaBytes), \(t.plan))
             RETURNING \(unsafeRaw: Self.columns)
             """)
         guard let row = rows.first else { throw PostgresError(.client, "INSERT returned no row") }
@@ -41,7 +41,7 @@ struct TenantsRepository: Sendable {
             UPDATE tenants SET
                 plan = CASE WHEN pending_plan_from <= (now() AT TIME ZONE timezone)::date THEN pending_plan ELSE plan END,
                 name = \(t.name), alias = \(t.alias), status = \(t.status), timezone = \(t.timezone), language = \(t.language),
-                contact_email = \(t.contactEmail), max_extensions = \(t.maxExtensions), max_simultaneous_calls = \(t.maxSimultaneousCalls),
+                contact_email = \(t.contactEmail), outgoing_caller_ids = \(t.outgoingCallerIds), max_extensions = \(t.maxExtensions), max_simultaneous_calls = \(t.maxSimultaneousCalls),
                 storage_quota_bytes = \(t.storageQuotaBytes), version = version + 1, updated_at = now()
             WHERE id = \(id)
             """)
@@ -68,6 +68,7 @@ struct TenantsRepository: Sendable {
             id: try row.decode(String.self, "id"), name: try row.decode(String.self, "name"), alias: try row.decode(String?.self, "alias"),
             status: try row.decode(String.self, "status"), timezone: try row.decode(String.self, "timezone"),
             language: try row.decode(String.self, "language"), contactEmail: try row.decode(String?.self, "contact_email"),
+            outgoingCallerIds: try row.decode([String].self, "outgoing_caller_ids"),
             maxExtensions: try row.decode(Int.self, "max_extensions"),
             maxSimultaneousCalls: try row.decode(Int.self, "max_simultaneous_calls"),
             storageQuotaBytes: try row.decode(Int.self, "storage_quota_bytes"), plan: try row.decode(String.self, "plan"),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Postgres
+import Telephony
 
 /// TEN-1: operators create, list and delete tenants and set status and plan limits; a
 /// tenant's admins read their tenant and change its name, alias, time zone, language and
@@ -11,7 +12,7 @@ struct TenantsService: Sendable {
     let audit: AuditRecorder
 
     static let operatorFields: Set<String> = ["status", "maxExtensions", "maxSimultaneousCalls", "storageQuotaBytes", "plan"]
-    static let adminFields: Set<String> = ["name", "alias", "timezone", "language", "contactEmail"]
+    static let adminFields: Set<String> = ["name", "alias", "timezone", "language", "contactEmail", "outgoingCallerIds"]
 
     func list(_ identity: Identity) async throws -> [TenantView] {
         guard identity.isOperator else { throw HTTPError(.forbidden, detail: "Only platform operators list tenants.") }
@@ -49,7 +50,7 @@ struct TenantsService: Sendable {
 
     /// A new tenant with the defaults of TEN-1 (50 extensions, 10 calls, 10 GiB, standard plan).
     static func draft(name: String, timezone: String = "Europe/Madrid", language: String = "es") -> TenantView {
-        TenantView(id: "", name: name, alias: nil, status: "active", timezone: timezone, language: language, contactEmail: nil,
+        TenantView(id: "", name: name, alias: nil, status: "active", timezone: timezone, language: language, contactEmail: nil, outgoingCallerIds: [],
                    maxExtensions: 50, maxSimultaneousCalls: 10, storageQuotaBytes: 10 * 1024 * 1024 * 1024, plan: "standard",
                    pendingPlan: nil, pendingPlanFrom: nil, version: 0, createdAt: Date(), updatedAt: Date())
     }
@@ -115,6 +116,18 @@ struct TenantsService: Sendable {
         case .value(let email): t.contactEmail = email
         }
         if case .value(let plan) = patch.string("plan", errors: &errors) { t.plan = plan }
+        if patch.keys.contains("outgoingCallerIds") {
+            let texts = (patch.rawValue("outgoingCallerIds") as? [Any])?.compactMap { $0 as? String }
+            if let texts, texts.count == (patch.rawValue("outgoingCallerIds") as? [Any])?.count, texts.count <= 9 {
+                var numbers: [String] = []
+                for (i, text) in texts.enumerated() {
+                    if let n = PhoneNumber.e164(text) { numbers.append(n) } else { errors.add("outgoingCallerIds[\(i)]", "must be a phone number in international form") }
+                }
+                t.outgoingCallerIds = numbers
+            } else {
+                errors.add("outgoingCallerIds", "must be a list of up to 9 phone numbers")
+            }
+        }
         for (key, path) in [("maxExtensions", \TenantView.maxExtensions), ("maxSimultaneousCalls", \TenantView.maxSimultaneousCalls),
                             ("storageQuotaBytes", \TenantView.storageQuotaBytes)] {
             switch patch.integer(key, errors: &errors) {
@@ -149,7 +162,7 @@ struct TenantsService: Sendable {
          "timezone": .string(t.timezone), "language": .string(t.language), "contactEmail": t.contactEmail.map(AuditValue.string) ?? .null,
          "maxExtensions": .int(t.maxExtensions), "maxSimultaneousCalls": .int(t.maxSimultaneousCalls),
          "storageQuotaBytes": .int(t.storageQuotaBytes), "plan": .string(t.plan),
-         "pendingPlan": t.pendingPlan.map(AuditValue.string) ?? .null]
+         "pendingPlan": t.pendingPlan.map(AuditValue.string) ?? .null, "outgoingCallerIds": .string(t.outgoingCallerIds.joined(separator: ","))]
     }
 
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
