@@ -15,8 +15,19 @@ public struct CallPlan: Sendable, Equatable {
     /// Public numbers, sorted by number.
     public var inbound: [Route]
     public var intervals: [String: NamedInterval]
+    /// Queues, sorted by number (each also has its internal number in `routes`).
+    public var queues: [QueuePlan] = []
+    /// IVR contexts, by Asterisk context name.
+    public var menus: [Menu] = []
+    /// Call flows; `number` is the flow's key within the tenant (`1`, `2`, …).
+    public var flows: [Route] = []
+    /// CALL-1: the caller IDs chosen with a trailing `c1`, `c2`, … on an outgoing number.
+    public var outgoingCallerIDs: [String] = []
 
     public func route(internal number: String) -> Route? { routes.first { $0.number == number } }
+    public func queue(_ number: String) -> QueuePlan? { queues.first { $0.number == number } }
+    public func menu(_ name: String) -> Menu? { menus.first { $0.name == name } }
+    public func flow(_ key: String) -> Route? { flows.first { $0.number == key } }
     public func route(inbound number: String) -> Route? { inbound.first { $0.number == number } }
     public func phone(_ number: String) -> Phone? { phones.first { $0.number == number } }
 }
@@ -35,6 +46,29 @@ public struct Phone: Sendable, Equatable {
     public var recording: RecordingMode
     /// The caller ID used on outgoing external calls (its first public number), if any.
     public var outgoingCallerID: String?
+    /// Queues this phone is an agent of (QUE-3 feature codes).
+    public var agentOf: [AgentSeat] = []
+    /// Phones this one may listen to, whisper to or join (QUE-5: the agents of the queues it
+    /// supervises), by internal number.
+    public var supervises: [String] = []
+}
+
+/// A phone's place in a queue, for its login / pause / logout codes.
+public struct AgentSeat: Sendable, Equatable {
+    public var queue: String
+    public var penalty: Int
+    /// Salt and SHA-1 of salt + PIN, checked with `SHA1()` when the agent logs in.
+    public var pin: (salt: String, sha1: String)?
+
+    public init(queue: String, penalty: Int, pin: (salt: String, sha1: String)?) {
+        self.queue = queue
+        self.penalty = penalty
+        self.pin = pin
+    }
+
+    public static func == (a: AgentSeat, b: AgentSeat) -> Bool {
+        a.queue == b.queue && a.penalty == b.penalty && a.pin?.salt == b.pin?.salt && a.pin?.sha1 == b.pin?.sha1
+    }
 }
 
 public enum RecordingMode: Sendable, Equatable {
@@ -93,6 +127,65 @@ public indirect enum Step: Sendable, Equatable {
     case hangup
     /// The tenant is switched off: refuse the call.
     case reject
+    /// Wait in a queue (by number); returns when nobody took the call.
+    case queue(String)
+    /// Go to an IVR context (by Asterisk context name).
+    case menu(String)
+    /// Run a call flow (by key).
+    case flow(String)
+    /// Play a sound file (nil: the sound is missing; nothing plays). Within a menu's start the
+    /// caller may press keys meanwhile.
+    case play(String?)
+    case listenVoicemail
+    /// Call `url`; a reply of 1…5 runs that branch, anything else `otherwise`.
+    case webhook(url: String, timeoutSeconds: Int, branches: [[Step]], otherwise: [Step])
+    /// Set the caller's name from `url` (with `{number}` filled in).
+    case lookupName(url: String, timeoutSeconds: Int)
+    case rewriteCaller(prefix: String, suffix: String)
+    /// Ask the portal to send an email (`reference` names the action that asked).
+    case notifyEmail(to: String, reference: String)
+    case setLanguage(String)
+}
+
+/// A queue as the dial plan and the simulator see it.
+public struct QueuePlan: Sendable, Equatable {
+    public var number: String
+    /// `t<key>-q<number>`.
+    public var name: String
+    public var title: String
+    public var settings: QueueSettings
+    public var holdMusicClass: String
+    public var announcement: String?
+    /// Agents in the order added: internal number, endpoint, penalty, and the state the portal
+    /// last knew (the simulator's default; the node keeps the live state).
+    public var agents: [QueueAgentPlan]
+    /// Run when the caller waited `maxWaitSeconds`, or when no agent can take calls.
+    public var onTimeout: [Step]
+    /// Run when `maxWaiting` callers are already waiting.
+    public var onFull: [Step]
+}
+
+public struct QueueAgentPlan: Sendable, Equatable {
+    public var number: String
+    public var endpoint: String
+    public var penalty: Int
+    public var state: AgentState
+}
+
+/// One IVR context: what runs on entry, what each key does, and the limits.
+public struct Menu: Sendable, Equatable {
+    /// `t<key>-ivr<number>-<n>`.
+    public var name: String
+    public var title: String
+    public var timeoutSeconds: Int
+    public var maxRetries: Int
+    /// Internal numbers the caller may dial directly (IVR-1), empty when not allowed.
+    public var directDial: [String]
+    public var start: [Step]
+    /// `0`…`9`, `*`, `#`.
+    public var keys: [String: [Step]]
+    public var timeout: [Step]
+    public var invalid: [Step]
 }
 
 public struct Ring: Sendable, Equatable {

@@ -27,15 +27,31 @@ public struct CallPlanBuilder {
     let options: CompileOptions
     let extensionsByID: [String: TenantSnapshot.Extension]
     let groupsByID: [String: TenantSnapshot.Group]
+    let ivrsByID: [String: TenantSnapshot.IVR]
 
     public init(_ snapshot: TenantSnapshot, options: CompileOptions = CompileOptions()) {
         self.snapshot = snapshot
         self.options = options
         extensionsByID = Dictionary(snapshot.extensions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         groupsByID = Dictionary(snapshot.groups.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        ivrsByID = Dictionary(snapshot.ivrs.map { ($0.extensionID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     public func build() -> CallPlan {
+        var plan = buildCalls()
+        let (seats, supervises) = agentSeats()
+        for i in plan.phones.indices {
+            plan.phones[i].agentOf = seats[plan.phones[i].number] ?? []
+            plan.phones[i].supervises = supervises[plan.phones[i].number] ?? []
+        }
+        plan.queues = queuePlans()
+        plan.menus = menus()
+        plan.flows = flows()
+        plan.outgoingCallerIDs = snapshot.outgoingCallerIDs
+        return plan
+    }
+
+    func buildCalls() -> CallPlan {
         let tenant = snapshot.prefix
         let phones = snapshot.extensions.filter { $0.kind == .phone }.sorted { $0.number < $1.number }
         let firstNumber: [String: String] = Dictionary(
@@ -59,7 +75,7 @@ public struct CallPlanBuilder {
                         email: e.voicemail.notify == .none ? nil : e.email, attachAudio: e.voicemail.notify == .attach,
                         exitTo: e.voicemail.exitToExtensionID.flatMap { extensionsByID[$0]?.number })
             },
-            routes: phones.map(route(for:)),
+            routes: snapshot.extensions.sorted { $0.number < $1.number }.map(serviceRoute),
             inbound: snapshot.publicNumbers.sorted { $0.number < $1.number }.compactMap { n in
                 guard let destination = n.destination else { return nil }
                 if !snapshot.active { return Route(number: n.number, title: n.number, steps: [.reject], ending: []) }
@@ -202,15 +218,21 @@ public struct CallPlanBuilder {
             return [.voicemail(mailbox: "\(e.number)@\(snapshot.prefix)", busyGreeting: false)]
         case .external(let number):
             return [.dialExternal(number)]
-        case .queue, .ivr, .ruleGroup, .callFlow:
+        case .queue(let id), .ivr(let id):
+            guard let e = extensionsByID[id], e.kind.rawValue == destination.type else { return [.hangup] }
+            return [.goToRoute(e.number)]
+        case .callFlow(let id):
+            return flowKeys[id].map { [.flow($0)] } ?? [.hangup]
+        case .ruleGroup:
             return [.hangup]
         }
     }
 
     func title(of destination: Destination) -> String {
         switch destination {
-        case .extensionTarget(let id), .voicemail(let id):
-            return extensionsByID[id].map { $0.displayName.isEmpty ? $0.number : "\($0.number) \($0.displayName)" } ?? id
+        case .extensionTarget(let id), .voicemail(let id), .queue(let id), .ivr(let id):
+            return extensionsByID[id].map(title) ?? id
+        case .callFlow(let id): return snapshot.callFlows.first { $0.id == id }.map { "call flow \($0.name)" } ?? id
         case .group(let id): return groupsByID[id]?.name ?? id
         case .external(let number): return number
         default: return destination.targetID ?? destination.type

@@ -12,7 +12,8 @@ public struct CompiledBundle: Sendable, Equatable {
 public enum DialplanCompiler {
     /// The files every tenant bundle has; the media agent includes them from the node's main
     /// configuration files.
-    public static let includedFiles = ["extensions.conf": "extensions.conf", "pjsip.conf": "pjsip.conf", "voicemail.conf": "voicemail.conf"]
+    public static let includedFiles = ["extensions.conf": "extensions.conf", "pjsip.conf": "pjsip.conf", "voicemail.conf": "voicemail.conf",
+                                       "queues.conf": "queues.conf", "musiconhold.conf": "musiconhold.conf"]
 
     public static func plan(_ snapshot: TenantSnapshot, options: CompileOptions = CompileOptions()) -> CallPlan {
         CallPlanBuilder(snapshot, options: options).build()
@@ -29,6 +30,8 @@ public enum DialplanCompiler {
             "inbound.conf": Array("; Centralita: public numbers of tenant \(plan.tenant), included in the node's inbound context.\ninclude => \(plan.tenant)-inbound\n".utf8),
             "pjsip.conf": PJSIPEmitter(plan: plan, options: options, revision: revision).emit(),
             "voicemail.conf": VoicemailEmitter(plan: plan, revision: revision).emit(),
+            "queues.conf": QueuesEmitter(plan: plan, revision: revision).emit(),
+            "musiconhold.conf": MusicOnHoldEmitter(plan: plan, revision: revision).emit(),
         ]
         return CompiledBundle(tenant: plan.tenant, revision: revision, files: files)
     }

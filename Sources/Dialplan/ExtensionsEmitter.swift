@@ -54,19 +54,132 @@ struct ExtensionsEmitter {
                 w.exten("*74\(code)", toggle(phone: phone.number, code: code))
             }
             guard plan.active else { continue }
-            var out: [DialplanLine] = []
-            if let callerID = phone.outgoingCallerID { out.append(DialplanLine("Set(CALLERID(num)=\(callerID))")) }
-            if case .always(let announce) = phone.recording { out += RouteEmitter.recording(plan: plan, announce: announce) }
-            let onDemand = phone.recording == .onDemand ? ",,X" : ""
-            out.append(DialplanLine("Dial(PJSIP/${EXTEN}@\(options.trunk)\(onDemand))"))
-            out.append(DialplanLine("Hangup()"))
-            w.exten("_+X.", out)
+            for (code, lines) in agentCodes(phone) { w.exten(code, lines) }
+            for target in phone.supervises { for (code, lines) in spyCodes(target) { w.exten(code, lines) } }
+            w.exten("_+X.", outgoing(phone))
             w.exten("_00X.", [DialplanLine("Goto(+${EXTEN:2},1)")])
         }
 
-        w.section(legsContext, comment: "cascade steps that start after a delay")
+        for menu in plan.menus { emit(menu, into: &w, legs: &legs) }
+        if !plan.flows.isEmpty {
+            w.section("\(plan.tenant)-flow", comment: "call flows")
+            for flow in plan.flows {
+                var r = RouteEmitter(plan: plan, lookup: lookup, options: options, context: "\(plan.tenant)-flow", legPrefix: "f" + flow.number)
+                w.exten(flow.number, r.lines(steps: flow.steps, tail: ["Hangup()"],
+                                             head: ["NoOp(\(AsteriskConfigWriter.plain(flow.title)))", "Set(__CENTRALITA_TENANT=\(plan.tenant))"]))
+                legs += r.legs
+            }
+        }
+
+        w.section(legsContext, comment: "cascade steps that start after a delay, queue hang-up handlers")
         for (name, lines) in legs.sorted(by: { $0.0 < $1.0 }) { w.exten(name, lines) }
+        for queue in plan.queues where queue.settings.stickyAgent {
+            let key = "centralita-\(plan.tenant)/\(queue.name)-last/${CALLERID(num)}"
+            w.exten("remember-\(queue.number)", [DialplanLine("ExecIf($[${LEN(${MEMBERINTERFACE})} > 0]?Set(DB(\(key))=${MEMBERINTERFACE}))"),
+                                                  DialplanLine("Return()")])
+        }
         return w.bytes
+    }
+
+    /// An external number, with CALL-1's trailing `h` (hide the caller ID) and `cN` (show the
+    /// tenant's N-th outgoing caller ID) taken off before dialling.
+    func outgoing(_ phone: Phone) -> [DialplanLine] {
+        var out: [DialplanLine] = [DialplanLine("Set(NUM=${EXTEN})")]
+        if let callerID = phone.outgoingCallerID { out.append(DialplanLine("Set(CALLERID(num)=\(callerID))")) }
+        out.append(DialplanLine("Set(HIDE=${IF($[\"${NUM:-1}\" = \"h\"]?1:0)})"))
+        out.append(DialplanLine("ExecIf($[${HIDE} = 1]?Set(NUM=${NUM:0:-1}))"))
+        if !plan.outgoingCallerIDs.isEmpty {
+            out.append(DialplanLine("Set(CID=${IF($[${REGEX(\"c[1-9]$\" ${NUM})}]?${NUM:-1}:0)})"))
+            out.append(DialplanLine("ExecIf($[${CID} > 0]?Set(NUM=${NUM:0:-2}))"))
+            for (i, number) in plan.outgoingCallerIDs.enumerated() {
+                out.append(DialplanLine("ExecIf($[${CID} = \(i + 1)]?Set(CALLERID(num)=\(number)))"))
+            }
+        }
+        out.append(DialplanLine("ExecIf($[${HIDE} = 1]?Set(CALLERID(pres)=prohib))"))
+        out.append(DialplanLine("GotoIf($[${REGEX(\"^[+][0-9]+$\" ${NUM})}]?:bad)"))
+        if case .always(let announce) = phone.recording { out += RouteEmitter.recording(plan: plan, announce: announce) }
+        let onDemand = phone.recording == .onDemand ? "X" : ""
+        out.append(DialplanLine("Dial(PJSIP/${NUM}@\(options.trunk),,T\(onDemand))"))
+        out.append(DialplanLine("Hangup()"))
+        out.append(DialplanLine("Congestion(5)", label: "bad"))
+        return out
+    }
+
+    /// QUE-3 from the phone: `*45` log in, `*46` pause or resume, `*47` log out — followed by
+    /// the queue's number for one queue, alone for every queue the phone serves. A PIN, when
+    /// the agent has one, is asked before logging in. The node reports each change (AMI
+    /// `QueueMember*` events) and the portal shows it.
+    func agentCodes(_ phone: Phone) -> [(String, [DialplanLine])] {
+        guard !phone.agentOf.isEmpty, let endpoint = lookup.endpoints[phone.number] else { return [] }
+        let interface = "PJSIP/\(endpoint)"
+        let name = "\(phone.number) \(AsteriskConfigWriter.plain(phone.callerName))".trimmingSpaces()
+        func login(_ seat: AgentSeat) -> [DialplanLine] {
+            let queue = "\(plan.tenant)-q\(seat.queue)"
+            var lines: [DialplanLine] = []
+            if let pin = seat.pin {
+                lines.append(DialplanLine("Read(PIN,agent-pass,8,,3,10)"))
+                lines.append(DialplanLine("ExecIf($[\"${SHA1(\(pin.salt)${FILTER(0-9,${PIN})})}\" != \"\(pin.sha1)\"]?Set(DENIED=1))"))
+            }
+            lines.append(DialplanLine("ExecIf($[0${DENIED} = 0]?AddQueueMember(\(queue),\(interface),\(seat.penalty),,\(name),\(interface)))"))
+            return lines
+        }
+        let all = phone.agentOf
+        var codes: [(String, [DialplanLine])] = []
+        let answer = DialplanLine("Answer()")
+        let done = [DialplanLine("Playback(${IF($[0${DENIED} = 0]?agent-loginok:agent-incorrect)})"), DialplanLine("Hangup()")]
+        codes.append(("*45", [answer, DialplanLine("Set(DENIED=0)")] + all.flatMap(login) + done))
+        codes.append(("*46", [answer, DialplanLine("Set(P=${IF($[\"${QUEUE_MEMBER(\(plan.tenant)-q\(all[0].queue),paused,\(interface))}\" = \"1\"]?0:1)})"),
+                              DialplanLine("ExecIf($[${P} = 1]?PauseQueueMember(,\(interface)):UnpauseQueueMember(,\(interface)))"),
+                              DialplanLine("Playback(${IF($[${P} = 1]?dictate/paused:agent-loginok)})"), DialplanLine("Hangup()")]))
+        codes.append(("*47", [answer] + all.map { DialplanLine("RemoveQueueMember(\(plan.tenant)-q\($0.queue),\(interface))") } +
+                             [DialplanLine("Playback(agent-loggedoff)"), DialplanLine("Hangup()")]))
+        for seat in all {
+            let queue = "\(plan.tenant)-q\(seat.queue)"
+            codes.append(("*45\(seat.queue)", [answer, DialplanLine("Set(DENIED=0)")] + login(seat) + done))
+            codes.append(("*46\(seat.queue)", [answer, DialplanLine("Set(P=${IF($[\"${QUEUE_MEMBER(\(queue),paused,\(interface))}\" = \"1\"]?0:1)})"),
+                                                DialplanLine("ExecIf($[${P} = 1]?PauseQueueMember(\(queue),\(interface)):UnpauseQueueMember(\(queue),\(interface)))"),
+                                                DialplanLine("Playback(${IF($[${P} = 1]?dictate/paused:agent-loginok)})"), DialplanLine("Hangup()")]))
+            codes.append(("*47\(seat.queue)", [answer, DialplanLine("RemoveQueueMember(\(queue),\(interface))"),
+                                                DialplanLine("Playback(agent-loggedoff)"), DialplanLine("Hangup()")]))
+        }
+        return codes
+    }
+
+    /// QUE-5: `4#N` listen, `5#N` whisper to the agent, `6#N` join the call.
+    func spyCodes(_ target: String) -> [(String, [DialplanLine])] {
+        guard let endpoint = lookup.endpoints[target] else { return [] }
+        return [("4#", "bqE"), ("5#", "bqEw"), ("6#", "bqEB")].map { code, options in
+            ("\(code)\(target)", [DialplanLine("Answer()"), DialplanLine("ChanSpy(PJSIP/\(endpoint)-,\(options))"), DialplanLine("Hangup()")])
+        }
+    }
+
+    /// One IVR context: `s` plays the start and waits for a key; each key runs its actions and
+    /// comes back to the start unless they hand the call over; `t` and `i` count the caller's
+    /// tries and give up after `maxRetries`.
+    func emit(_ menu: Menu, into w: inout AsteriskConfigWriter, legs: inout [(String, [DialplanLine])]) {
+        w.section(menu.name, comment: menu.title)
+        let prefix = "m" + menu.name.dropFirst(plan.tenant.count + 1).filter { $0.isLetter || $0.isNumber }
+        var start = RouteEmitter(plan: plan, lookup: lookup, options: options, context: menu.name, legPrefix: prefix + "s")
+        start.interruptible = true
+        w.exten("s", start.lines(steps: menu.start, tail: ["WaitExten(\(menu.timeoutSeconds))", "Goto(t,1)"], head: [
+            "NoOp(\(AsteriskConfigWriter.plain(menu.title)))", "Set(__CENTRALITA_TENANT=\(plan.tenant))",
+            "Set(MENUHOPS=$[0${MENUHOPS} + 1])", "GotoIf($[${MENUHOPS} > \(Simulator.maximumMenuVisits)]?\(extContext),loop,1)",
+            "Set(MENUTRIES=0)", "Answer()",
+        ], startLabel: "again"))
+        legs += start.legs
+        for key in menu.keys.keys.sorted() {
+            var r = RouteEmitter(plan: plan, lookup: lookup, options: options, context: menu.name, legPrefix: prefix + "k" + (key == "*" ? "star" : key == "#" ? "hash" : key))
+            w.exten(key, r.lines(steps: menu.keys[key] ?? [], tail: ["Goto(s,again)"]))
+            legs += r.legs
+        }
+        for (name, steps) in [("t", menu.timeout), ("i", menu.invalid)] {
+            var r = RouteEmitter(plan: plan, lookup: lookup, options: options, context: menu.name, legPrefix: prefix + name)
+            w.exten(name, r.lines(steps: steps, tail: ["Goto(s,again)"], head: [
+                "Set(MENUTRIES=$[${MENUTRIES} + 1])", "GotoIf($[${MENUTRIES} > \(menu.maxRetries)]?giveup)",
+            ]) + [DialplanLine("Playback(vm-goodbye)", label: "giveup"), DialplanLine("Hangup()")])
+            legs += r.legs
+        }
+        for number in menu.directDial { w.exten(number, [DialplanLine("Goto(\(extContext),\(number),1)")]) }
     }
 
     /// Pressing 0 while leaving a voicemail message.
@@ -94,237 +207,12 @@ struct ExtensionsEmitter {
 struct PlanLookup {
     let endpoints: [String: String]
     let voicemailExits: [String: String]
+    let queues: [String: QueuePlan]
 
     init(_ plan: CallPlan) {
+        queues = Dictionary(plan.queues.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
         endpoints = Dictionary(plan.phones.map { ($0.number, $0.endpoint) }, uniquingKeysWith: { a, _ in a })
         voicemailExits = Dictionary(plan.mailboxes.compactMap { box in box.exitTo.map { (box.number, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 }
 
-/// Writes one route's steps as dial-plan priorities, with labels for the branches.
-struct RouteEmitter {
-    let plan: CallPlan
-    let lookup: PlanLookup
-    let options: CompileOptions
-    let context: String
-    let legPrefix: String
-    private var out: [DialplanLine] = []
-    private var labelCount = 0
-    private var variableCount = 0
-    private(set) var legs: [(String, [DialplanLine])] = []
-    private var pendingLabel: String?
-
-    init(plan: CallPlan, lookup: PlanLookup, options: CompileOptions, context: String, legPrefix: String) {
-        self.plan = plan
-        self.lookup = lookup
-        self.options = options
-        self.context = context
-        self.legPrefix = legPrefix
-    }
-
-    static func toggleKey(plan: CallPlan, extension number: String, code: Int) -> String {
-        "centralita-\(plan.tenant)/\(number)-\(code)"
-    }
-
-    static func recording(plan: CallPlan, announce: Bool) -> [DialplanLine] {
-        (announce ? [DialplanLine("Playback(beep)")] : []) + [DialplanLine("MixMonitor(\(plan.tenant)/${UNIQUEID}.wav,b)")]
-    }
-
-    mutating func lines(for route: Route) -> [DialplanLine] {
-        add("NoOp(\(AsteriskConfigWriter.plain(route.title)))")
-        // Calls from phones carry it already (the endpoint's set_var).
-        if context.hasSuffix("-inbound") { add("Set(__CENTRALITA_TENANT=\(plan.tenant))") }
-        add("Set(HOPS=$[0${HOPS} + 1])")
-        add("GotoIf($[${HOPS} > \(Simulator.maximumTransfers)]?\(plan.tenant)-ext,loop,1)")
-        add("Set(APPLIED=0)")
-        emit(route.steps)
-        label("end")
-        add("NoOp(ending)")
-        emit(route.ending)
-        add("Hangup()")
-        return out
-    }
-
-    private mutating func add(_ application: String) {
-        out.append(DialplanLine(application, label: pendingLabel))
-        pendingLabel = nil
-    }
-
-    private mutating func label(_ name: String) {
-        if pendingLabel != nil { add("NoOp()") }
-        pendingLabel = name
-    }
-
-    private mutating func newLabel() -> String {
-        labelCount += 1
-        return "l\(labelCount)"
-    }
-
-    mutating func emit(_ steps: [Step]) {
-        for step in steps { emit(step) }
-    }
-
-    mutating func emit(_ step: Step) {
-        switch step {
-        case .ring(let ring):
-            emitRing(ring)
-        case .when(let condition, let then, let otherwise):
-            if then.isEmpty && otherwise.isEmpty { return }
-            if case .all(let conditions) = condition, conditions.isEmpty { return emit(then) }
-            let test = expression(condition)
-            let elseLabel = newLabel()
-            if then.isEmpty {
-                add("GotoIf($[\(test)]?\(elseLabel))")
-                emit(otherwise)
-                label(elseLabel)
-                return
-            }
-            add("GotoIf($[\(test)]?:\(elseLabel))")
-            emit(then)
-            if otherwise.isEmpty {
-                label(elseLabel)
-            } else {
-                let endLabel = newLabel()
-                add("Goto(\(endLabel))")
-                label(elseLabel)
-                emit(otherwise)
-                label(endLabel)
-            }
-        case .markApplied(let rule):
-            add("Set(APPLIED=\(rule))")
-        case .goToRoute(let number):
-            add("Goto(\(plan.tenant)-ext,\(number),1)")
-        case .voicemail(let mailbox, let busy):
-            let number = mailbox.split(separator: "@").first.map(String.init) ?? mailbox
-            let exit = lookup.voicemailExits[number]
-            add("Set(VMEXIT=\(exit ?? ""))")
-            add("VoiceMail(\(mailbox),\(busy ? "b" : "u"))")
-            add("Hangup()")
-        case .dialExternal(let number):
-            add("Dial(PJSIP/\(number)@\(options.trunk),60)")
-            add("Hangup()")
-        case .identify(let password, _):
-            let again = newLabel(), ok = newLabel()
-            let tries = variable("TRIES")
-            let pin = variable("PIN")
-            add("Set(\(tries)=0)")
-            label(again)
-            add("Read(\(pin),beep,20,,1,10)")
-            add("GotoIf($[\"${FILTER(0-9,${\(pin)})}\" = \"\(password.filter(\.isNumber))\"]?\(ok))")
-            add("Set(\(tries)=$[${\(tries)} + 1])")
-            add("GotoIf($[${\(tries)} < 3]?\(again))")
-            add("Hangup()")
-            label(ok)
-        case .record(let announce):
-            for line in Self.recording(plan: plan, announce: announce) { add(line.application) }
-        case .finish:
-            add("Goto(end)")
-        case .busy:
-            add("Busy(10)")
-        case .congestion:
-            add("Congestion(10)")
-        case .hangup:
-            add("Hangup()")
-        case .reject:
-            add("Hangup(21)")
-        }
-    }
-
-    private mutating func variable(_ base: String) -> String {
-        variableCount += 1
-        return "\(base)\(variableCount)"
-    }
-
-    mutating func emitRing(_ ring: Ring) {
-        let none = newLabel(), done = newLabel()
-        let options = ring.onDemandRecording ? ",x" : ""
-        if ring.targets.count == 1, let only = ring.targets.first, only.afterSeconds == 0, case .phone(_, let endpoint) = only.kind {
-            // One phone: its registered contacts are the whole dial string.
-            add("Set(DS=${PJSIP_DIAL_CONTACTS(\(endpoint))})")
-            add("GotoIf($[${LEN(${DS})} = 0]?\(none))")
-            add("Dial(${DS},\(ring.seconds)\(options))")
-        } else {
-            add("Set(DS=)")
-            for target in ring.targets {
-                if target.afterSeconds > 0 {
-                    let name = "\(legPrefix)s\(legs.count + 1)"
-                    legs.append((name, [DialplanLine("Wait(\(target.afterSeconds))"), DialplanLine("Set(DS=)")] + dialString(target.kind, into: "DS") +
-                                       [DialplanLine("GotoIf($[${LEN(${DS})} = 0]?nobody)"), DialplanLine("Dial(${DS:1})"),
-                                        DialplanLine("Hangup()", label: "nobody")]))
-                    add("Set(DS=${DS}&Local/\(name)@\(plan.tenant)-legs)")
-                } else {
-                    for line in dialString(target.kind, into: "DS") { add(line.application) }
-                }
-            }
-            add("GotoIf($[${LEN(${DS})} = 0]?\(none))")
-            add("Dial(${DS:1},\(ring.seconds)\(options))")
-        }
-        add("Goto(\(done))")
-        label(none)
-        add("Set(DIALSTATUS=CHANUNAVAIL)")
-        label(done)
-        add("NoOp(ring ended: ${DIALSTATUS})")
-    }
-
-    /// Appends a target to the `&`-separated dial string in `variable` (nothing for a phone
-    /// with no registered device).
-    func dialString(_ kind: RingTarget.Kind, into variable: String) -> [DialplanLine] {
-        switch kind {
-        case .phone(_, let endpoint):
-            return [DialplanLine("Set(C=${PJSIP_DIAL_CONTACTS(\(endpoint))})"),
-                    DialplanLine("Set(\(variable)=${\(variable)}${IF($[${LEN(${C})} > 0]?&)}${C})")]
-        case .external(let number):
-            return [DialplanLine("Set(\(variable)=${\(variable)}&PJSIP/\(number)@\(options.trunk))")]
-        }
-    }
-
-    /// The condition as an Asterisk expression (inside `$[…]`); intervals first set a variable.
-    mutating func expression(_ condition: Condition) -> String {
-        switch condition {
-        case .callerIs(let number):
-            return "\"${FILTER(0-9+,${CALLERID(num)})}\" = \"\(number.filter { $0.isNumber || $0 == "+" })\""
-        case .callerAnonymous:
-            return "\"${FILTER(0-9+,${CALLERID(num)})}\" = \"\""
-        case .inInterval(let id):
-            let v = variable("IN")
-            add("Set(\(v)=0)")
-            guard let named = plan.intervals[id] else { return "${\(v)} = 1" }
-            for spec in named.interval.asteriskSpecs() { add("ExecIfTime(\(spec)?Set(\(v)=1))") }
-            let tz = named.interval.timeZone
-            if let start = named.interval.startDate, let end = named.interval.endDate {
-                let today = "${STRFTIME(${EPOCH},\(tz),%Y%m%d)}"
-                add("ExecIf($[\(today) < \(Self.compact(start)) | \(today) > \(Self.compact(end))]?Set(\(v)=0))")
-            }
-            return "${\(v)} = 1"
-        case .ruleActive(let number, let code):
-            return "\"${DB(\(Self.toggleKey(plan: plan, extension: number, code: code)))}\" != \"off\""
-        case .registered(let number):
-            let state = deviceState(number)
-            return "(\"\(state)\" != \"UNAVAILABLE\" & \"\(state)\" != \"INVALID\")"
-        case .busy(let number):
-            let state = deviceState(number)
-            return "(" + ["INUSE", "BUSY", "RINGINUSE", "ONHOLD"].map { "\"\(state)\" = \"\($0)\"" }.joined(separator: " | ") + ")"
-        case .lastRing(let outcomes):
-            return "(" + outcomes.map { "\"${DIALSTATUS}\" = \"\($0.dialStatus)\"" }.joined(separator: " | ") + ")"
-        case .applied:
-            return "${APPLIED} > 0"
-        case .not(let inner):
-            return "!(\(expression(inner)))"
-        case .all(let all):
-            if all.isEmpty { return "1" }
-            var parts: [String] = []
-            for c in all { parts.append("(\(expression(c)))") }
-            return parts.joined(separator: " & ")
-        }
-    }
-
-    /// Reads the phone's device state into a variable once, for the expression that tests it.
-    mutating func deviceState(_ number: String) -> String {
-        let v = variable("DST")
-        add("Set(\(v)=${DEVICE_STATE(PJSIP/\(lookup.endpoints[number] ?? number))})")
-        return "${\(v)}"
-    }
-
-    /// `YYYYMMDD`, comparable as a number with `STRFTIME(…,%Y%m%d)`.
-    static func compact(_ date: LocalDate) -> String { date.description.filter(\.isNumber) }
-}

@@ -3,7 +3,7 @@ struct Phrases: Sendable {
     let spanish: Bool
     init(language: String) { spanish = language.lowercased().hasPrefix("es") }
 
-    private func say(_ en: String, _ es: String) -> String { spanish ? es : en }
+    func say(_ en: String, _ es: String) -> String { spanish ? es : en }
 
     func route(_ title: String) -> String { say("Call to \(title).", "Llamada a \(title).") }
     func notRouted(_ number: String) -> String {

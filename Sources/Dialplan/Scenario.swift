@@ -1,4 +1,5 @@
 public import Foundation
+public import Telephony
 
 /// A call to try out: who calls which number when, how the phones behave and what keys the
 /// caller presses.
@@ -26,17 +27,39 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var keys: String
     /// `*74N` states to assume, by `"<extension>/<code>"`; unlisted use the reported states.
     public var toggles: [String: Bool]?
+    /// Keys pressed at each menu or password prompt, one entry per prompt (`""`: nothing
+    /// pressed, `"*"`, `"#"`, `"1001"`); when given, it replaces `keys`.
+    public var presses: [String]?
+    /// Queue-agent states to assume, by the agent's internal number; unlisted use the states
+    /// the portal knows.
+    public var agents: [String: AgentState]?
+    /// What HTTP notifications reply, by their configured address; unlisted give no reply.
+    public var webhooks: [String: String]?
+    /// Names that caller-name lookups return, by their configured address.
+    public var lookups: [String: String]?
+    /// Callers already waiting, by queue number.
+    public var waiting: [String: Int]?
+    /// The agent (internal number) the caller last spoke with, by queue number (QUE-6).
+    public var lastAgent: [String: String]?
 
-    public init(to: String, from: String = "anonymous", at: Date, devices: [String: Device] = [:], keys: String = "", toggles: [String: Bool]? = nil) {
+    public init(to: String, from: String = "anonymous", at: Date, devices: [String: Device] = [:], keys: String = "", toggles: [String: Bool]? = nil,
+                presses: [String]? = nil, agents: [String: AgentState]? = nil, webhooks: [String: String]? = nil, lookups: [String: String]? = nil,
+                waiting: [String: Int]? = nil, lastAgent: [String: String]? = nil) {
         self.to = to
         self.from = from
         self.at = at
         self.devices = devices
         self.keys = keys
         self.toggles = toggles
+        self.presses = presses
+        self.agents = agents
+        self.webhooks = webhooks
+        self.lookups = lookups
+        self.waiting = waiting
+        self.lastAgent = lastAgent
     }
 
-    enum CodingKeys: String, CodingKey { case to, from, at, devices, keys, toggles }
+    enum CodingKeys: String, CodingKey { case to, from, at, devices, keys, toggles, presses, agents, webhooks, lookups, waiting, lastAgent }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +69,12 @@ public struct Scenario: Sendable, Equatable, Codable {
         devices = try c.decodeIfPresent([String: Device].self, forKey: .devices) ?? [:]
         keys = try c.decodeIfPresent(String.self, forKey: .keys) ?? ""
         toggles = try c.decodeIfPresent([String: Bool].self, forKey: .toggles)
+        presses = try c.decodeIfPresent([String].self, forKey: .presses)
+        agents = try c.decodeIfPresent([String: AgentState].self, forKey: .agents)
+        webhooks = try c.decodeIfPresent([String: String].self, forKey: .webhooks)
+        lookups = try c.decodeIfPresent([String: String].self, forKey: .lookups)
+        waiting = try c.decodeIfPresent([String: Int].self, forKey: .waiting)
+        lastAgent = try c.decodeIfPresent([String: String].self, forKey: .lastAgent)
     }
 }
 
@@ -61,7 +90,7 @@ public struct CallTrace: Sendable, Equatable, Codable {
     }
 
     public struct Outcome: Sendable, Equatable, Codable {
-        /// `answered | voicemail | external | busy | congestion | hangup | rejected | notRouted | loop`
+        /// `answered | voicemail | external | busy | congestion | hangup | rejected | notRouted | loop | queued | voicemailMain`
         public var kind: String
         public var extensionNumber: String?
         public var number: String?

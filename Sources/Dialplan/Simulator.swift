@@ -1,4 +1,5 @@
 import Foundation
+import Telephony
 
 /// Runs a scenario through a `CallPlan` exactly as the emitted dial plan would run the call:
 /// the same steps, the same conditions, the same loop limit.
@@ -6,6 +7,9 @@ public struct Simulator: Sendable {
     /// Transfers between extensions a call may make before it is cut as a loop (the dial
     /// plan counts them in `HOPS`).
     public static let maximumTransfers = 8
+    /// IVR contexts a call may enter (counting returns to a menu) before it is cut as a loop
+    /// (`MENUHOPS` in the dial plan).
+    public static let maximumMenuVisits = 50
 
     let plan: CallPlan
     let reportedToggles: [String: Bool]
@@ -38,19 +42,28 @@ private struct Run {
     var applied = false
     var lastRing: DialOutcome?
     var transfers = 0
+    var menuVisits = 0
     var answers: [String]
+    var caller: String
 
     init(simulator: Simulator, scenario: Scenario) {
         self.simulator = simulator
         self.scenario = scenario
-        var parts = scenario.keys.split(separator: "#", omittingEmptySubsequences: false).map(String.init)
-        if parts.last == "" { parts.removeLast() }
-        answers = parts
+        if let presses = scenario.presses {
+            answers = presses
+        } else {
+            var parts = scenario.keys.split(separator: "#", omittingEmptySubsequences: false).map(String.init)
+            if parts.last == "" { parts.removeLast() }
+            answers = parts
+        }
+        caller = scenario.from.filter { $0.isNumber || $0 == "+" }
     }
 
     var plan: CallPlan { simulator.plan }
     var phrases: Phrases { simulator.phrases }
-    var caller: String { scenario.from.filter { $0.isNumber || $0 == "+" } }
+
+    /// The next answer the caller keys at a prompt (nil: nothing pressed).
+    mutating func nextAnswer() -> String? { answers.isEmpty ? nil : answers.removeFirst() }
 
     mutating func note(_ kind: String, _ detail: [String: String], _ sentence: String) {
         events.append(CallTrace.Event(kind: kind, detail: detail, sentence: sentence))
@@ -112,7 +125,7 @@ private struct Run {
             return .ended(outcome("external", number: number, phrases.external(number)))
         case .identify(let password, let rule):
             for attempt in 1...3 {
-                let answer = answers.isEmpty ? nil : answers.removeFirst()
+                let answer = nextAnswer()
                 if answer == password {
                     note("identify", ["rule": "\(rule)", "result": "accepted", "attempt": "\(attempt)"], phrases.identifyAccepted)
                     return .next
@@ -133,6 +146,106 @@ private struct Run {
             return .ended(outcome("hangup", phrases.hangup))
         case .reject:
             return .ended(outcome("rejected", phrases.rejected))
+        case .queue(let number):
+            return queue(number)
+        case .menu(let name):
+            return .ended(enterMenu(name))
+        case .flow(let key):
+            guard let flow = plan.flow(key) else { return .ended(outcome("hangup", phrases.hangup)) }
+            note("flow", ["flow": key], phrases.flow(flow.title))
+            if case .ended(let o) = run(flow.steps) { return .ended(o) }
+            return .ended(outcome("hangup", phrases.hangup))
+        case .play(let file):
+            note("play", ["sound": file ?? ""], phrases.play(file))
+            return .next
+        case .listenVoicemail:
+            note("voicemailMain", [:], phrases.listenVoicemail)
+            return .ended(outcome("voicemailMain", phrases.listenVoicemail))
+        case .webhook(let url, _, let branches, let otherwise):
+            let reply = scenario.webhooks?[url]
+            let branch = reply.flatMap { $0.first.flatMap { Int(String($0)) } }.flatMap { (1...branches.count).contains($0) ? $0 : nil }
+            note("webhook", ["url": url, "reply": reply ?? "", "branch": branch.map(String.init) ?? "default"],
+                 phrases.webhook(url, reply: reply, branch: branch))
+            return run(branch.map { branches[$0 - 1] } ?? otherwise)
+        case .lookupName(let url, _):
+            let name = scenario.lookups?[url]
+            note("lookup", ["url": url, "name": name ?? ""], phrases.lookup(name))
+            return .next
+        case .rewriteCaller(let prefix, let suffix):
+            caller = prefix + caller + suffix
+            note("callerNumber", ["number": caller], phrases.callerNumber(caller))
+            return .next
+        case .notifyEmail(let to, let reference):
+            note("email", ["to": to, "reference": reference], phrases.email(to))
+            return .next
+        case .setLanguage(let language):
+            note("language", ["language": language], phrases.language(language))
+            return .next
+        }
+    }
+
+    func agentState(_ agent: QueueAgentPlan) -> AgentState { scenario.agents?[agent.number] ?? agent.state }
+
+    /// The queue as app_queue runs it: full → overflow; nobody eligible (QUE-4: logged in,
+    /// registered, free) → timeout steps at once; otherwise the agents are offered the call,
+    /// lowest penalty first (the last agent first for a returning caller, QUE-6).
+    mutating func queue(_ number: String) -> Flow {
+        guard let q = plan.queue(number) else { return .ended(outcome("hangup", phrases.hangup)) }
+        note("queue", ["queue": number], phrases.queue(q.title))
+        if q.settings.maxWaiting > 0, (scenario.waiting?[number] ?? 0) >= q.settings.maxWaiting {
+            note("queueFull", ["queue": number], phrases.queueFull)
+            return afterQueue(q.onFull)
+        }
+        var eligible = q.agents.enumerated().filter { _, a in
+            agentState(a) == .loggedIn && [.registered, .noAnswer, .answers].contains(device(a.number))
+        }.sorted { ($0.element.penalty, $0.offset) < ($1.element.penalty, $1.offset) }.map(\.element)
+        if eligible.isEmpty {
+            note("queueEmpty", ["queue": number], phrases.queueEmpty)
+            return afterQueue(q.onTimeout)
+        }
+        if q.settings.stickyAgent, let last = scenario.lastAgent?[number], let i = eligible.firstIndex(where: { $0.number == last }) {
+            note("stickyAgent", ["agent": last], phrases.stickyAgent(last))
+            eligible.insert(eligible.remove(at: i), at: 0)
+        }
+        note("queueRing", ["agents": eligible.map(\.number).joined(separator: ",")], phrases.queueRing(eligible.map(\.number)))
+        if let agent = eligible.first(where: { device($0.number) == .answers }) {
+            return .ended(outcome("answered", ext: agent.number, phrases.answered(agent.number)))
+        }
+        guard q.settings.maxWaitSeconds > 0 else { return .ended(outcome("queued", phrases.queueWaiting)) }
+        note("queueTimeout", ["seconds": "\(q.settings.maxWaitSeconds)"], phrases.queueTimeout(q.settings.maxWaitSeconds))
+        return afterQueue(q.onTimeout)
+    }
+
+    /// What follows a queue that did not connect the call; the dial plan hangs up after it.
+    mutating func afterQueue(_ steps: [Step]) -> Flow {
+        if case .ended(let o) = run(steps) { return .ended(o) }
+        return .ended(outcome("hangup", phrases.hangup))
+    }
+
+    /// An IVR context: the start runs, then each answer is a key, a direct-dialled number, or
+    /// nothing; options that do not hand the call over come back to the start.
+    mutating func enterMenu(_ name: String) -> CallTrace.Outcome {
+        guard let menu = plan.menu(name) else { return outcome("hangup", phrases.hangup) }
+        menuVisits += 1
+        if menuVisits > Simulator.maximumMenuVisits { return outcome("loop", phrases.menuLoop) }
+        note("menu", ["menu": name], phrases.menu(menu.title))
+        var tries = 0
+        while true {
+            if case .ended(let o) = run(menu.start) { return o }
+            let answer = nextAnswer() ?? ""
+            if let steps = menu.keys[answer] {
+                note("key", ["key": answer], phrases.pressed(answer))
+                if case .ended(let o) = run(steps) { return o }
+                continue
+            }
+            if menu.directDial.contains(answer), let route = plan.route(internal: answer) {
+                note("directDial", ["number": answer], phrases.directDial(answer))
+                return enter(route)
+            }
+            tries += 1
+            if answer.isEmpty { note("timeout", ["try": "\(tries)"], phrases.timedOut) } else { note("invalid", ["key": answer, "try": "\(tries)"], phrases.invalidKey(answer)) }
+            if tries > menu.maxRetries { return outcome("hangup", phrases.gaveUp) }
+            if case .ended(let o) = run(answer.isEmpty ? menu.timeout : menu.invalid) { return o }
         }
     }
 

@@ -21,6 +21,11 @@ public struct TenantSnapshot: Sendable, Equatable, Codable {
     /// `*74N` states reported by the media node, by `"<extension number>/<code>"`; a missing
     /// entry means the rule is on.
     public var ruleToggles: [String: Bool]
+    public var queues: [Queue] = []
+    public var ivrs: [IVR] = []
+    public var callFlows: [CallFlow] = []
+    /// CALL-1's `cN` caller IDs, in order.
+    public var outgoingCallerIDs: [String] = []
 
     public init(tenantID: String, key: Int, name: String, active: Bool = true, timeZone: String = "Europe/Madrid", language: String = "es",
                 revision: Int = 1, extensions: [Extension] = [], intervals: [Interval] = [], groups: [Group] = [],

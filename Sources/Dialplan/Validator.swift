@@ -6,7 +6,7 @@ public struct Finding: Sendable, Equatable, Codable {
     public var severity: Severity
     /// Stable machine code (`danglingDestination`, `shadowedRule`, …).
     public var code: String
-    /// `extension`, `rule`, `publicNumber`, `interval`, `tenant`.
+    /// `extension`, `rule`, `publicNumber`, `interval`, `tenant`, `queue`, `ivrContext`, `callFlow`.
     public var resource: String
     public var resourceId: String
     /// The extension the rule belongs to, for links.
@@ -50,6 +50,7 @@ public struct Validator {
             all += checkRules(e)
         }
         all += loops()
+        all += checkQueues() + checkIVRs() + checkCallFlows()
         return all
     }
 
@@ -158,8 +159,16 @@ public struct Validator {
             if !e.voicemail.enabled { return error("voicemailOff", "\(what.capitalizedFirst) leads to the voicemail of \(e.number), which is switched off.", "Turn on voicemail for \(e.number) or choose another destination.") }
         case .external:
             break
-        case .queue, .ivr, .ruleGroup, .callFlow:
-            return error("unsupportedDestination", "\(what.capitalizedFirst) leads to a \(destination.type), which this media node cannot run yet.", "Choose an extension, group, voicemail or external number.")
+        case .queue(let target), .ivr(let target):
+            guard let e = extensions[target], e.kind.rawValue == destination.type else {
+                return error("danglingDestination", "\(what.capitalizedFirst) leads to a \(destination.type == "ivr" ? "IVR" : "queue") that no longer exists.", "Choose another destination.")
+            }
+        case .callFlow(let target):
+            if !snapshot.callFlows.contains(where: { $0.id == target }) {
+                return error("danglingDestination", "\(what.capitalizedFirst) leads to a call flow that no longer exists.", "Choose another destination.")
+            }
+        case .ruleGroup:
+            return error("unsupportedDestination", "\(what.capitalizedFirst) leads to a rule group, which this media node cannot run yet.", "Choose an extension, group, queue, IVR, voicemail or external number.")
         }
         return []
     }

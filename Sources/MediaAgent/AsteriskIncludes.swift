@@ -14,6 +14,13 @@ enum AsteriskIncludes {
             """,
         "pjsip.conf": "#include tenants/*/pjsip.conf",
         "voicemail.conf": "#include tenants/*/voicemail.conf",
+        "queues.conf": "#include tenants/*/queues.conf",
+        "musiconhold.conf": "#include tenants/*/musiconhold.conf",
+        // CALL-1: *2 + number transfers a call (Dial and Queue run with the transfer options).
+        "features.conf": """
+            [featuremap]
+            blindxfer => *2
+            """,
     ]
 
     /// Adds the missing blocks; returns the files it changed.

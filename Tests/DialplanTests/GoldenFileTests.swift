@@ -12,6 +12,7 @@ import Testing
         off.active = false
         return [
             ("rich", Fixtures.rich, CompileOptions(sipRealm: "pbx.example.com")),
+            ("contact-center", Fixtures.contactCenter, CompileOptions(sipRealm: "pbx.example.com")),
             ("tenant-off", off, CompileOptions(sipRealm: "pbx.example.com")),
             ("legacy-md5-cred", TenantSnapshot(tenantID: "t", key: 12, name: "Small", extensions: [Fixtures.rich.extensions[1]]),
              CompileOptions(sipRealm: "pbx.example.com", trunk: "carrier", sipAuth: .md5Cred)),

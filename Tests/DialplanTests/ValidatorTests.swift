@@ -15,10 +15,11 @@ import Telephony
         var t = Fixtures.rich
         t.publicNumbers.append(.init(id: "n6", number: "+34910000006", destination: .extensionTarget(id: "gone")))
         t.publicNumbers.append(.init(id: "n7", number: "+34910000007", destination: .voicemail(extensionID: Fixtures.bruno)))
-        t.publicNumbers.append(.init(id: "n8", number: "+34910000008", destination: .queue(id: "q")))
+        t.publicNumbers.append(.init(id: "n8", number: "+34910000008", destination: .ruleGroup(id: "g")))
+        t.publicNumbers.append(.init(id: "n9", number: "+34910000009", destination: .queue(id: "q")))
         let f = Validator(t).findings().filter { $0.severity == .error }
-        #expect(f.map(\.code) == ["danglingDestination", "voicemailOff", "unsupportedDestination"])
-        #expect(f.map(\.resourceId) == ["n6", "n7", "n8"])
+        #expect(f.map(\.code) == ["danglingDestination", "voicemailOff", "unsupportedDestination", "danglingDestination"])
+        #expect(f.map(\.resourceId) == ["n6", "n7", "n8", "n9"])
     }
 
     @Test func aRuleAfterAnUnconditionalStopRuleIsShadowed() {

@@ -162,7 +162,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "inc-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        #expect(try AsteriskIncludes.install(in: dir).sorted() == ["extensions.conf", "pjsip.conf", "voicemail.conf"])
+        #expect(try AsteriskIncludes.install(in: dir).sorted() == ["extensions.conf", "features.conf", "musiconhold.conf", "pjsip.conf", "queues.conf", "voicemail.conf"])
         #expect(try AsteriskIncludes.install(in: dir).isEmpty)
         let pjsip = try String(contentsOfFile: dir + "/pjsip.conf", encoding: .utf8)
         #expect(pjsip.components(separatedBy: "#include tenants/*/pjsip.conf").count == 2)

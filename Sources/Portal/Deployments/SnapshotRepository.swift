@@ -8,12 +8,13 @@ import Telephony
 struct SnapshotRepository: Sendable {
     func load(tenantID: UUID, on connection: PostgresConnection) async throws -> TenantSnapshot? {
         guard let t = try await connection.query("""
-            SELECT name, status, timezone, language, dial_key, config_revision FROM tenants WHERE id = \(tenantID)
+            SELECT name, status, timezone, language, dial_key, config_revision, outgoing_caller_ids FROM tenants WHERE id = \(tenantID)
             """).first else { return nil }
         var snapshot = TenantSnapshot(
             tenantID: tenantID.uuidString.lowercased(), key: try t.decode(Int.self, "dial_key"), name: try t.decode(String.self, "name"),
             active: try t.decode(String.self, "status") == "active", timeZone: try t.decode(String.self, "timezone"),
             language: try t.decode(String.self, "language"), revision: try t.decode(Int.self, "config_revision"))
+        snapshot.outgoingCallerIDs = try t.decode([String].self, "outgoing_caller_ids")
 
         var rulesByExtension: [String: [TenantSnapshot.Rule]] = [:]
         for row in try await connection.query("""
@@ -88,6 +89,53 @@ struct SnapshotRepository: Sendable {
         for row in try await connection.query("SELECT extension_number, code, active FROM rule_toggles WHERE tenant_id = \(tenantID)") {
             snapshot.ruleToggles["\(try row.decode(String.self, "extension_number"))/\(try row.decode(Int.self, "code"))"] = try row.decode(Bool.self, "active")
         }
+        try await loadQueuesAndMenus(tenantID, into: &snapshot, on: connection)
         return snapshot
+    }
+
+    /// Queues with their agents (in the order added), IVR contexts (in the order made) with
+    /// their options, and call flows.
+    func loadQueuesAndMenus(_ tenantID: UUID, into snapshot: inout TenantSnapshot, on connection: PostgresConnection) async throws {
+        var agents: [String: [TenantSnapshot.Agent]] = [:]
+        for row in try await connection.query("""
+            SELECT queue_id::text AS queue_id, extension_id::text AS extension_id, penalty, supervisor, pin_salt, pin_sha1, state
+            FROM queue_agents WHERE tenant_id = \(tenantID) ORDER BY queue_id, created_at, id
+            """) {
+            agents[try row.decode(String.self, "queue_id"), default: []].append(TenantSnapshot.Agent(
+                extensionID: try row.decode(String.self, "extension_id"), penalty: try row.decode(Int.self, "penalty"),
+                supervisor: try row.decode(Bool.self, "supervisor"), pinSalt: try row.decode(String?.self, "pin_salt"),
+                pinSHA1: try row.decode(String?.self, "pin_sha1"), state: AgentState(rawValue: try row.decode(String.self, "state")) ?? .loggedOut))
+        }
+        snapshot.queues = try await connection.query("""
+            SELECT e.id::text AS id, COALESCE(q.settings, '{}'::jsonb) AS settings FROM extensions e LEFT JOIN queues q ON q.extension_id = e.id
+            WHERE e.tenant_id = \(tenantID) AND e.kind = 'queue' ORDER BY e.number
+            """).map { row in
+            let id = try row.decode(String.self, "id")
+            return TenantSnapshot.Queue(extensionID: id, settings: try row.decode(PostgresJSON.self, "settings").decode(QueueSettings.self),
+                                        agents: agents[id] ?? [])
+        }
+
+        var options: [String: [String: [MenuAction]]] = [:]
+        for row in try await connection.query("SELECT context_id::text AS context_id, key, actions FROM ivr_options WHERE tenant_id = \(tenantID)") {
+            options[try row.decode(String.self, "context_id"), default: [:]][try row.decode(String.self, "key")] =
+                try row.decode(PostgresJSON.self, "actions").decode([MenuAction].self)
+        }
+        var contexts: [String: [TenantSnapshot.IVRContext]] = [:]
+        for row in try await connection.query("""
+            SELECT id::text AS id, ivr_id::text AS ivr_id, name, is_entry, direct_dial, timeout_seconds, max_retries FROM ivr_contexts
+            WHERE tenant_id = \(tenantID) ORDER BY ivr_id, created_at, id
+            """) {
+            let id = try row.decode(String.self, "id")
+            contexts[try row.decode(String.self, "ivr_id"), default: []].append(TenantSnapshot.IVRContext(
+                id: id, name: try row.decode(String.self, "name"), entry: try row.decode(Bool.self, "is_entry"),
+                directDial: try row.decode(Bool.self, "direct_dial"), timeoutSeconds: try row.decode(Int.self, "timeout_seconds"),
+                maxRetries: try row.decode(Int.self, "max_retries"), options: options[id] ?? [:]))
+        }
+        snapshot.ivrs = snapshot.extensions.filter { $0.kind == .ivr }.map { TenantSnapshot.IVR(extensionID: $0.id, contexts: contexts[$0.id] ?? []) }
+
+        snapshot.callFlows = try await connection.query("SELECT id::text AS id, name, actions FROM call_flows WHERE tenant_id = \(tenantID) ORDER BY id").map { row in
+            TenantSnapshot.CallFlow(id: try row.decode(String.self, "id"), name: try row.decode(String.self, "name"),
+                                    actions: try row.decode(PostgresJSON.self, "actions").decode([MenuAction].self))
+        }
     }
 }
