@@ -34,8 +34,11 @@ struct EventsRoutes: RouteCollection {
                 throw HTTPError(.unprocessableContent, detail: "The body is not an event batch.")
             }
             for event in batch.events {
-                try await database.transaction(scope) { c in
-                    guard let tenant = try await events.tenant(key: event.tenant, servedBy: nodeID, on: c) else { return }
+                guard let tenant = try await database.transaction(scope, { try await events.tenant(key: event.tenant, servedBy: nodeID, on: $0) }) else {
+                    continue
+                }
+                // In the tenant's scope, so row-level security holds for what the report changes.
+                try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
                     try await record(event, tenant: tenant, on: c)
                 }
             }
