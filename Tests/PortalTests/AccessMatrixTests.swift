@@ -47,6 +47,12 @@ import TestSupport
                 counter += 1
                 return #"{"firstName":"New","username":"matrix.\#(counter).\#(UUID().uuidString.prefix(4))","password":"correct horse battery","passwordConfirmation":"correct horse battery","role":"member"}"#
             }
+            let ivr = try #require(try await clients[.admin]!.request("POST", "\(t)/extensions", json: #"{"kind":"ivr","number":"3999"}"#)
+                .json([String: AnyDecodable].self)["id"]?.string)
+            func newQueueBody() -> String {
+                counter += 1
+                return #"{"name":"Queue \#(counter)","number":"2\#(String(format: "%03d", counter))"}"#
+            }
             //                                          anon  member admin other op   aKey mKey
             let rows: [Row] = [
                 Row(method: "GET", path: "/api/v1/me", expected: [401, 200, 200, 200, 200, 403, 403]),
@@ -63,6 +69,12 @@ import TestSupport
                 Row(method: "GET", path: "\(t)/api-keys", expected: [401, 403, 200, 404, 200, 200, 403]),
                 Row(method: "POST", path: "\(t)/api-keys", body: #"{"name":"more","role":"member"}"#, expected: [401, 403, 201, 404, 201, 201, 403]),
                 Row(method: "POST", path: "/api/v1/tenants", body: #"{"name":"Made here"}"#, expected: [401, 403, 403, 403, 201, 403, 403]),
+                Row(method: "GET", path: "\(t)/queues", expected: [401, 200, 200, 404, 200, 200, 403]),
+                Row(method: "POST", path: "\(t)/queues", body: "queue", expected: [401, 403, 201, 404, 201, 201, 403]),
+                Row(method: "GET", path: "\(t)/ivrs/\(ivr)/contexts", expected: [401, 403, 200, 404, 200, 200, 403]),
+                Row(method: "POST", path: "\(t)/ivrs/\(ivr)/contexts", body: "context", expected: [401, 403, 201, 404, 201, 201, 403]),
+                Row(method: "GET", path: "\(t)/call-flows", expected: [401, 403, 200, 404, 200, 200, 403]),
+                Row(method: "POST", path: "\(t)/call-flows", body: "flow", expected: [401, 403, 201, 404, 201, 201, 403]),
             ]
             for row in rows {
                 for (caller, expected) in zip(Caller.allCases, row.expected) {
@@ -70,7 +82,14 @@ import TestSupport
                     if path.contains("{victim}") {
                         path = path.replacingOccurrences(of: "{victim}", with: try await portal.createUser(tenant: tenant, role: "member").id)
                     }
-                    let body = row.body == "new" ? newUserBody() : row.body
+                    let body: String?
+                    switch row.body {
+                    case "new": body = newUserBody()
+                    case "queue": body = newQueueBody()
+                    case "context": counter += 1; body = #"{"name":"Context \#(counter)"}"#
+                    case "flow": counter += 1; body = #"{"name":"Flow \#(counter)","actions":[{"type":"hangup"}]}"#
+                    default: body = row.body
+                    }
                     let status = try await clients[caller]!.request(row.method, path, json: body).status
                     #expect(status == expected, "\(row.method) \(row.path) as \(caller.rawValue): \(status), expected \(expected)")
                 }
