@@ -6,16 +6,7 @@ import Telephony
 /// Calls through the contact-centre tenant: IVR keys, timeouts and invalid keys, direct
 /// dialling, time routing, webhook branches, caller-name lookups, queue outcomes and call flows.
 @Suite struct MenuSimulatorTests {
-    struct Case: CustomTestStringConvertible, Sendable {
-        var name: String
-        var scenario: Scenario
-        var outcome: String
-        var ext: String? = nil
-        var number: String? = nil
-        /// Event kinds that must appear, in this order (others may come between).
-        var path: [String] = []
-        var testDescription: String { name }
-    }
+    typealias Case = TraceCase
 
     static let weekday = Fixtures.madrid("2026-11-24 10:30")   // Tuesday, office hours
     static let evening = Fixtures.madrid("2026-11-24 20:00")   // Tuesday, after hours
@@ -94,19 +85,7 @@ import Telephony
 
     @Test(arguments: cases)
     func callTakesThePredictedPath(_ c: Case) {
-        let trace = Simulator(plan: DialplanCompiler.plan(Fixtures.contactCenter)).run(c.scenario)
-        let kinds = trace.events.map(\.kind)
-        #expect(trace.outcome.kind == c.outcome, "\(trace.events.map(\.sentence)) → \(trace.outcome.sentence)")
-        if let ext = c.ext { #expect(trace.outcome.extensionNumber == ext, "\(trace.events.map(\.sentence))") }
-        if let number = c.number { #expect(trace.outcome.number == number) }
-        var rest = kinds[...]
-        for kind in c.path {
-            guard let i = rest.firstIndex(of: kind) else {
-                Issue.record("\(kind) missing after \(kinds.prefix(kinds.count - rest.count)) in \(kinds)")
-                break
-            }
-            rest = rest[(i + 1)...]
-        }
+        c.check(Simulator(plan: DialplanCompiler.plan(Fixtures.contactCenter)).run(c.scenario))
     }
 
     @Test func theLookupNameAndTheRewrittenNumberAreReported() {

@@ -5,15 +5,7 @@ import Testing
 /// Calls through the rich tenant: every rule kind × caller-ID match × inside/outside the
 /// interval × device states, each with the outcome a caller would notice.
 @Suite struct SimulatorTests {
-    struct Case: CustomTestStringConvertible, Sendable {
-        var name: String
-        var scenario: Scenario
-        var outcome: String
-        var ext: String? = nil
-        var number: String? = nil
-        var applied: [Int] = []
-        var testDescription: String { name }
-    }
+    typealias Case = TraceCase
 
     static let weekday = Fixtures.madrid("2026-11-24 10:30")      // Tuesday, office hours
     static let evening = Fixtures.madrid("2026-11-24 20:00")      // Tuesday, after hours
@@ -78,12 +70,9 @@ import Testing
 
     @Test(arguments: cases)
     func callTakesThePredictedPath(_ c: Case) {
-        let trace = Simulator(plan: DialplanCompiler.plan(Fixtures.rich)).run(c.scenario)
-        #expect(trace.outcome.kind == c.outcome, "\(trace.events.map(\.sentence))")
-        if let ext = c.ext { #expect(trace.outcome.extensionNumber == ext) }
-        if let number = c.number { #expect(trace.outcome.number == number) }
-        let applied = trace.events.filter { $0.kind == "rule" && $0.detail["applies"] == "true" }.compactMap { $0.detail["rule"].flatMap(Int.init) }
-        #expect(applied == c.applied)
+        var c = c
+        c.applied = c.applied ?? []
+        c.check(Simulator(plan: DialplanCompiler.plan(Fixtures.rich)).run(c.scenario))
     }
 
     @Test func switchedOffTenantRejectsEveryCall() {
