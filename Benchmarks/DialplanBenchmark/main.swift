@@ -1,5 +1,6 @@
 // Compiles a large synthetic tenant — 2,000 extensions, 5,000 rules, 200 intervals, 100
-// groups, 500 public numbers — and prints how long the CallPlan lowering and the Asterisk
+// groups, 500 public numbers, 40 queues with 10 agents each, 30 IVRs of 4 contexts, 20 call
+// flows — and prints how long the CallPlan lowering and the Asterisk
 // emitters take. Run: swift run -c release dialplan-bench [rounds]
 import Dialplan
 import Foundation
@@ -61,8 +62,44 @@ for e in 0..<2000 {
 let groups = (0..<100).map { g in TenantSnapshot.Group(id: id("grp", g), name: "Group \(g)", memberIDs: (0..<5).map { id("ext", (g * 20 + $0) % 2000) }) }
 let numbers = (0..<500).map { n in TenantSnapshot.PublicNumber(id: id("num", n), number: "+3491\(String(format: "%07d", n))",
                                                               destination: .extensionTarget(id: id("ext", n * 4))) }
-let snapshot = TenantSnapshot(tenantID: "bench", key: 42, name: "Benchmark", extensions: extensions, intervals: intervals, groups: groups,
+var snapshot = TenantSnapshot(tenantID: "bench", key: 42, name: "Benchmark", extensions: extensions, intervals: intervals, groups: groups,
                               publicNumbers: numbers)
+for q in 0..<40 {
+    snapshot.extensions.append(.init(id: id("queue", q), kind: .queue, number: String(5000 + q), name: "Queue \(q)",
+                                     sipUsername: String(200_000_000 + q), ha1: String(repeating: "b", count: 32)))
+    var settings = QueueSettings()
+    settings.strategy = QueueSettings.Strategy.allCases[q % 7]
+    settings.stickyAgent = q % 2 == 0
+    settings.timeoutDestination = .voicemail(extensionID: id("ext", q * 2))
+    snapshot.queues.append(.init(extensionID: id("queue", q), settings: settings,
+                                 agents: (0..<10).map { .init(extensionID: id("ext", (q * 10 + $0) % 2000), penalty: $0 % 3, supervisor: $0 == 0) }))
+}
+for v in 0..<30 {
+    let ivr = id("ivr", v)
+    snapshot.extensions.append(.init(id: ivr, kind: .ivr, number: String(6000 + v), name: "IVR \(v)", sipUsername: String(300_000_000 + v),
+                                     ha1: String(repeating: "c", count: 32)))
+    let contexts = (0..<4).map { id("ctx-\(v)", $0) }
+    snapshot.ivrs.append(.init(extensionID: ivr, contexts: contexts.enumerated().map { i, ctx in
+        .init(id: ctx, name: "Context \(i)", entry: i == 0, directDial: i == 0, options: [
+            "start": [.play(soundId: "system:welcome"),
+                      .timeRouting(intervalId: id("int", v), then: [], otherwise: [.voicemail(extensionId: id("ext", v))])],
+            "1": [.transfer(.queue(id: id("queue", v % 40)))],
+            "2": [.goto(contextId: contexts[(i + 1) % 4])],
+            "3": [.httpNotification(url: "https://crm.example.com/h?n={number}", timeoutSeconds: 2,
+                                    branches: [[.transfer(.extensionTarget(id: id("ext", v)))], [.hangup]], otherwise: [])],
+            "0": [.transfer(.group(id: id("grp", v)))],
+        ])
+    }))
+}
+for f in 0..<20 {
+    snapshot.callFlows.append(.init(id: id("flow", f), name: "Flow \(f)", actions: [
+        .lookupName(url: "https://crm.example.com/n?{number}", timeoutSeconds: 2), .callerNumber(prefix: "9", suffix: ""),
+        .transfer(.ivr(id: id("ivr", f))),
+    ]))
+}
+for n in 0..<100 {
+    snapshot.publicNumbers[n].destination = n % 3 == 0 ? .queue(id: id("queue", n % 40)) : n % 3 == 1 ? .ivr(id: id("ivr", n % 30)) : .callFlow(id: id("flow", n % 20))
+}
 
 var planTimes: [Double] = []
 var totalTimes: [Double] = []

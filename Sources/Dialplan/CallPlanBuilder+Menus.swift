@@ -39,10 +39,11 @@ extension CallPlanBuilder {
 
     func menus() -> [Menu] {
         var all: [Menu] = []
+        let internalNumbers = snapshot.extensions.map(\.number).sorted()
         for ivr in snapshot.ivrs {
             guard let e = extensionsByID[ivr.extensionID], e.kind == .ivr else { continue }
             let names = Dictionary(ivr.contexts.enumerated().map { ($1.id, menuName(e, $0)) }, uniquingKeysWith: { a, _ in a })
-            let direct = snapshot.extensions.filter { $0.kind != .ivr || $0.id != e.id }.map(\.number).sorted()
+            let direct = internalNumbers
             for (i, context) in ivr.contexts.enumerated() {
                 let reference = "ivr \(e.number) / \(context.name)"
                 func lowered(_ key: String) -> [Step] {

@@ -60,6 +60,11 @@ struct ExtensionsEmitter {
             w.exten("_00X.", [DialplanLine("Goto(+${EXTEN:2},1)")])
         }
 
+        if plan.active && !plan.phones.isEmpty {
+            w.section(outContext, comment: "external numbers dialled from phones")
+            w.exten("_+X.", outgoingContext())
+        }
+
         for menu in plan.menus { emit(menu, into: &w, legs: &legs) }
         if !plan.flows.isEmpty {
             w.section("\(plan.tenant)-flow", comment: "call flows")
@@ -81,13 +86,30 @@ struct ExtensionsEmitter {
         return w.bytes
     }
 
-    /// An external number, with CALL-1's trailing `h` (hide the caller ID) and `cN` (show the
-    /// tenant's N-th outgoing caller ID) taken off before dialling.
+    var outContext: String { "\(plan.tenant)-out" }
+
+    /// What a phone sets before dialling out: its caller ID, whether it records, and whether
+    /// `*1` may record; `-out` does the rest for every phone.
     func outgoing(_ phone: Phone) -> [DialplanLine] {
-        var out: [DialplanLine] = [DialplanLine("Set(NUM=${EXTEN})")]
-        if let callerID = phone.outgoingCallerID { out.append(DialplanLine("Set(CALLERID(num)=\(callerID))")) }
-        out.append(DialplanLine("Set(HIDE=${IF($[\"${NUM:-1}\" = \"h\"]?1:0)})"))
-        out.append(DialplanLine("ExecIf($[${HIDE} = 1]?Set(NUM=${NUM:0:-1}))"))
+        var recording = ""
+        switch phone.recording {
+        case .always(let announce): recording = announce ? "announce" : "always"
+        case .onDemand, .off: break
+        }
+        return [DialplanLine("Set(OUTCID=\(phone.outgoingCallerID ?? ""))"),
+                DialplanLine("Set(OUTREC=\(recording))"),
+                DialplanLine("Set(OUTOPT=T\(phone.recording == .onDemand ? "X" : ""))"),
+                DialplanLine("Goto(\(outContext),${EXTEN},1)")]
+    }
+
+    /// An external number, with CALL-1's trailing `h` (hide the caller ID) and `cN` (show the
+    /// tenant's N-th outgoing caller ID) taken off before dialling; the called side may be
+    /// transferred with `*2` (`T`).
+    func outgoingContext() -> [DialplanLine] {
+        var out: [DialplanLine] = [DialplanLine("Set(NUM=${EXTEN})"),
+                                   DialplanLine("ExecIf($[${LEN(${OUTCID})} > 0]?Set(CALLERID(num)=${OUTCID}))"),
+                                   DialplanLine("Set(HIDE=${IF($[\"${NUM:-1}\" = \"h\"]?1:0)})"),
+                                   DialplanLine("ExecIf($[${HIDE} = 1]?Set(NUM=${NUM:0:-1}))")]
         if !plan.outgoingCallerIDs.isEmpty {
             out.append(DialplanLine("Set(CID=${IF($[${REGEX(\"c[1-9]$\" ${NUM})}]?${NUM:-1}:0)})"))
             out.append(DialplanLine("ExecIf($[${CID} > 0]?Set(NUM=${NUM:0:-2}))"))
@@ -97,9 +119,9 @@ struct ExtensionsEmitter {
         }
         out.append(DialplanLine("ExecIf($[${HIDE} = 1]?Set(CALLERID(pres)=prohib))"))
         out.append(DialplanLine("GotoIf($[${REGEX(\"^[+][0-9]+$\" ${NUM})}]?:bad)"))
-        if case .always(let announce) = phone.recording { out += RouteEmitter.recording(plan: plan, announce: announce) }
-        let onDemand = phone.recording == .onDemand ? "X" : ""
-        out.append(DialplanLine("Dial(PJSIP/${NUM}@\(options.trunk),,T\(onDemand))"))
+        out.append(DialplanLine("ExecIf($[\"${OUTREC}\" = \"announce\"]?Playback(beep))"))
+        out.append(DialplanLine("ExecIf($[${LEN(${OUTREC})} > 0]?MixMonitor(\(plan.tenant)/${UNIQUEID}.wav,b))"))
+        out.append(DialplanLine("Dial(PJSIP/${NUM}@\(options.trunk),,${OUTOPT})"))
         out.append(DialplanLine("Hangup()"))
         out.append(DialplanLine("Congestion(5)", label: "bad"))
         return out
@@ -179,7 +201,11 @@ struct ExtensionsEmitter {
             ]) + [DialplanLine("Playback(vm-goodbye)", label: "giveup"), DialplanLine("Hangup()")])
             legs += r.legs
         }
-        for number in menu.directDial { w.exten(number, [DialplanLine("Goto(\(extContext),\(number),1)")]) }
+        // IVR-1 direct dialling: any 4-digit internal number the tenant has; anything else is
+        // an invalid key (one pattern instead of a line per extension).
+        if !menu.directDial.isEmpty {
+            w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${EXTEN},1)}?\(extContext),${EXTEN},1:i,1)")])
+        }
     }
 
     /// Pressing 0 while leaving a voicemail message.
