@@ -33,7 +33,13 @@ if [ -z "$(scripts/pg-bin.sh 2>/dev/null)" ]; then
   exit 1
 fi
 
-# Python tools the tests use (the OpenAPI validator).
+# Python tools the tests use: aiosmtpd (the SMTP server email tests deliver to) and the
+# OpenAPI validator.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "Installing the Python package aiosmtpd"
+  python3 -m pip install -q --disable-pip-version-check aiosmtpd 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import aiosmtpd" || { echo "aiosmtpd could not be installed" >&2; exit 1; }
+fi
 if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
   echo "Installing the Python package openapi-spec-validator"
   python3 -m pip install -q --disable-pip-version-check openapi-spec-validator 2>&1 | grep -v "Running pip as the 'root' user" || true

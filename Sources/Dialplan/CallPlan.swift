@@ -142,8 +142,9 @@ public indirect enum Step: Sendable, Equatable {
     /// Set the caller's name from `url` (with `{number}` filled in).
     case lookupName(url: String, timeoutSeconds: Int)
     case rewriteCaller(prefix: String, suffix: String)
-    /// Ask the portal to send an email (`reference` names the action that asked).
-    case notifyEmail(to: String, reference: String)
+    /// Ask the portal to send an email; `key` names the configured action
+    /// (`MenuAction.emailKey`), `to` is for people reading the trace.
+    case notifyEmail(to: String, key: String)
     case setLanguage(String)
 }
 

@@ -78,7 +78,7 @@ extension CallPlanBuilder {
     /// An action list as steps; `contexts` names the IVR's contexts by ID (for `goto`).
     func steps(_ actions: [MenuAction], contexts: [String: String], reference: String) -> [Step] {
         var out: [Step] = []
-        for (i, action) in actions.enumerated() {
+        for action in actions {
             switch action {
             case .play(let id): out.append(.play(SystemSounds.prompts[id]))
             case .transfer(let destination): out += transfer(to: destination, reason: reference)
@@ -94,7 +94,7 @@ extension CallPlanBuilder {
                                     otherwise: steps(otherwise, contexts: contexts, reference: reference)))
             case .lookupName(let url, let timeout): out.append(.lookupName(url: url, timeoutSeconds: timeout))
             case .callerNumber(let prefix, let suffix): out.append(.rewriteCaller(prefix: prefix, suffix: suffix))
-            case .email(let to, _): out.append(.notifyEmail(to: to, reference: "\(reference) / \(i + 1)"))
+            case .email(let to, let template): out.append(.notifyEmail(to: to, key: MenuAction.emailKey(to: to, template: template)))
             case .setLanguage(let language): out.append(.setLanguage(language))
             case .hangup: out.append(.hangup)
             }

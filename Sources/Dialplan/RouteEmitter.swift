@@ -175,8 +175,9 @@ struct RouteEmitter {
             add("ExecIf($[${LEN(${\(name)})} > 0]?Set(CALLERID(name)=${\(name):0:40}))")
         case .rewriteCaller(let prefix, let suffix):
             add("Set(CALLERID(num)=\(prefix)${CALLERID(num)}\(suffix))")
-        case .notifyEmail(let to, let reference):
-            add("UserEvent(CentralitaEmail,Tenant: \(plan.tenant),To: \(AsteriskConfigWriter.plain(to)),Reference: \(AsteriskConfigWriter.plain(reference)),Caller: ${CALLERID(num)})")
+        case .notifyEmail(_, let key):
+            // The name is URL-encoded: a comma in it would split the event's fields.
+            add("UserEvent(CentralitaEmail,Tenant: \(plan.tenant),Key: \(key),Caller: ${CALLERID(num)},Name: ${URIENCODE(${CALLERID(name)})})")
         case .setLanguage(let language):
             add("Set(CHANNEL(language)=\(language))")
         }

@@ -175,8 +175,8 @@ private struct Run {
             caller = prefix + caller + suffix
             note("callerNumber", ["number": caller], phrases.callerNumber(caller))
             return .next
-        case .notifyEmail(let to, let reference):
-            note("email", ["to": to, "reference": reference], phrases.email(to))
+        case .notifyEmail(let to, let key):
+            note("email", ["to": to, "key": key], phrases.email(to))
             return .next
         case .setLanguage(let language):
             note("language", ["language": language], phrases.language(language))

@@ -30,6 +30,10 @@ final class EventForwarder: Sendable {
     /// The node event for an AMI event, if it is one the portal wants.
     static func nodeEvent(from ami: [String: String], now: Date = Date()) -> NodeEvent? {
         if let agent = agentEvent(from: ami, now: now) { return agent }
+        if ami["Event"] == "UserEvent", ami["UserEvent"] == "CentralitaEmail", let tenant = ami["Tenant"], let key = ami["Key"] {
+            return NodeEvent(type: "emailRequested", id: UUID().uuidString.lowercased(), tenant: tenant, reference: key, caller: ami["Caller"] ?? "",
+                             callerName: (ami["Name"] ?? "").removingPercentEncoding ?? "", at: now)
+        }
         guard ami["Event"] == "UserEvent", ami["UserEvent"] == "CentralitaRuleToggle", let tenant = ami["Tenant"],
               let ext = ami["Extension"], let code = ami["Code"].flatMap(Int.init), let state = ami["State"] else { return nil }
         return NodeEvent(type: "ruleToggled", id: UUID().uuidString.lowercased(), tenant: tenant, extensionNumber: ext, code: code,

@@ -14,7 +14,8 @@ public struct NodeEventBatch: Sendable, Equatable, Codable {
 public struct NodeEvent: Sendable, Equatable, Codable {
     /// `ruleToggled`: an extension switched one of its rules with `*74N`.
     /// `agentState`: a queue member was added, paused, resumed or removed (from the phone or
-    /// by a portal command); `agentCall`: a queue member answered a call.
+    /// by a portal command); `agentCall`: a queue member answered a call; `emailRequested`: an
+    /// IVR or call-flow email action ran.
     public var type: String
     public var id: String
     public var tenant: String
@@ -27,10 +28,16 @@ public struct NodeEvent: Sendable, Equatable, Codable {
     public var endpoint: String?
     /// `loggedIn | paused | loggedOut` (agentState).
     public var state: String?
+    /// The email action to send (`emailRequested`: `MenuAction.emailKey`).
+    public var reference: String?
+    /// The caller's number and name (`emailRequested`).
+    public var caller: String?
+    public var callerName: String?
     public var at: Date
 
     public init(type: String, id: String, tenant: String, extensionNumber: String? = nil, code: Int? = nil, active: Bool? = nil,
-                queue: String? = nil, endpoint: String? = nil, state: String? = nil, at: Date) {
+                queue: String? = nil, endpoint: String? = nil, state: String? = nil, reference: String? = nil, caller: String? = nil,
+                callerName: String? = nil, at: Date) {
         self.type = type
         self.id = id
         self.tenant = tenant
@@ -40,6 +47,9 @@ public struct NodeEvent: Sendable, Equatable, Codable {
         self.queue = queue
         self.endpoint = endpoint
         self.state = state
+        self.reference = reference
+        self.caller = caller
+        self.callerName = callerName
         self.at = at
     }
 

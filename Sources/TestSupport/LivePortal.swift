@@ -20,7 +20,9 @@ public final class LivePortal: Sendable {
 
     /// - Parameter deployer: run the background deployer (off unless a test deploys: it holds
     ///   two database connections of its own and polls).
-    public static func start(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false) async throws -> LivePortal {
+    ///   - configure: last changes to the configuration (an SMTP relay, say).
+    public static func start(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false,
+                             configure: (inout PortalConfiguration) -> Void = { _ in }) async throws -> LivePortal {
         let url = try await PostgresCluster.freshDatabase(label)
         let owner = PostgresPool(.init(connectionString: url, maxConnections: 4))
         try await MigrationRunner(directory: home + "/Migrations", logger: testLogger()).migrate(on: owner)
@@ -32,6 +34,9 @@ public final class LivePortal: Sendable {
         configuration.deployer.maximumRetry = 1
         configuration.deployer.poll = .milliseconds(100)
         configuration.deployerEnabled = deployer
+        configuration.mail.poll = .milliseconds(100)
+        configuration.mail.firstRetry = 0.2
+        configure(&configuration)
         let app = try PortalApplication(configuration: configuration, logger: testLogger("portal"), auth: auth)
         try app.start()
         return LivePortal(app: app, owner: owner, databaseURL: url)
@@ -70,8 +75,9 @@ public final class LivePortal: Sendable {
 
 /// Runs `body` against a fresh live portal and stops it afterwards, also when `body` throws.
 public func withLivePortal<T: Sendable>(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false,
+                                        configure: (inout PortalConfiguration) -> Void = { _ in },
                                         _ body: (LivePortal) async throws -> T) async throws -> T {
-    let portal = try await LivePortal.start(auth: auth, label: label, deployer: deployer)
+    let portal = try await LivePortal.start(auth: auth, label: label, deployer: deployer, configure: configure)
     do {
         let result = try await body(portal)
         await portal.stop()
@@ -90,7 +96,9 @@ public final class APIClient: @unchecked Sendable {
     public var csrfToken: String?
     public var bearer: String?
 
-    init(port: Int) throws { raw = try RawHTTPClient(port: port) }
+    /// The receive timeout only guards against a hung test: with every suite running at once on
+    /// two cores, password hashing queues up and a sign-in can take tens of seconds.
+    init(port: Int) throws { raw = try RawHTTPClient(port: port, receiveTimeout: 120) }
 
     @discardableResult
     public func request(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:],

@@ -79,6 +79,9 @@ struct Serve: AsyncParsableCommand {
         if let realm = env["CENTRALITA_SIP_REALM"], !realm.isEmpty { portalConfiguration.sipRealm = realm }
         if let server = env["CENTRALITA_SIP_SERVER"], !server.isEmpty { portalConfiguration.sipServer = server }
         if let trunk = env["CENTRALITA_TRUNK"], !trunk.isEmpty { portalConfiguration.trunk = trunk }
+        if let host = env["CENTRALITA_SMTP_HOST"], !host.isEmpty { portalConfiguration.mail.smtpHost = host }
+        if let port = env["CENTRALITA_SMTP_PORT"].flatMap(Int.init) { portalConfiguration.mail.smtpPort = port }
+        if let from = env["CENTRALITA_MAIL_FROM"], !from.isEmpty { portalConfiguration.mail.from = from }
         let app = try PortalApplication(configuration: portalConfiguration, logger: logger, auth: auth)
         do {
             try await app.checkSchema()

@@ -91,6 +91,9 @@ import TestSupport
         #expect(EventForwarder.nodeEvent(from: ["Event": "QueueMemberRemoved", "Queue": "t3-q2000", "Interface": "PJSIP/100000001"])?.state == "loggedOut")
         #expect(EventForwarder.nodeEvent(from: ["Event": "AgentConnect", "Queue": "t3-q2000", "Interface": "PJSIP/100000001"])?.type == "agentCall")
         #expect(EventForwarder.nodeEvent(from: ["Event": "QueueMemberAdded", "Queue": "support", "Interface": "PJSIP/100000001"]) == nil)
+        let email = EventForwarder.nodeEvent(from: ["Event": "UserEvent", "UserEvent": "CentralitaEmail", "Tenant": "t3", "Key": "00ff00ff00ff00ff",
+                                                    "Caller": "+34600111222", "Name": "P%C3%A9rez%2C%20Ana"])
+        #expect(email?.type == "emailRequested" && email?.reference == "00ff00ff00ff00ff" && email?.callerName == "Pérez, Ana")
         #expect(EventForwarder.nodeEvent(from: ["Event": "QueueMemberAdded", "Queue": "t3-q2000", "Interface": "SIP/100000001"]) == nil)
     }
 }

@@ -88,3 +88,20 @@ import Testing
         #expect(refs.map(\.field) == ["actions[0].branches[0][0].contextId", "actions[0].default[0].destination"])
     }
 }
+
+@Suite struct EmailActionTests {
+    @Test func keysAreStableAndDependOnAddressAndText() {
+        let key = MenuAction.emailKey(to: "a@b.example", template: "hi")
+        #expect(key.count == 16 && key.allSatisfy(\.isHexDigit))
+        #expect(key == MenuAction.emailKey(to: "a@b.example", template: "hi"))
+        #expect(key != MenuAction.emailKey(to: "a@b.example", template: "hi!"))
+        #expect(key != MenuAction.emailKey(to: "c@b.example", template: "hi"))
+    }
+
+    @Test func emailsAreFoundInBranchesAndRendered() {
+        let actions: [MenuAction] = [.timeRouting(intervalId: "i", then: [.email(to: "a@x.example", template: "1")],
+                                                  otherwise: [.httpNotification(url: "https://x.example", timeoutSeconds: 1, branches: [[.email(to: "b@x.example", template: "2")]], otherwise: [])])]
+        #expect(MenuAction.emails(in: actions).map(\.to) == ["a@x.example", "b@x.example"])
+        #expect(MenuAction.render("From {number} ({name}) at {time}", number: "", name: "Ana", time: "10:00") == "From anonymous (Ana) at 10:00")
+    }
+}

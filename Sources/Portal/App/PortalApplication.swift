@@ -14,6 +14,7 @@ public final class PortalApplication: Sendable {
     public let metrics: MetricsRegistry
     public let logger: Logger
     public let deployer: Deployer?
+    let mailer: Mailer
 
     public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil,
                 auth: AuthConfiguration = AuthConfiguration()) throws {
@@ -85,7 +86,10 @@ public final class PortalApplication: Sendable {
         tenants.mount(CallFlowsRoutes(flows: CallFlowsRepository(), references: ReferenceChecker(), tenants: TenantsRepository(),
                                       database: database, audit: AuditRecorder()))
         v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
-        api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard()))
+        let mailer = Mailer(database: database, settings: configuration.mail, logger: logger)
+        self.mailer = mailer
+        api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard(),
+                               mailer: mailer))
         deployer = configuration.deployerEnabled
             ? Deployer(connectionString: configuration.databaseURL, database: database, service: deployments, settings: configuration.deployer, logger: logger)
             : nil
@@ -129,10 +133,12 @@ public final class PortalApplication: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try server.start()
         deployer?.start()
+        mailer.start()
     }
 
     public func shutdown() async {
         await deployer?.stop()
+        await mailer.stop()
         await server.shutdown()
         pool.shutdown()
     }

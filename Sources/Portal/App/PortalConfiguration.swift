@@ -23,6 +23,8 @@ public struct PortalConfiguration: Sendable {
     /// Run the deployer in this process (one leader across processes is elected anyway).
     public var deployerEnabled = true
     public var deployer = Deployer.Settings()
+    /// The SMTP relay for CALL-2 emails.
+    public var mail = MailSettings()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, dataDirectory: String,
                 logLevel: Logger.Level = .info, databaseConnections: Int = 10, home: String) {

@@ -13,6 +13,8 @@ struct EventsRoutes: RouteCollection {
     let agents = QueueAgentsRepository()
     let database: TenantDatabase
     let replays: ReplayGuard
+    let mailer: Mailer
+    let outbox = EmailOutboxRepository()
 
     func register(on routes: RouteGroup) {
         routes.post(NodeEventBatch.path, maxBodyBytes: 4 << 20) { request in
@@ -33,33 +35,47 @@ struct EventsRoutes: RouteCollection {
             do { batch = try JSONCoding.decode(NodeEventBatch.self, from: request.body) } catch {
                 throw HTTPError(.unprocessableContent, detail: "The body is not an event batch.")
             }
+            var queuedEmail = false
             for event in batch.events {
                 guard let tenant = try await database.transaction(scope, { try await events.tenant(key: event.tenant, servedBy: nodeID, on: $0) }) else {
                     continue
                 }
                 // In the tenant's scope, so row-level security holds for what the report changes.
-                try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
+                queuedEmail = try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
                     try await record(event, tenant: tenant, on: c)
-                }
+                } || queuedEmail
             }
+            if queuedEmail { mailer.poke() }
             return .noContent()
         }
     }
 
     /// One report, for a tenant the node serves; kinds this portal does not know are skipped.
-    func record(_ event: NodeEvent, tenant: UUID, on c: PostgresConnection) async throws {
+    /// True when it queued an email.
+    func record(_ event: NodeEvent, tenant: UUID, on c: PostgresConnection) async throws -> Bool {
         switch event.type {
         case "ruleToggled":
-            guard let ext = event.extensionNumber, let code = event.code, let active = event.active, (0...9).contains(code) else { return }
+            guard let ext = event.extensionNumber, let code = event.code, let active = event.active, (0...9).contains(code) else { return false }
             try await deployments.recordToggle(tenant, extensionNumber: ext, code: code, active: active, on: c)
+            return false
+        case "emailRequested":
+            guard let key = event.reference, try await events.firstSighting(tenant, eventID: event.id, on: c),
+                  let action = try await outbox.emailAction(tenant, key: key, on: c) else { return false }
+            let text = MenuAction.render(action.template, number: event.caller ?? "", name: event.callerName ?? "",
+                                         time: ISO8601DateFormatter().string(from: event.at))
+            let subject = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "Centralita"
+            try await outbox.enqueue(tenant, to: action.to, subject: String(subject.prefix(120)), body: text, on: c)
+            return true
         case "agentState":
-            guard let queue = event.queue, let endpoint = event.endpoint, let state = event.state.flatMap(AgentState.init(rawValue:)) else { return }
+            guard let queue = event.queue, let endpoint = event.endpoint, let state = event.state.flatMap(AgentState.init(rawValue:)) else { return false }
             try await agents.reportState(tenant, queueNumber: queue, sipUsername: endpoint, state: state, at: event.at, on: c)
+            return false
         case "agentCall":
-            guard let queue = event.queue, let endpoint = event.endpoint, try await events.firstSighting(tenant, eventID: event.id, on: c) else { return }
+            guard let queue = event.queue, let endpoint = event.endpoint, try await events.firstSighting(tenant, eventID: event.id, on: c) else { return false }
             try await agents.recordCall(tenant, queueNumber: queue, sipUsername: endpoint, at: event.at, on: c)
+            return false
         default:
-            return
+            return false
         }
     }
 }
