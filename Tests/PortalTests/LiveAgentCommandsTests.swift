@@ -115,4 +115,57 @@ import Glibc
             #expect(offline.nodes.first?.applied == false && offline.nodes.first?.error != nil)
         }
     }
+
+    /// A node that had nothing of the tenant gets, after its first bundle, the agents the portal
+    /// holds as logged in or paused (queue members live on the node, not in the bundle).
+    @Test func aNewNodeGetsTheLoggedInAgentsAfterItsFirstBundle() async throws {
+        try await withLivePortal(label: "agent_resync", deployer: true) { portal async throws in
+            let tenant = try await portal.createTenant()
+            let adminUser = try await portal.createUser(tenant: tenant, role: "admin")
+            let operatorUser = try await portal.createUser(tenant: nil, role: "operator")
+            let admin = try portal.client()
+            try await admin.signIn(adminUser.username)
+            let op = try portal.client()
+            try await op.signIn(operatorUser.username)
+            let t = "/api/v1/tenants/\(tenant)"
+            var agents: [String: String] = [:]
+            let queue = try await admin.request("POST", "\(t)/queues", json: #"{"name":"Support","number":"2000"}"#).json(Created.self).id
+            for number in ["1001", "1002", "1003"] {
+                let ext = try await admin.request("POST", "\(t)/extensions", json: #"{"ownerId":"\#(adminUser.id)","number":"\#(number)"}"#).json(Created.self).id
+                agents[number] = try await admin.request("POST", "\(t)/queues/\(queue)/agents", json: #"{"extensionId":"\#(ext)"}"#).json(Created.self).id
+            }
+            for (number, state) in [("1001", "loggedIn"), ("1002", "loggedIn"), ("1002", "paused")] {
+                let r = try await admin.request("PUT", "\(t)/queues/\(queue)/agents/\(agents[number] ?? "")/state", json: #"{"state":"\#(state)"}"#)
+                #expect(try r.json(Change.self).nodes.isEmpty, "no node yet")
+            }
+            let ami = try ScriptedAMI(respond: Self.replies)
+            let directory = NSTemporaryDirectory() + "resync-agent-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let secret = "node-secret-\(UUID().uuidString)"
+            try secret.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
+            try "ami-pass".write(toFile: directory + "/ami-secret", atomically: true, encoding: .utf8)
+            let port = try DeploymentEndToEndTests.freePort()
+            let agent = try Shell.start(LivePortal.home + "/.build/debug/centralita-media-agent", [
+                "--port", "\(port)", "--config-dir", directory, "--secret-file", directory + "/secret", "--ami-host", "127.0.0.1",
+                "--ami-port", "\(ami.port)", "--ami-username", "centralita", "--ami-secret-file", directory + "/ami-secret"])
+            defer { agent.signal(SIGTERM) }
+            _ = try await agent.waitForOutput(containing: "media agent listening")
+            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-new","url":"http://127.0.0.1:\#(port)","secret":"\#(secret)"}"#)
+            #expect(try await op.request("PUT", "/api/v1/media-nodes/\(try node.json(Created.self).id)/tenants/\(tenant)").status == 204)
+
+            var adds: [String] = []
+            for _ in 0..<100 {
+                adds = ami.login.actions.withLock { $0 }.filter { $0.contains("Action: QueueAdd") }
+                if adds.count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let actions = ami.login.actions.withLock { $0 }
+            #expect(adds.count == 2, "\(actions)")
+            #expect(adds.contains { $0.contains("MemberName: 1001") && $0.contains("Paused: false") })
+            #expect(adds.contains { $0.contains("MemberName: 1002") && $0.contains("Paused: true") })
+            #expect(!actions.contains { $0.contains("1003") || $0.contains("QueueRemove") }, "logged-out agents need nothing")
+        }
+    }
 }
+

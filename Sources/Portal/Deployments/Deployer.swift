@@ -138,11 +138,29 @@ public final class Deployer: Sendable {
             guard response.status == 200 else { throw PushFailure(description: "HTTP \(response.status): \(Self.detail(response))") }
             try await database.transaction(scope) { try await repository.markApplied(d, checksum: payload.checksum, on: $0) }
             logger.info("bundle applied", metadata: ["tenant": "\(d.tenantKey)", "revision": "\(d.revision)", "node": "\(d.nodeID)"])
+            if known.isEmpty { await resyncAgents(d) }
         } catch {
             let delay = Self.backoff(attempt: d.attempts + 1, first: settings.firstRetry, maximum: settings.maximumRetry)
             logger.warning("bundle push failed", metadata: ["tenant": "\(d.tenantKey)", "revision": "\(d.revision)", "error": "\(error)",
                                                              "retryInSeconds": "\(delay)"])
             _ = try? await database.transaction(scope) { try await repository.markFailed(d, error: "\(error)", retryIn: delay, on: $0) }
+        }
+    }
+
+    /// Queue members live on the node (kept across its restarts), not in the bundle: a node
+    /// that had nothing of the tenant (new, or rebuilt) gets the agents the portal holds as
+    /// logged in or paused. Idempotent; a node without a manager connection just says so.
+    func resyncAgents(_ d: DueDeployment) async {
+        let scope = TenantDatabase.Scope.operatorScope(user: nil, tenant: d.tenantID)
+        guard let agents = try? await database.transaction(scope, { try await QueueAgentsRepository().all(on: $0) }), !agents.isEmpty else { return }
+        let commands = QueueAgentsService.resync(agents, tenantKey: d.tenantKey)
+        guard !commands.isEmpty else { return }
+        let node = ServingNode(id: d.nodeID.uuidString.lowercased(), name: d.nodeID.uuidString, url: d.url, secret: d.secret, tenantKey: d.tenantKey)
+        let commander = NodeCommander(database: database, repository: repository, timeout: settings.requestTimeout, logger: logger)
+        for start in stride(from: 0, to: commands.count, by: 100) {
+            let batch = NodeCommandBatch(tenant: d.tenantKey, commands: Array(commands[start..<min(start + 100, commands.count)]))
+            let outcome = await commander.send(batch, to: node)
+            if !outcome.applied { break }
         }
     }
 

@@ -141,6 +141,12 @@ struct QueueAgentsRepository: Sendable {
             """)
     }
 
+    /// Every agent of the tenant with the state the portal holds, for bringing a node that
+    /// was down (or new) up to date.
+    func all(on c: PostgresConnection) async throws -> [AgentView] {
+        try await c.query("SELECT \(unsafeRaw: Self.columns) FROM \(unsafeRaw: Self.from) ORDER BY q.number, a.created_at, a.id").map(Self.decode)
+    }
+
     func delete(_ ids: [UUID], queue: UUID, on c: PostgresConnection) async throws {
         for id in ids { try await c.query("DELETE FROM queue_agents WHERE id = \(id) AND queue_id = \(queue)") }
     }

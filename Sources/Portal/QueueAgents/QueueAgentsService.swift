@@ -154,6 +154,23 @@ struct QueueAgentsService: Sendable {
         return StateChange(agents: moved, nodes: outcomes)
     }
 
+    /// The commands that give a node without members the portal's logged-in and paused agents
+    /// (with their pause state); logged-out agents need nothing.
+    static func resync(_ agents: [AgentView], tenantKey key: String) -> [NodeCommand] {
+        agents.flatMap { a -> [NodeCommand] in
+            let queue = "\(key)-q\(a.queueNumber)", interface = "PJSIP/\(a.sipUsername)"
+            switch a.state {
+            case .loggedOut:
+                return []
+            case .loggedIn, .paused:
+                let paused = a.state == .paused
+                return [NodeCommand(action: .queueAdd, queue: queue, interface: interface, memberName: "\(a.extensionNumber) \(a.agent)",
+                                    penalty: a.penalty, paused: paused),
+                        NodeCommand(action: .queuePause, queue: queue, interface: interface, paused: paused)]
+            }
+        }
+    }
+
     /// The manager action that moves an agent from its previous state to its new one.
     static func command(_ agent: AgentView) -> (@Sendable (String) -> NodeCommand)? {
         let queue = agent.queueNumber, interface = "PJSIP/\(agent.sipUsername)", name = "\(agent.extensionNumber) \(agent.agent)"
