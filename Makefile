@@ -16,7 +16,8 @@ build: deps
 run: build
 	@scripts/run.sh
 
-test: deps
+test:
+	@scripts/ensure-deps.sh --test
 	@scripts/test.sh
 
 bench:

@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(pkg-config libpq-dev libssl-dev zlib1g-dev postgresql postgresql-contrib python3 python3-pip curl)
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
+# The browser tests drive a real Chromium through chromedriver.
+if [ "${1:-}" = "--test" ]; then packages+=(chromium chromium-driver); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -33,12 +35,17 @@ if [ -z "$(scripts/pg-bin.sh 2>/dev/null)" ]; then
   exit 1
 fi
 
-# Python tools the tests use: aiosmtpd (the SMTP server email tests deliver to) and the
-# OpenAPI validator.
+# Python tools the tests use: aiosmtpd (the SMTP server email tests deliver to), selenium
+# (with --test: it drives Chromium) and the OpenAPI validator.
 if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   echo "Installing the Python package aiosmtpd"
   python3 -m pip install -q --disable-pip-version-check aiosmtpd 2>&1 | grep -v "Running pip as the 'root' user" || true
   python3 -c "import aiosmtpd" || { echo "aiosmtpd could not be installed" >&2; exit 1; }
+fi
+if [ "${1:-}" = "--test" ] && ! python3 -c "import selenium" >/dev/null 2>&1; then
+  echo "Installing the Python package selenium"
+  python3 -m pip install -q --disable-pip-version-check selenium 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import selenium" || { echo "selenium could not be installed" >&2; exit 1; }
 fi
 if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
   echo "Installing the Python package openapi-spec-validator"

@@ -1,0 +1,100 @@
+// The browser app: plain ES modules, no build step, nothing fetched from elsewhere.
+import { api, ApiError } from './js/api.js';
+import { h } from './js/dom.js';
+import { dialog, field } from './js/forms.js';
+import { language, languages, t, useLanguage } from './js/i18n.js';
+import { signIn } from './js/views/signin.js';
+import { usersView } from './js/views/users.js';
+import { extensionsView, queuesView } from './js/views/lists.js';
+
+const root = document.getElementById('app');
+
+/** Screens by path; `admin` ones are not offered to members. */
+const screens = [
+  { path: '/users', label: 'menu.users', admin: true, view: usersView },
+  { path: '/extensions', label: 'menu.extensions', view: extensionsView },
+  { path: '/queues', label: 'menu.queues', view: queuesView },
+];
+
+let me = null;
+
+async function boot() {
+  try {
+    me = (await api('GET', '/me')).data;
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    me = null;
+  }
+  await useLanguage(me?.language ?? (navigator.language || 'es').slice(0, 2));
+  if (me) shell(); else signIn(root, async (user) => { me = user; await useLanguage(user.language); navigate(home(), true); shell(); });
+}
+
+const isAdmin = () => me.role === 'admin' || me.role === 'operator';
+const allowed = () => screens.filter((s) => !s.admin || isAdmin());
+const home = () => allowed()[0].path;
+
+function navigate(path, replace = false) {
+  if (replace) history.replaceState({}, '', path); else history.pushState({}, '', path);
+}
+
+function shell() {
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  const status = h('p', { class: 'status', role: 'status', id: 'status' });
+  const notify = (text) => { status.textContent = text; };
+  const current = allowed().find((s) => s.path === location.pathname) ?? allowed()[0];
+  if (current.path !== location.pathname) navigate(current.path, true);
+  const link = (s) => h('a', {
+    href: s.path, 'aria-current': s === current ? 'page' : undefined,
+    onclick: (event) => { event.preventDefault(); navigate(s.path); shell(); },
+  }, t(s.label));
+  const languageSelect = h('select', { id: 'language', 'aria-label': t('header.language') },
+    languages.map((l) => h('option', { value: l, selected: l === language() }, t(`language.${l}`))));
+  languageSelect.addEventListener('change', async () => {
+    const { data } = await api('PATCH', '/me', { language: languageSelect.value });
+    me = data;
+    await useLanguage(me.language);
+    shell();
+  });
+  const name = `${me.firstName} ${me.lastName}`.trim() || me.username;
+  root.replaceChildren(
+    h('header', { class: 'top' },
+      h('span', { class: 'brand' }, t('app.name')),
+      h('span', { class: 'who', id: 'signed-in-as' }, t('header.signedInAs', { name })),
+      languageSelect,
+      h('button', { type: 'button', class: 'secondary', id: 'change-password', onclick: changePassword }, t('header.changePassword')),
+      h('button', { type: 'button', class: 'secondary', id: 'sign-out', onclick: signOut }, t('header.signOut'))),
+    h('nav', { class: 'menu', 'aria-label': t('menu.label') }, h('ul', {}, allowed().map((s) => h('li', {}, link(s))))),
+    h('div', { class: 'content' }, status, main));
+  main.append(h('p', { class: 'loading' }, t('common.loading')));
+  current.view(main, { tenant: me.tenantId, me, notify }).catch((error) => {
+    main.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
+      error.status === 403 ? t('common.forbidden') : t('common.error', { detail: error.message })));
+  });
+}
+
+async function changePassword() {
+  const content = h('div', { class: 'fields' },
+    field('currentPassword', t('password.current'), h('input', { type: 'password', autocomplete: 'current-password' })),
+    field('newPassword', t('password.new'), h('input', { type: 'password', autocomplete: 'new-password' })),
+    field('confirmation', t('password.confirm'), h('input', { type: 'password', autocomplete: 'new-password' })));
+  const value = (k) => content.querySelector(`#f-${k}`).value;
+  const done = await dialog(t('password.title'), content, {
+    submitLabel: t('password.save'),
+    onSubmit: () => api('PUT', '/me/password', {
+      currentPassword: value('currentPassword'), newPassword: value('newPassword'), confirmation: value('confirmation'),
+    }),
+  });
+  if (done) document.getElementById('status').textContent = t('password.changed');
+}
+
+async function signOut() {
+  await api('DELETE', '/session').catch(() => {});
+  me = null;
+  navigate('/', true);
+  signIn(root, async (user) => { me = user; await useLanguage(user.language); navigate(home(), true); shell(); });
+}
+
+window.addEventListener('popstate', () => { if (me) shell(); });
+boot().catch((error) => {
+  root.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, String(error)));
+});

@@ -1,0 +1,20 @@
+// Every string the app shows comes from Resources/locales/<language>.json.
+let strings = {};
+let current = 'es';
+export const languages = ['es', 'en'];
+
+export async function useLanguage(language) {
+  const chosen = languages.includes(language) ? language : 'es';
+  const response = await fetch(new URL(`../locales/${chosen}.json`, import.meta.url));
+  strings = await response.json();
+  current = chosen;
+  document.documentElement.lang = chosen;
+}
+
+export function language() { return current; }
+
+/** The string for `key` with `{name}` placeholders filled from `values`. */
+export function t(key, values = {}) {
+  const text = strings[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}

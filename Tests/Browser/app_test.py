@@ -1,0 +1,237 @@
+"""The browser app in a real Chromium (headless), driven by Selenium against a live portal.
+
+Run by Tests/PortalTests/BrowserAppTests.swift, which starts the portal and a fresh database
+and passes the accounts. Each step asserts what a person would see; a screenshot of each
+screen goes to the given directory. Exits non-zero (with the step that failed) on failure.
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--base", required=True)
+parser.add_argument("--admin", required=True)
+parser.add_argument("--member", required=True)
+parser.add_argument("--password", required=True)
+parser.add_argument("--screenshots", required=True)
+args = parser.parse_args()
+os.makedirs(args.screenshots, exist_ok=True)
+
+
+def browser(width=1280, height=800):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}", "--lang=es"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "es"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def wait(driver, condition, what, seconds=20):
+    try:
+        return WebDriverWait(driver, seconds).until(condition)
+    except TimeoutException:
+        logs = "\n".join(entry["message"] for entry in driver.get_log("browser"))
+        raise AssertionError(f"{what} (page: {driver.current_url})\nbrowser console:\n{logs}") from None
+
+
+def text_present(driver, selector, text, what):
+    return wait(driver, EC.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text), what)
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(args.screenshots, f"{name}.png"))
+
+
+def sign_in(driver, username, password):
+    driver.get(args.base + "/")
+    wait(driver, EC.visibility_of_element_located((By.ID, "username")), "the sign-in form shows")
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
+
+
+def accessible_names_everywhere(driver, where):
+    """Every button, input and select has an accessible name (label, aria-label or text)."""
+    missing = driver.execute_script("""
+        return [...document.querySelectorAll('button, input, select')].filter(e => {
+            if (e.type === 'hidden') return false;
+            const label = e.id && document.querySelector(`label[for="${e.id}"]`);
+            return !(e.getAttribute('aria-label') || (label && label.textContent.trim()) || e.textContent.trim());
+        }).map(e => e.outerHTML.slice(0, 80));
+    """)
+    assert not missing, f"controls without a name on {where}: {missing}"
+
+
+steps = []
+
+
+def step(name):
+    def register(function):
+        steps.append((name, function))
+        return function
+    return register
+
+
+driver = browser()
+
+
+@step("a wrong password is refused with a clear message")
+def bad_sign_in():
+    sign_in(driver, args.admin, "not-the-password")
+    text_present(driver, "#signin-error", "no son correctos", "the bad-credentials message shows in Spanish")
+    assert driver.find_element(By.ID, "password").get_attribute("value") == "", "the password field is emptied"
+    shot(driver, "sign-in")
+
+
+@step("the admin signs in and lands on users")
+def good_sign_in():
+    sign_in(driver, args.admin, args.password)
+    text_present(driver, "#signed-in-as", "Sesión iniciada como", "the header says who is signed in")
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "table caption")), "the users table shows")
+    assert driver.current_url.endswith("/users"), driver.current_url
+    headers = driver.execute_script("return document.querySelector('meta[name=viewport]') !== null")
+    assert headers
+    accessible_names_everywhere(driver, "users")
+    shot(driver, "users")
+
+
+@step("the language changes to English and is kept on the user")
+def change_language():
+    driver.find_element(By.CSS_SELECTOR, "#language option[value=en]").click()
+    text_present(driver, "#signed-in-as", "Signed in as", "the header is in English")
+    text_present(driver, "nav.menu", "Users", "the menu is in English")
+    driver.refresh()
+    text_present(driver, "#signed-in-as", "Signed in as", "English survives a reload (saved on the user)")
+
+
+@step("a user is created, with field errors shown next to the field first")
+def create_user():
+    driver.find_element(By.ID, "new-user").click()
+    wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog #f-firstName")), "the new-user form opens")
+    driver.find_element(By.ID, "f-firstName").send_keys("Lucía")
+    driver.find_element(By.ID, "f-lastName").send_keys("Martín")
+    driver.find_element(By.ID, "f-username").send_keys("lucia.martin")
+    driver.find_element(By.ID, "f-password").send_keys("correct horse battery")
+    driver.find_element(By.ID, "f-passwordConfirmation").send_keys("something else entirely")
+    accessible_names_everywhere(driver, "the new-user form")
+    shot(driver, "user-form")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    wait(driver, lambda d: d.find_element(By.ID, "e-passwordConfirmation").text.strip() != "", "the confirmation error shows next to its field")
+    confirmation = driver.find_element(By.ID, "f-passwordConfirmation")
+    confirmation.clear()
+    confirmation.send_keys("correct horse battery")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "#status", "Lucía Martín", "the saved message names the user")
+    text_present(driver, "table", "lucia.martin", "the new user is listed")
+
+
+@step("search narrows the list and show all brings everyone back")
+def search_users():
+    box = driver.find_element(By.ID, "user-search")
+    box.send_keys("lucia")
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1, "one user matches")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Show all']").click()
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 3, "everyone is listed again")
+
+
+@step("deleting asks first, and cancel keeps the user")
+def delete_user():
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']").click()
+    wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog")), "a confirmation appears")
+    shot(driver, "confirm-delete")
+    driver.find_element(By.XPATH, "//dialog//button[normalize-space()='Cancel']").click()
+    text_present(driver, "table", "lucia.martin", "cancel keeps the user")
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']").click()
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "#status", "was deleted", "the user is gone")
+    assert "lucia.martin" not in driver.find_element(By.CSS_SELECTOR, ".results").text
+
+
+@step("the extensions and queues screens list what exists")
+def lists():
+    driver.find_element(By.LINK_TEXT, "Extensions").click()
+    text_present(driver, "table", "1001", "the extension is listed")
+    shot(driver, "extensions")
+    driver.find_element(By.LINK_TEXT, "Queues").click()
+    text_present(driver, "table", "Support", "the queue is listed")
+    shot(driver, "queues")
+
+
+@step("the keyboard reaches the menu and the main actions")
+def keyboard():
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    focused = [driver.switch_to.active_element.tag_name]
+    for _ in range(8):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        focused.append(driver.switch_to.active_element.tag_name + ":" + (driver.switch_to.active_element.text or ""))
+    assert any(f.startswith("a:") for f in focused), focused
+    assert any(f.startswith("button:") for f in focused), focused
+
+
+@step("sign out returns to the sign-in form")
+def sign_out():
+    driver.find_element(By.ID, "sign-out").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "username")), "the sign-in form is back")
+    driver.get(args.base + "/users")
+    wait(driver, EC.visibility_of_element_located((By.ID, "username")), "app routes ask to sign in again")
+
+
+@step("a member does not get the users screen")
+def member():
+    sign_in(driver, args.member, args.password)
+    text_present(driver, "#signed-in-as", "", "the member is signed in")
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "nav.menu a")), "the member's menu shows")
+    menu = driver.find_element(By.CSS_SELECTOR, "nav.menu").text
+    assert "Usuarios" not in menu and "Users" not in menu, menu
+    driver.get(args.base + "/users")
+    wait(driver, lambda d: not d.current_url.endswith("/users"), "the users path is not the member's")
+    shot(driver, "member")
+
+
+@step("a phone-sized screen stacks the menu above the content")
+def phone():
+    small = browser(390, 844)
+    try:
+        sign_in(small, args.admin, args.password)
+        wait(small, EC.presence_of_element_located((By.CSS_SELECTOR, "table caption")), "the users list shows on a phone")
+        menu = small.find_element(By.CSS_SELECTOR, "nav.menu").rect
+        content = small.find_element(By.CSS_SELECTOR, ".content").rect
+        assert menu["y"] + menu["height"] <= content["y"] + 1, (menu, content)
+        overflow = small.execute_script("""
+            const width = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1)
+                .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 5);
+        """)
+        assert not overflow, f"no sideways scrolling: {overflow}"
+        shot(small, "users-phone")
+    finally:
+        small.quit()
+
+
+failed = 0
+try:
+    for name, function in steps:
+        try:
+            function()
+            print(f"ok   {name}", flush=True)
+        except Exception as error:  # report every step, fail at the end
+            failed += 1
+            print(f"FAIL {name}: {error}", flush=True)
+            driver.save_screenshot(os.path.join(tempfile.gettempdir(), f"centralita-failure-{function.__name__}.png"))
+            if failed >= 3:
+                break
+finally:
+    driver.quit()
+print(f"{len(steps)} steps, {failed} failed", flush=True)
+sys.exit(1 if failed else 0)
