@@ -94,8 +94,15 @@ import Glibc
             #expect(output.contains("\n.A line starting with a dot"), "dot-stuffing undone by the server")
             #expect(output.components(separatedBy: "Missed call from").count == 2, "one email only: \(output)")
             #expect(output.contains("Subject: =?UTF-8?B?\(Data("Missed call from +34600111222 (Pérez, Ana)".utf8).base64EncodedString())?="))
-            let rows = try await portal.owner.query("SELECT count(*) AS n, count(sent_at) AS sent FROM email_outbox")
-            #expect(try rows.first?.decode(Int.self, "n") == 1 && rows.first?.decode(Int.self, "sent") == 1)
+            // The row is marked sent once the relay accepted it (just after the server printed it).
+            var counts = (queued: 0, sent: 0)
+            for _ in 0..<100 {
+                let row = try await portal.owner.query("SELECT count(*) AS n, count(sent_at) AS sent FROM email_outbox").first
+                counts = (try row?.decode(Int.self, "n") ?? 0, try row?.decode(Int.self, "sent") ?? 0)
+                if counts.sent == 1 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(counts.queued == 1 && counts.sent == 1, "\(counts)")
 
             // The relay goes away: the email waits with the reason and goes out when it is back.
             smtp.signal(SIGKILL)
