@@ -6,6 +6,7 @@ import { language, languages, t, useLanguage } from './js/i18n.js';
 import { signIn } from './js/views/signin.js';
 import { usersView } from './js/views/users.js';
 import { extensionsView, queuesView } from './js/views/lists.js';
+import { pendingBanner } from './js/views/pending.js';
 
 const root = document.getElementById('app');
 
@@ -40,6 +41,7 @@ function navigate(path, replace = false) {
 function shell() {
   const main = h('main', { id: 'main', tabindex: '-1' });
   const status = h('p', { class: 'status', role: 'status', id: 'status' });
+  const banner = h('div', { id: 'pending' });
   const notify = (text) => { status.textContent = text; };
   const current = allowed().find((s) => s.path === location.pathname) ?? allowed()[0];
   if (current.path !== location.pathname) navigate(current.path, true);
@@ -64,8 +66,9 @@ function shell() {
       h('button', { type: 'button', class: 'secondary', id: 'change-password', onclick: changePassword }, t('header.changePassword')),
       h('button', { type: 'button', class: 'secondary', id: 'sign-out', onclick: signOut }, t('header.signOut'))),
     h('nav', { class: 'menu', 'aria-label': t('menu.label') }, h('ul', {}, allowed().map((s) => h('li', {}, link(s))))),
-    h('div', { class: 'content' }, status, main));
+    h('div', { class: 'content' }, banner, status, main));
   main.append(h('p', { class: 'loading' }, t('common.loading')));
+  if (isAdmin()) pendingBanner(banner, { tenant: me.tenantId, go: (path) => { navigate(path); shell(); } });
   current.view(main, { tenant: me.tenantId, me, notify }).catch((error) => {
     main.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
       error.status === 403 ? t('common.forbidden') : t('common.error', { detail: error.message })));

@@ -30,13 +30,13 @@ export function showErrors(form, error) {
 }
 
 /** A modal dialog; resolves with what `onSubmit` returns, or null when cancelled. */
-export function dialog(title, content, { submitLabel, onSubmit, danger = false } = {}) {
+export function dialog(title, content, { submitLabel, onSubmit, danger = false, cancel = true } = {}) {
   return new Promise((resolve) => {
     const general = h('p', { class: 'form-error', role: 'alert' });
     const form = h('form', { method: 'dialog', novalidate: true },
       h('h2', {}, title), content, general,
       h('div', { class: 'buttons' },
-        h('button', { type: 'button', class: 'secondary', onclick: () => { node.close(); resolve(null); } }, t('common.cancel')),
+        cancel ? h('button', { type: 'button', class: 'secondary', onclick: () => { node.close(); resolve(null); } }, t('common.cancel')) : null,
         h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submitLabel ?? t('common.save'))));
     const node = h('dialog', { 'aria-label': title }, form);
     form.addEventListener('submit', async (event) => {

@@ -168,6 +168,25 @@ def lists():
     shot(driver, "queues")
 
 
+@step("pending changes are tested, with links to each problem, and applied")
+def pending():
+    driver.find_element(By.LINK_TEXT, "Users").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "pending-test")), "the pending-changes banner shows")
+    shot(driver, "pending")
+    driver.find_element(By.ID, "pending-test").click()
+    text_present(driver, "#report-summary", "No errors", "the report says the changes can be applied")
+    shot(driver, "test-report")
+    link = wait(driver, EC.element_to_be_clickable((By.XPATH, "//dialog//li[contains(@class,'finding')]/a[contains(., '2000')]")),
+                "the queue without agents is listed with a link")
+    link.click()
+    wait(driver, lambda d: d.current_url.endswith("/queues"), "the link leads to the queues screen")
+    wait(driver, EC.element_to_be_clickable((By.ID, "pending-apply")), "the banner is still there").click()
+    text_present(driver, "#pending", "being applied", "applying is confirmed")
+    driver.refresh()
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "table caption")), "the page reloads")
+    assert not driver.find_elements(By.ID, "pending-test"), "nothing is pending after applying"
+
+
 @step("the keyboard reaches the menu and the main actions")
 def keyboard():
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)

@@ -18,6 +18,8 @@ import TestSupport
             #expect(try await client.request("PATCH", "\(t)/users/\(admin.id)", json: #"{"firstName":"Ana","lastName":"Pérez","language":"es"}"#).status == 200)
             #expect(try await client.request("PATCH", "\(t)/users/\(member.id)", json: #"{"firstName":"Bruno","language":"es"}"#).status == 200)
             #expect(try await client.request("POST", "\(t)/extensions", json: #"{"ownerId":"\#(member.id)","number":"1001","name":"Recepción"}"#).status == 201)
+            // Manual deployment: the queue stays pending until someone applies it.
+            #expect(try await client.request("PUT", "\(t)/deployments/mode", json: #"{"deployMode":"manual"}"#).status == 200)
             #expect(try await client.request("POST", "\(t)/queues", json: #"{"name":"Support","number":"2000"}"#).status == 201)
             let output = try await Shell.run("/usr/bin/env", [
                 "python3", LivePortal.home + "/Tests/Browser/app_test.py", "--base", "http://127.0.0.1:\(portal.port)",
