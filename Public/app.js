@@ -5,7 +5,8 @@ import { dialog, field } from './js/forms.js';
 import { language, languages, t, useLanguage } from './js/i18n.js';
 import { signIn } from './js/views/signin.js';
 import { usersView } from './js/views/users.js';
-import { extensionsView, queuesView } from './js/views/lists.js';
+import { extensionsView } from './js/views/lists.js';
+import { queuesView } from './js/views/queues.js';
 import { pendingBanner } from './js/views/pending.js';
 
 const root = document.getElementById('app');
@@ -18,6 +19,7 @@ const screens = [
 ];
 
 let me = null;
+let tenantInfo = null;
 
 async function boot() {
   try {
@@ -27,7 +29,20 @@ async function boot() {
     me = null;
   }
   await useLanguage(me?.language ?? (navigator.language || 'es').slice(0, 2));
-  if (me) shell(); else signIn(root, async (user) => { me = user; await useLanguage(user.language); navigate(home(), true); shell(); });
+  if (me) { await loadTenant(); shell(); } else signIn(root, signedIn);
+}
+
+async function signedIn(user) {
+  me = user;
+  await useLanguage(user.language);
+  await loadTenant();
+  navigate(home(), true);
+  shell();
+}
+
+/** The tenant's time zone: every time shown is in it. */
+async function loadTenant() {
+  tenantInfo = me.tenantId ? (await api('GET', `/tenants/${me.tenantId}`)).data : null;
 }
 
 const isAdmin = () => me.role === 'admin' || me.role === 'operator';
@@ -69,7 +84,7 @@ function shell() {
     h('div', { class: 'content' }, banner, status, main));
   main.append(h('p', { class: 'loading' }, t('common.loading')));
   if (isAdmin()) pendingBanner(banner, { tenant: me.tenantId, go: (path) => { navigate(path); shell(); } });
-  current.view(main, { tenant: me.tenantId, me, notify }).catch((error) => {
+  current.view(main, { tenant: me.tenantId, me, notify, timeZone: tenantInfo?.timezone ?? 'UTC' }).catch((error) => {
     main.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
       error.status === 403 ? t('common.forbidden') : t('common.error', { detail: error.message })));
   });
@@ -94,7 +109,7 @@ async function signOut() {
   await api('DELETE', '/session').catch(() => {});
   me = null;
   navigate('/', true);
-  signIn(root, async (user) => { me = user; await useLanguage(user.language); navigate(home(), true); shell(); });
+  signIn(root, signedIn);
 }
 
 window.addEventListener('popstate', () => { if (me) shell(); });

@@ -168,6 +168,37 @@ def lists():
     shot(driver, "queues")
 
 
+@step("a queue is created and an agent added and logged in, in this queue only")
+def queue_and_agent():
+    driver.find_element(By.LINK_TEXT, "Queues").click()
+    wait(driver, EC.element_to_be_clickable((By.ID, "new-queue")), "the new-queue button shows").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-name")), "the queue form opens")
+    driver.find_element(By.ID, "f-name").send_keys("Sales")
+    driver.find_element(By.ID, "f-number").send_keys("20")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    wait(driver, lambda d: d.find_element(By.ID, "e-number").text.strip() != "", "a bad number is explained next to the field")
+    number = driver.find_element(By.ID, "f-number")
+    number.clear()
+    number.send_keys("2001")
+    driver.find_element(By.CSS_SELECTOR, "#f-strategy option[value=leastRecent]").click()
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "table", "Sales", "the new queue is listed")
+    driver.find_element(By.LINK_TEXT, "Sales").click()
+    wait(driver, EC.element_to_be_clickable((By.ID, "add-agent")), "the agents screen shows").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-extensionId")), "the add-agent form opens")
+    driver.find_element(By.ID, "f-supervisor").click()
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "table", "Logged out", "the agent is listed, logged out")
+    text_present(driver, "table", "Supervisor", "with the supervisor privilege")
+    driver.find_element(By.XPATH, "//button[starts-with(@aria-label, 'Change state')]").click()
+    wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog input[name=scope][value=all]")), "this queue / all queues is offered")
+    shot(driver, "agent-state")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "#status", "Logged in", "the agent is logged in")
+    text_present(driver, "table", "Logged in", "the list shows the new state")
+    shot(driver, "agents")
+
+
 @step("pending changes are tested, with links to each problem, and applied")
 def pending():
     driver.find_element(By.LINK_TEXT, "Users").click()
@@ -176,7 +207,7 @@ def pending():
     driver.find_element(By.ID, "pending-test").click()
     text_present(driver, "#report-summary", "No errors", "the report says the changes can be applied")
     shot(driver, "test-report")
-    link = wait(driver, EC.element_to_be_clickable((By.XPATH, "//dialog//li[contains(@class,'finding')]/a[contains(., '2000')]")),
+    link = wait(driver, EC.element_to_be_clickable((By.XPATH, "//dialog//li[contains(@class,'finding')]/a[contains(., 'Queue 2000')]")),
                 "the queue without agents is listed with a link")
     link.click()
     wait(driver, lambda d: d.current_url.endswith("/queues"), "the link leads to the queues screen")

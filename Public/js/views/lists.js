@@ -14,15 +14,3 @@ export async function extensionsView(main, { tenant }) {
     { label: t('extensions.col.sipServer'), value: (e) => e.sipServer },
   ], data.items));
 }
-
-/** QUE-1: queues with their agents logged in (members: the queues they serve). */
-export async function queuesView(main, { tenant }) {
-  const { data } = await api('GET', `/tenants/${tenant}/queues`);
-  main.replaceChildren(h('h1', {}, t('queues.title')), table(t('queues.title'), [
-    { label: t('queues.col.number'), value: (q) => q.number },
-    { label: t('queues.col.name'), value: (q) => q.name },
-    { label: t('queues.col.strategy'), value: (q) => q.strategy },
-    { label: t('queues.col.agents'), value: (q) => String(q.agents) },
-    { label: t('queues.col.loggedIn'), value: (q) => String(q.agentsLoggedIn) },
-  ], data.items));
-}

@@ -1,0 +1,135 @@
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { dialog, field } from '../forms.js';
+import { language, t } from '../i18n.js';
+import { table } from '../table.js';
+
+const strategies = ['ringAll', 'leastRecent', 'fewestCalls', 'random', 'randomMemory', 'linear', 'weightedRandom'];
+const moves = { loggedOut: ['loggedIn'], loggedIn: ['paused', 'loggedOut'], paused: ['loggedIn'] };
+
+/** QUE-1 … QUE-3: queues; for each, its agents with their state, penalty and supervisor flag. */
+export async function queuesView(main, context) {
+  const { tenant, me, notify } = context;
+  const admin = me.role === 'admin' || me.role === 'operator';
+  const { data } = await api('GET', `/tenants/${tenant}/queues`);
+  const open = (queue) => agentsView(main, context, queue);
+  main.replaceChildren(
+    h('div', { class: 'toolbar' }, h('h1', {}, t('queues.title')),
+      admin ? h('button', { type: 'button', class: 'primary', id: 'new-queue', onclick: () => create(context) }, t('queues.new')) : null),
+    table(t('queues.title'), [
+      { label: t('queues.col.number'), value: (q) => q.number },
+      { label: t('queues.col.name'), value: (q) => h('a', { href: '#', onclick: (e) => { e.preventDefault(); open(q); } }, q.name) },
+      { label: t('queues.col.strategy'), value: (q) => t(`strategy.${q.strategy}`) },
+      { label: t('queues.col.agents'), value: (q) => String(q.agents) },
+      { label: t('queues.col.loggedIn'), value: (q) => String(q.agentsLoggedIn) },
+    ], data.items));
+  async function create() {
+    const number = (name, value, min, max) => h('input', { type: 'number', value, min, max });
+    const content = h('div', { class: 'fields' },
+      field('name', t('queues.field.name'), h('input', {})),
+      field('number', t('queues.field.number'), h('input', { inputmode: 'numeric', maxlength: 4 })),
+      field('strategy', t('queues.field.strategy'), h('select', {}, strategies.map((s) => h('option', { value: s }, t(`strategy.${s}`))))),
+      field('maxWaiting', t('queues.field.maxWaiting'), number('maxWaiting', 0, 0, 500)),
+      field('maxWaitSeconds', t('queues.field.maxWaitSeconds'), number('maxWaitSeconds', 300, 0, 86400)),
+      field('retrySeconds', t('queues.field.retrySeconds'), number('retrySeconds', 5, 1, 120)),
+      field('serviceLevelSeconds', t('queues.field.serviceLevelSeconds'), number('serviceLevelSeconds', 60, 0, 3600)),
+      field('recordAll', t('queues.field.recordAll'), h('input', { type: 'checkbox' })),
+      field('stickyAgent', t('queues.field.stickyAgent'), h('input', { type: 'checkbox' })));
+    const get = (k) => content.querySelector(`#f-${k}`);
+    const created = await dialog(t('queues.new'), content, {
+      onSubmit: async () => (await api('POST', `/tenants/${tenant}/queues`, {
+        name: get('name').value.trim(), number: get('number').value.trim(), strategy: get('strategy').value,
+        maxWaiting: Number(get('maxWaiting').value), maxWaitSeconds: Number(get('maxWaitSeconds').value),
+        retrySeconds: Number(get('retrySeconds').value), serviceLevelSeconds: Number(get('serviceLevelSeconds').value),
+        recordAll: get('recordAll').checked, stickyAgent: get('stickyAgent').checked,
+      })).data,
+    });
+    if (created) { notify(t('queues.saved', { name: created.name })); await queuesView(main, context); }
+  }
+}
+
+async function agentsView(main, context, queue) {
+  const { tenant, me, notify, timeZone } = context;
+  const admin = me.role === 'admin' || me.role === 'operator';
+  const base = `/tenants/${tenant}/queues/${queue.id}/agents`;
+  const when = (iso) => (iso ? new Intl.DateTimeFormat(language() === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone }).format(new Date(iso)) : '—');
+  const { data } = await api('GET', base);
+  // Members change only their own agents' state (the API says so too).
+  const own = admin ? null : new Set((await api('GET', `/tenants/${tenant}/extensions?limit=500`)).data.items.map((e) => e.number));
+  const reload = () => agentsView(main, context, queue);
+  const selected = new Set();
+  const change = async (agent) => {
+    const options = moves[agent.state].map((state, i) => h('label', { class: 'choice' },
+      h('input', { type: 'radio', name: 'state', value: state, checked: i === 0 }), t(`agentState.to.${state}`)));
+    const scope = h('fieldset', {}, h('legend', {}, t('agents.scope')),
+      h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'scope', value: 'queue', checked: true }), t('agents.scope.queue')),
+      h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'scope', value: 'all' }), t('agents.scope.all')));
+    const content = h('div', {}, h('fieldset', {}, h('legend', {}, t('agents.newState', { name: agent.agent })), options), scope);
+    const done = await dialog(t('agents.changeState'), content, {
+      onSubmit: async (form) => (await api('PUT', `${base}/${agent.id}/state`, {
+        state: form.querySelector('input[name=state]:checked').value, scope: form.querySelector('input[name=scope]:checked').value,
+      })).data,
+    });
+    if (done) { notify(t('agents.stateChanged', { name: agent.agent, state: t(`agentState.${done.agents[0]?.state ?? agent.state}`) })); await reload(); }
+  };
+  const edit = async (agent) => {
+    const content = h('div', { class: 'fields' },
+      field('penalty', t('agents.col.penalty'), h('input', { type: 'number', min: 0, max: 10, value: agent.penalty })),
+      field('supervisor', t('agents.supervisor'), h('input', { type: 'checkbox', checked: agent.supervisor })));
+    const saved = await dialog(t('common.edit'), content, {
+      onSubmit: async () => (await api('PATCH', `${base}/${agent.id}`, {
+        penalty: Number(content.querySelector('#f-penalty').value), supervisor: content.querySelector('#f-supervisor').checked,
+      }, { etag: `"${agent.version}"` })).data,
+    });
+    if (saved) await reload();
+  };
+  const add = async () => {
+    const phones = (await api('GET', `/tenants/${tenant}/extensions?kind=phone&limit=500`)).data.items;
+    const content = h('div', { class: 'fields' },
+      field('extensionId', t('agents.extension'), h('select', {}, phones.map((p) => h('option', { value: p.id }, `${p.number} ${p.name}`.trim())))),
+      field('pin', t('agents.pin'), h('input', { inputmode: 'numeric', autocomplete: 'off' })),
+      field('penalty', t('agents.col.penalty'), h('input', { type: 'number', min: 0, max: 10, value: 0 })),
+      field('supervisor', t('agents.supervisor'), h('input', { type: 'checkbox' })));
+    const get = (k) => content.querySelector(`#f-${k}`);
+    const added = await dialog(t('agents.add'), content, {
+      onSubmit: async () => (await api('POST', base, {
+        extensionId: get('extensionId').value, ...(get('pin').value ? { pin: get('pin').value } : {}),
+        penalty: Number(get('penalty').value), supervisor: get('supervisor').checked,
+      })).data,
+    });
+    if (added) await reload();
+  };
+  const removeSelected = async () => {
+    if (selected.size === 0) return;
+    const done = await dialog(t('common.delete'), h('p', {}, t('agents.confirmRemove', { count: selected.size })), {
+      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('POST', `${base}/remove`, { ids: [...selected] }),
+    });
+    if (done) await reload();
+  };
+  const columns = [
+    ...(admin ? [{ label: t('agents.col.select'), value: (a) => h('input', { type: 'checkbox', 'aria-label': `${t('agents.col.select')} ${a.agent}`,
+      onchange: (e) => (e.target.checked ? selected.add(a.id) : selected.delete(a.id)) }) }] : []),
+    { label: t('agents.col.type'), value: (a) => t(`agents.type.${a.type}`) },
+    { label: t('agents.col.agent'), value: (a) => `${a.extensionNumber} ${a.agent}` },
+    { label: t('agents.col.lastLogin'), value: (a) => when(a.lastLogin) },
+    { label: t('agents.col.lastLogout'), value: (a) => when(a.lastLogout) },
+    { label: t('agents.col.lastCall'), value: (a) => when(a.lastCall) },
+    { label: t('agents.col.penalty'), value: (a) => String(a.penalty) },
+    { label: t('agents.col.calls'), value: (a) => String(a.callsAnswered) },
+    { label: t('agents.col.state'), value: (a) => {
+      const mine = admin || own.has(a.extensionNumber);
+      return mine ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('agents.changeState')} ${a.agent}`, onclick: () => change(a) },
+        t(`agentState.${a.state}`)) : t(`agentState.${a.state}`);
+    } },
+    ...(admin ? [{ label: t('users.col.actions'), value: (a) => h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('common.edit')} ${a.agent}`,
+      onclick: () => edit(a) }, t('common.edit')) }] : []),
+  ];
+  main.replaceChildren(
+    h('div', { class: 'toolbar' },
+      h('h1', {}, t('agents.title', { queue: `${queue.number} ${queue.name}` })),
+      h('button', { type: 'button', class: 'secondary', onclick: () => queuesView(main, context) }, t('agents.back')),
+      admin ? h('button', { type: 'button', class: 'danger', id: 'remove-agents', onclick: removeSelected }, t('agents.removeSelected')) : null,
+      admin ? h('button', { type: 'button', class: 'primary', id: 'add-agent', onclick: add }, t('agents.add')) : null),
+    h('p', { class: 'hint' }, t('time.updated', { zone: timeZone })),
+    table(t('agents.title', { queue: queue.name }), columns, data.items));
+}
