@@ -5,7 +5,7 @@ import { dialog, field } from './js/forms.js';
 import { language, languages, t, useLanguage } from './js/i18n.js';
 import { signIn } from './js/views/signin.js';
 import { usersView } from './js/views/users.js';
-import { extensionsView } from './js/views/lists.js';
+import { extensionsView } from './js/views/extensions.js';
 import { queuesView } from './js/views/queues.js';
 import { pendingBanner } from './js/views/pending.js';
 

@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import tempfile
+import traceback
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -158,11 +159,38 @@ def delete_user():
     assert "lucia.martin" not in driver.find_element(By.CSS_SELECTOR, ".results").text
 
 
-@step("the extensions and queues screens list what exists")
-def lists():
+@step("an extension is created, its SIP password shown once, and its voicemail set")
+def extensions():
     driver.find_element(By.LINK_TEXT, "Extensions").click()
-    text_present(driver, "table", "1001", "the extension is listed")
+    text_present(driver, "table", "1001", "the existing extension is listed")
+    driver.find_element(By.ID, "new-extension").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-number")), "the new-extension form opens")
+    driver.find_element(By.ID, "f-number").send_keys("1002")
+    driver.find_element(By.ID, "f-name").send_keys("Almacén")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    password = wait(driver, EC.visibility_of_element_located((By.ID, "sip-password")), "the SIP password is shown once").text
+    assert len(password) >= 16, password
+    shot(driver, "sip-password")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "table", "Almacén", "the new extension is listed")
+    assert password not in driver.page_source, "the password is not shown again"
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Voicemail 1002']").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-enabled")), "the voicemail form opens")
+    driver.find_element(By.ID, "f-enabled").click()
+    driver.find_element(By.ID, "f-pin").send_keys("12ab")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    wait(driver, lambda d: d.find_element(By.ID, "e-pin").text.strip() != "", "a PIN that is not digits is explained next to it")
+    pin = driver.find_element(By.ID, "f-pin")
+    pin.clear()
+    pin.send_keys("4321")
+    shot(driver, "voicemail")
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "#status", "voicemail of 1002", "the voicemail is saved")
     shot(driver, "extensions")
+
+
+@step("the queues screen lists what exists")
+def lists():
     driver.find_element(By.LINK_TEXT, "Queues").click()
     text_present(driver, "table", "Support", "the queue is listed")
     shot(driver, "queues")
@@ -277,7 +305,9 @@ try:
             print(f"ok   {name}", flush=True)
         except Exception as error:  # report every step, fail at the end
             failed += 1
-            print(f"FAIL {name}: {error}", flush=True)
+            where = traceback.extract_tb(error.__traceback__)
+            line = next((f"line {frame.lineno}: {frame.line}" for frame in reversed(where) if frame.filename == __file__), "")
+            print(f"FAIL {name}: {error} ({line})", flush=True)
             driver.save_screenshot(os.path.join(tempfile.gettempdir(), f"centralita-failure-{function.__name__}.png"))
             if failed >= 3:
                 break

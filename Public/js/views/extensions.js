@@ -1,0 +1,83 @@
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { dialog, field } from '../forms.js';
+import { t } from '../i18n.js';
+import { table } from '../table.js';
+
+/**
+ * EXT-1 … EXT-4: the extensions the caller may see (members: their own) with kind, SIP
+ * username and server, and public numbers; admins create them and change SIP passwords (shown
+ * once); voicemail settings for admins and owners.
+ */
+export async function extensionsView(main, context) {
+  const { tenant, me, notify } = context;
+  const admin = me.role === 'admin' || me.role === 'operator';
+  const { data } = await api('GET', `/tenants/${tenant}/extensions?limit=500`);
+  const reload = () => extensionsView(main, context);
+  const showPassword = (title, username, password, warning) => dialog(title, h('div', {},
+    warning ? h('p', { class: 'warning' }, warning) : null,
+    h('p', {}, t('extensions.passwordOnce')),
+    h('dl', { class: 'credentials' },
+      h('dt', {}, t('extensions.col.sipUsername')), h('dd', { id: 'sip-username' }, username),
+      h('dt', {}, t('extensions.sipPassword')), h('dd', { id: 'sip-password' }, password))),
+  { submitLabel: t('common.close'), onSubmit: async () => true, cancel: false });
+  const create = async () => {
+    const users = (await api('GET', `/tenants/${tenant}/users?limit=500`)).data.items;
+    const content = h('div', { class: 'fields' },
+      field('ownerId', t('extensions.owner'), h('select', {}, users.map((u) => h('option', { value: u.id }, `${u.firstName} ${u.lastName}`.trim() || u.username)))),
+      field('number', t('extensions.col.number'), h('input', { inputmode: 'numeric', maxlength: 4 })),
+      field('name', t('extensions.col.name'), h('input', {})),
+      field('ringSeconds', t('extensions.ringSeconds'), h('input', { type: 'number', min: 5, max: 300, value: 20 })));
+    const get = (k) => content.querySelector(`#f-${k}`);
+    const created = await dialog(t('extensions.new'), content, {
+      onSubmit: async () => (await api('POST', `/tenants/${tenant}/extensions`, {
+        ownerId: get('ownerId').value, number: get('number').value.trim(), name: get('name').value.trim(), ringSeconds: Number(get('ringSeconds').value),
+      })).data,
+    });
+    if (!created) return;
+    await showPassword(t('extensions.created', { number: created.number }), created.sipUsername, created.sipPassword);
+    await reload();
+  };
+  const newPassword = async (ext) => {
+    const confirmed = await dialog(t('extensions.newPassword'), h('p', { class: 'warning' }, t('extensions.newPasswordWarning', { number: ext.number })), {
+      submitLabel: t('extensions.newPassword'), danger: true,
+      onSubmit: async () => (await api('PUT', `/tenants/${tenant}/extensions/${ext.id}/sip-password`)).data,
+    });
+    if (confirmed) await showPassword(t('extensions.newPassword'), confirmed.sipUsername, confirmed.sipPassword, confirmed.warning);
+  };
+  const voicemail = async (ext) => {
+    const { data: vm, etag } = await api('GET', `/tenants/${tenant}/extensions/${ext.id}/voicemail`);
+    const check = (checked) => h('input', { type: 'checkbox', checked });
+    const content = h('div', { class: 'fields' },
+      field('enabled', t('voicemail.enabled'), check(vm.enabled)),
+      field('pin', vm.pinSet ? t('voicemail.pinSet') : t('voicemail.pin'), h('input', { inputmode: 'numeric', autocomplete: 'off', maxlength: 5 })),
+      field('notify', t('voicemail.notify'), h('select', {}, ['none', 'alert', 'attach'].map((n) => h('option', { value: n, selected: n === vm.notify }, t(`voicemail.notify.${n}`))))),
+      field('answerAfterSeconds', t('voicemail.answerAfter'), h('input', { type: 'number', min: 5, max: 300, value: vm.answerAfterSeconds })),
+      field('deleteAfterDays', t('voicemail.deleteAfter'), h('input', { type: 'number', min: 0, max: 3650, value: vm.deleteAfterDays })),
+      field('keepUnread', t('voicemail.keepUnread'), check(vm.keepUnread)));
+    const get = (k) => content.querySelector(`#f-${k}`);
+    const saved = await dialog(t('voicemail.title', { number: ext.number }), content, {
+      onSubmit: async () => (await api('PUT', `/tenants/${tenant}/extensions/${ext.id}/voicemail`, {
+        enabled: get('enabled').checked, notify: get('notify').value, answerAfterSeconds: Number(get('answerAfterSeconds').value),
+        deleteAfterDays: Number(get('deleteAfterDays').value), keepUnread: get('keepUnread').checked,
+        exitToExtension: vm.exitToExtension ?? null, ...(get('pin').value ? { pin: get('pin').value } : {}),
+      }, { etag })).data,
+    });
+    if (saved) notify(t('voicemail.saved', { number: ext.number }));
+  };
+  const actions = (e) => h('span', { class: 'actions' },
+    e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('voicemail.button')} ${e.number}`, onclick: () => voicemail(e) }, t('voicemail.button')) : null,
+    admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('extensions.newPassword')} ${e.number}`, onclick: () => newPassword(e) }, t('extensions.newPassword')) : null);
+  main.replaceChildren(
+    h('div', { class: 'toolbar' }, h('h1', {}, t('extensions.title')),
+      admin ? h('button', { type: 'button', class: 'primary', id: 'new-extension', onclick: create }, t('extensions.new')) : null),
+    table(t('extensions.title'), [
+      { label: t('extensions.col.number'), value: (e) => e.number },
+      { label: t('extensions.col.kind'), value: (e) => t(`kind.${e.kind}`) },
+      { label: t('extensions.col.name'), value: (e) => e.name },
+      { label: t('extensions.col.sipUsername'), value: (e) => e.sipUsername },
+      { label: t('extensions.col.sipServer'), value: (e) => e.sipServer },
+      { label: t('extensions.col.numbers'), value: (e) => e.publicNumbers.join(', ') },
+      { label: t('users.col.actions'), value: actions },
+    ], data.items));
+}
