@@ -8,6 +8,8 @@ import { usersView } from './js/views/users.js';
 import { extensionsView } from './js/views/extensions.js';
 import { queuesView } from './js/views/queues.js';
 import { pendingBanner } from './js/views/pending.js';
+import { intervalsView } from './js/views/intervals.js';
+import { simulatorView } from './js/views/simulator.js';
 
 const root = document.getElementById('app');
 
@@ -16,6 +18,8 @@ const screens = [
   { path: '/users', label: 'menu.users', admin: true, view: usersView },
   { path: '/extensions', label: 'menu.extensions', view: extensionsView },
   { path: '/queues', label: 'menu.queues', view: queuesView },
+  { path: '/intervals', label: 'menu.intervals', view: intervalsView },
+  { path: '/simulator', label: 'menu.simulator', admin: true, view: simulatorView },
 ];
 
 let me = null;

@@ -10,9 +10,13 @@ export function field(name, label, input) {
   return h('div', { class: 'field', dataset: { field: name } }, h('label', { for: input.id }, label), input, error);
 }
 
-export function showErrors(form, error) {
-  for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
+export function clearErrors(form) {
+  for (const node of form.querySelectorAll('.field-error, .form-error')) node.textContent = '';
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+}
+
+export function showErrors(form, error) {
+  clearErrors(form);
   const fields = error.fields || {};
   let first = null;
   for (const [name, message] of Object.entries(fields)) {

@@ -246,6 +246,41 @@ def pending():
     assert not driver.find_elements(By.ID, "pending-test"), "nothing is pending after applying"
 
 
+@step("time intervals are created, searched and deleted together")
+def intervals():
+    driver.find_element(By.LINK_TEXT, "Time intervals").click()
+    for name in ("Office hours", "Lunch"):
+        wait(driver, EC.element_to_be_clickable((By.ID, "new-interval")), "the new-interval button shows").click()
+        wait(driver, EC.visibility_of_element_located((By.ID, "f-name")), "the interval form opens")
+        driver.find_element(By.ID, "f-name").send_keys(name)
+        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        text_present(driver, "table", name, f"{name} is listed")
+    text_present(driver, "table", "Monday – Friday", "the days are shown")
+    shot(driver, "intervals")
+    for name in ("Office hours", "Lunch"):
+        driver.find_element(By.CSS_SELECTOR, f"input[aria-label='Select {name}']").click()
+    driver.find_element(By.ID, "delete-intervals").click()
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    text_present(driver, "#status", "were deleted", "both are deleted")
+    wait(driver, lambda d: "Lunch" not in d.find_element(By.CSS_SELECTOR, ".results").text, "the list is empty again")
+
+
+@step("a simulated call shows each step and how it ends")
+def simulate():
+    driver.find_element(By.LINK_TEXT, "Call simulator").click()
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-to")), "the simulator form shows")
+    to = driver.find_element(By.ID, "f-to")
+    to.clear()
+    to.send_keys("1001")
+    driver.find_element(By.CSS_SELECTOR, "#f-device-1001 option[value=answers]").click()
+    driver.find_element(By.ID, "simulate").click()
+    text_present(driver, "#outcome", "answers", "the outcome says who answers")
+    assert driver.find_elements(By.CSS_SELECTOR, "#trace li"), "the steps are listed"
+    errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "form .form-error") if e.text.strip()]
+    assert not errors, f"no error shows after a good simulation: {errors}"
+    shot(driver, "simulator")
+
+
 @step("the keyboard reaches the menu and the main actions")
 def keyboard():
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
