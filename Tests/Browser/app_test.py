@@ -189,6 +189,32 @@ def extensions():
     shot(driver, "extensions")
 
 
+@step("rules are added, switched off, reordered and deleted")
+def rules():
+    driver.find_element(By.LINK_TEXT, "Extensions").click()
+    wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Rules 1001']")), "the rules button shows").click()
+    for kind, extra in (("hangup", None), ("busy", "voicemail")):
+        wait(driver, EC.element_to_be_clickable((By.ID, "new-rule")), "the new-rule button shows").click()
+        wait(driver, EC.visibility_of_element_located((By.ID, "f-kind")), "the rule form opens")
+        driver.find_element(By.CSS_SELECTOR, f"#f-kind option[value={kind}]").click()
+        if kind == "hangup":
+            driver.find_element(By.CSS_SELECTOR, "#f-callerMatch option[value=equals]").click()
+            driver.find_element(By.ID, "f-callerNumber").send_keys("+34600000666")
+        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == (1 if kind == "hangup" else 2), f"the {kind} rule is listed")
+    shot(driver, "rules")
+    first = lambda: driver.find_elements(By.CSS_SELECTOR, "tbody tr")[0].text
+    assert "Hang up" in first(), first()
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Move down rule 1']").click()
+    wait(driver, lambda d: "When busy" in first(), "the busy rule moves first")
+    driver.find_element(By.CSS_SELECTOR, "input[aria-label='On 1']").click()
+    text_present(driver, "#status", "Rule 1 is off", "the rule is switched off")
+    assert not driver.find_element(By.CSS_SELECTOR, "input[aria-label='On 1']").is_selected()
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Delete 2']").click()
+    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1, "one rule is left")
+
+
 @step("the queues screen lists what exists")
 def lists():
     driver.find_element(By.LINK_TEXT, "Queues").click()
