@@ -253,6 +253,40 @@ def queue_and_agent():
     shot(driver, "agents")
 
 
+@step("a two-level IVR is built: contexts, options and actions")
+def ivr():
+    driver.find_element(By.LINK_TEXT, "Extensions").click()
+    wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Contexts 3000']")), "the IVR's contexts button shows").click()
+    for name in ("Main", "Sales"):
+        wait(driver, EC.element_to_be_clickable((By.ID, "new-context")), "the new-context button shows").click()
+        wait(driver, EC.visibility_of_element_located((By.ID, "f-name")), "the context form opens")
+        driver.find_element(By.ID, "f-name").send_keys(name)
+        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        text_present(driver, "table", name, f"{name} is listed")
+
+    def option(context, key, steps):
+        wait(driver, EC.element_to_be_clickable((By.LINK_TEXT, context)), f"the {context} context is listed").click()
+        wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, f"button[aria-label='Edit actions {key}']")), "the options show").click()
+        wait(driver, EC.visibility_of_element_located((By.ID, "add-action")), "the action editor opens")
+        for kind, value in steps:
+            driver.find_element(By.CSS_SELECTOR, f"#f-type option[value={kind}]").click()
+            if kind == "play":
+                driver.find_element(By.CSS_SELECTOR, f"#f-sound option[value='{value}']").click()
+            elif value:
+                driver.find_element(By.XPATH, f"//select[@id='f-target']/option[contains(., '{value}')]").click()
+            driver.find_element(By.ID, "add-action").click()
+        shot(driver, "ivr-actions")
+        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        text_present(driver, "#status", "was saved", "the option is saved")
+        driver.find_element(By.XPATH, "//button[normalize-space()='All contexts']").click()
+
+    option("Main", "start", [("play", "system:welcome")])
+    option("Main", "1", [("transfer", "go to context Sales")])
+    option("Sales", "1", [("transfer", "1001")])
+    text_present(driver, "table", "Start: 1, 1: 1", "the main context shows its action counts")
+    shot(driver, "ivr")
+
+
 @step("pending changes are tested, with links to each problem, and applied")
 def pending():
     driver.find_element(By.LINK_TEXT, "Users").click()

@@ -4,6 +4,7 @@ import { dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 import { rulesView } from './rules.js';
+import { ivrView } from './ivr.js';
 
 /**
  * EXT-1 … EXT-4: the extensions the caller may see (members: their own) with kind, SIP
@@ -69,6 +70,8 @@ export async function extensionsView(main, context) {
   const actions = (e) => h('span', { class: 'actions' },
     e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('rules.button')} ${e.number}`,
       onclick: () => rulesView(main, context, e, reload) }, t('rules.button')) : null,
+    e.kind === 'ivr' && admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('ivr.button')} ${e.number}`,
+      onclick: () => ivrView(main, context, e, reload) }, t('ivr.button')) : null,
     e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('voicemail.button')} ${e.number}`, onclick: () => voicemail(e) }, t('voicemail.button')) : null,
     admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('extensions.newPassword')} ${e.number}`, onclick: () => newPassword(e) }, t('extensions.newPassword')) : null);
   main.replaceChildren(
