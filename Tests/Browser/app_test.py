@@ -11,7 +11,7 @@ import tempfile
 import traceback
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -39,11 +39,24 @@ def browser(width=1280, height=800):
 
 
 def wait(driver, condition, what, seconds=20):
+    """Until `condition` holds; screens re-render after each change, so elements found a moment
+    ago may be gone: those lookups are simply tried again."""
     try:
-        return WebDriverWait(driver, seconds).until(condition)
+        return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(condition)
     except TimeoutException:
         logs = "\n".join(entry["message"] for entry in driver.get_log("browser"))
         raise AssertionError(f"{what} (page: {driver.current_url})\nbrowser console:\n{logs}") from None
+
+
+def click(driver, by, value, what):
+    """Clicks the element once it is clickable, finding it again if the screen re-rendered."""
+    for _ in range(5):
+        try:
+            wait(driver, EC.element_to_be_clickable((by, value)), what).click()
+            return
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"{what}: the element kept being replaced")
 
 
 def text_present(driver, selector, text, what):
@@ -109,7 +122,7 @@ def good_sign_in():
 
 @step("the language changes to English and is kept on the user")
 def change_language():
-    driver.find_element(By.CSS_SELECTOR, "#language option[value=en]").click()
+    click(driver, By.CSS_SELECTOR, "#language option[value=en]", "#language option[value=en]")
     text_present(driver, "#signed-in-as", "Signed in as", "the header is in English")
     text_present(driver, "nav.menu", "Users", "the menu is in English")
     driver.refresh()
@@ -118,7 +131,7 @@ def change_language():
 
 @step("a user is created, with field errors shown next to the field first")
 def create_user():
-    driver.find_element(By.ID, "new-user").click()
+    click(driver, By.ID, "new-user", "new-user")
     wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog #f-firstName")), "the new-user form opens")
     driver.find_element(By.ID, "f-firstName").send_keys("Lucía")
     driver.find_element(By.ID, "f-lastName").send_keys("Martín")
@@ -127,12 +140,12 @@ def create_user():
     driver.find_element(By.ID, "f-passwordConfirmation").send_keys("something else entirely")
     accessible_names_everywhere(driver, "the new-user form")
     shot(driver, "user-form")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     wait(driver, lambda d: d.find_element(By.ID, "e-passwordConfirmation").text.strip() != "", "the confirmation error shows next to its field")
     confirmation = driver.find_element(By.ID, "f-passwordConfirmation")
     confirmation.clear()
     confirmation.send_keys("correct horse battery")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "Lucía Martín", "the saved message names the user")
     text_present(driver, "table", "lucia.martin", "the new user is listed")
 
@@ -142,112 +155,112 @@ def search_users():
     box = driver.find_element(By.ID, "user-search")
     box.send_keys("lucia")
     wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1, "one user matches")
-    driver.find_element(By.XPATH, "//button[normalize-space()='Show all']").click()
+    click(driver, By.XPATH, "//button[normalize-space()='Show all']", "//button[normalize-space()='Show all']")
     wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 3, "everyone is listed again")
 
 
 @step("deleting asks first, and cancel keeps the user")
 def delete_user():
-    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']").click()
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']", "button[aria-label='Delete Lucía Martín']")
     wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog")), "a confirmation appears")
     shot(driver, "confirm-delete")
-    driver.find_element(By.XPATH, "//dialog//button[normalize-space()='Cancel']").click()
+    click(driver, By.XPATH, "//dialog//button[normalize-space()='Cancel']", "//dialog//button[normalize-space()='Cancel']")
     text_present(driver, "table", "lucia.martin", "cancel keeps the user")
-    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']").click()
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']", "button[aria-label='Delete Lucía Martín']")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "was deleted", "the user is gone")
     assert "lucia.martin" not in driver.find_element(By.CSS_SELECTOR, ".results").text
 
 
 @step("an extension is created, its SIP password shown once, and its voicemail set")
 def extensions():
-    driver.find_element(By.LINK_TEXT, "Extensions").click()
+    click(driver, By.LINK_TEXT, "Extensions", "the Extensions link")
     text_present(driver, "table", "1001", "the existing extension is listed")
-    driver.find_element(By.ID, "new-extension").click()
+    click(driver, By.ID, "new-extension", "new-extension")
     wait(driver, EC.visibility_of_element_located((By.ID, "f-number")), "the new-extension form opens")
     driver.find_element(By.ID, "f-number").send_keys("1002")
     driver.find_element(By.ID, "f-name").send_keys("Almacén")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     password = wait(driver, EC.visibility_of_element_located((By.ID, "sip-password")), "the SIP password is shown once").text
     assert len(password) >= 16, password
     shot(driver, "sip-password")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "table", "Almacén", "the new extension is listed")
     assert password not in driver.page_source, "the password is not shown again"
-    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Voicemail 1002']").click()
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Voicemail 1002']", "button[aria-label='Voicemail 1002']")
     wait(driver, EC.visibility_of_element_located((By.ID, "f-enabled")), "the voicemail form opens")
-    driver.find_element(By.ID, "f-enabled").click()
+    click(driver, By.ID, "f-enabled", "f-enabled")
     driver.find_element(By.ID, "f-pin").send_keys("12ab")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     wait(driver, lambda d: d.find_element(By.ID, "e-pin").text.strip() != "", "a PIN that is not digits is explained next to it")
     pin = driver.find_element(By.ID, "f-pin")
     pin.clear()
     pin.send_keys("4321")
     shot(driver, "voicemail")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "voicemail of 1002", "the voicemail is saved")
     shot(driver, "extensions")
 
 
 @step("rules are added, switched off, reordered and deleted")
 def rules():
-    driver.find_element(By.LINK_TEXT, "Extensions").click()
+    click(driver, By.LINK_TEXT, "Extensions", "the Extensions link")
     wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Rules 1001']")), "the rules button shows").click()
     for kind, extra in (("hangup", None), ("busy", "voicemail")):
         wait(driver, EC.element_to_be_clickable((By.ID, "new-rule")), "the new-rule button shows").click()
         wait(driver, EC.visibility_of_element_located((By.ID, "f-kind")), "the rule form opens")
-        driver.find_element(By.CSS_SELECTOR, f"#f-kind option[value={kind}]").click()
+        click(driver, By.CSS_SELECTOR, f"#f-kind option[value={kind}]", f"#f-kind option[value={kind}]")
         if kind == "hangup":
-            driver.find_element(By.CSS_SELECTOR, "#f-callerMatch option[value=equals]").click()
+            click(driver, By.CSS_SELECTOR, "#f-callerMatch option[value=equals]", "#f-callerMatch option[value=equals]")
             driver.find_element(By.ID, "f-callerNumber").send_keys("+34600000666")
-        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
         wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == (1 if kind == "hangup" else 2), f"the {kind} rule is listed")
     shot(driver, "rules")
-    first = lambda: driver.find_elements(By.CSS_SELECTOR, "tbody tr")[0].text
-    assert "Hang up" in first(), first()
-    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Move down rule 1']").click()
-    wait(driver, lambda d: "When busy" in first(), "the busy rule moves first")
-    driver.find_element(By.CSS_SELECTOR, "input[aria-label='On 1']").click()
+    first = lambda d: d.find_elements(By.CSS_SELECTOR, "tbody tr")[0].text
+    wait(driver, lambda d: "Hang up" in first(d), "the hang-up rule is first")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Move down rule 1']", "the move-down button")
+    wait(driver, lambda d: "When busy" in first(d), "the busy rule moves first")
+    click(driver, By.CSS_SELECTOR, "input[aria-label='On 1']", "the on/off switch")
     text_present(driver, "#status", "Rule 1 is off", "the rule is switched off")
-    assert not driver.find_element(By.CSS_SELECTOR, "input[aria-label='On 1']").is_selected()
-    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Delete 2']").click()
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    wait(driver, lambda d: not d.find_element(By.CSS_SELECTOR, "input[aria-label='On 1']").is_selected(), "the switch shows off")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Delete 2']", "the delete button")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "the confirmation")
     wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1, "one rule is left")
 
 
 @step("the queues screen lists what exists")
 def lists():
-    driver.find_element(By.LINK_TEXT, "Queues").click()
+    click(driver, By.LINK_TEXT, "Queues", "the Queues link")
     text_present(driver, "table", "Support", "the queue is listed")
     shot(driver, "queues")
 
 
 @step("a queue is created and an agent added and logged in, in this queue only")
 def queue_and_agent():
-    driver.find_element(By.LINK_TEXT, "Queues").click()
+    click(driver, By.LINK_TEXT, "Queues", "the Queues link")
     wait(driver, EC.element_to_be_clickable((By.ID, "new-queue")), "the new-queue button shows").click()
     wait(driver, EC.visibility_of_element_located((By.ID, "f-name")), "the queue form opens")
     driver.find_element(By.ID, "f-name").send_keys("Sales")
     driver.find_element(By.ID, "f-number").send_keys("20")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     wait(driver, lambda d: d.find_element(By.ID, "e-number").text.strip() != "", "a bad number is explained next to the field")
     number = driver.find_element(By.ID, "f-number")
     number.clear()
     number.send_keys("2001")
-    driver.find_element(By.CSS_SELECTOR, "#f-strategy option[value=leastRecent]").click()
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "#f-strategy option[value=leastRecent]", "#f-strategy option[value=leastRecent]")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "table", "Sales", "the new queue is listed")
-    driver.find_element(By.LINK_TEXT, "Sales").click()
+    click(driver, By.LINK_TEXT, "Sales", "the Sales link")
     wait(driver, EC.element_to_be_clickable((By.ID, "add-agent")), "the agents screen shows").click()
     wait(driver, EC.visibility_of_element_located((By.ID, "f-extensionId")), "the add-agent form opens")
-    driver.find_element(By.ID, "f-supervisor").click()
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.ID, "f-supervisor", "f-supervisor")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "table", "Logged out", "the agent is listed, logged out")
     text_present(driver, "table", "Supervisor", "with the supervisor privilege")
-    driver.find_element(By.XPATH, "//button[starts-with(@aria-label, 'Change state')]").click()
+    click(driver, By.XPATH, "//button[starts-with(@aria-label, 'Change state')]", "//button[starts-with(@aria-label, 'Change state')]")
     wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog input[name=scope][value=all]")), "this queue / all queues is offered")
     shot(driver, "agent-state")
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "Logged in", "the agent is logged in")
     text_present(driver, "table", "Logged in", "the list shows the new state")
     shot(driver, "agents")
@@ -255,13 +268,13 @@ def queue_and_agent():
 
 @step("a two-level IVR is built: contexts, options and actions")
 def ivr():
-    driver.find_element(By.LINK_TEXT, "Extensions").click()
+    click(driver, By.LINK_TEXT, "Extensions", "the Extensions link")
     wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Contexts 3000']")), "the IVR's contexts button shows").click()
     for name in ("Main", "Sales"):
         wait(driver, EC.element_to_be_clickable((By.ID, "new-context")), "the new-context button shows").click()
         wait(driver, EC.visibility_of_element_located((By.ID, "f-name")), "the context form opens")
         driver.find_element(By.ID, "f-name").send_keys(name)
-        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
         text_present(driver, "table", name, f"{name} is listed")
 
     def option(context, key, steps):
@@ -269,16 +282,16 @@ def ivr():
         wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, f"button[aria-label='Edit actions {key}']")), "the options show").click()
         wait(driver, EC.visibility_of_element_located((By.ID, "add-action")), "the action editor opens")
         for kind, value in steps:
-            driver.find_element(By.CSS_SELECTOR, f"#f-type option[value={kind}]").click()
+            click(driver, By.CSS_SELECTOR, f"#f-type option[value={kind}]", f"#f-type option[value={kind}]")
             if kind == "play":
-                driver.find_element(By.CSS_SELECTOR, f"#f-sound option[value='{value}']").click()
+                click(driver, By.CSS_SELECTOR, f"#f-sound option[value='{value}']", f"#f-sound option[value='{value}']")
             elif value:
-                driver.find_element(By.XPATH, f"//select[@id='f-target']/option[contains(., '{value}')]").click()
-            driver.find_element(By.ID, "add-action").click()
+                click(driver, By.XPATH, f"//select[@id='f-target']/option[contains(., '{value}')]", f"//select[@id='f-target']/option[contains(., '{value}')]")
+            click(driver, By.ID, "add-action", "add-action")
         shot(driver, "ivr-actions")
-        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
         text_present(driver, "#status", "was saved", "the option is saved")
-        driver.find_element(By.XPATH, "//button[normalize-space()='All contexts']").click()
+        click(driver, By.XPATH, "//button[normalize-space()='All contexts']", "//button[normalize-space()='All contexts']")
 
     option("Main", "start", [("play", "system:welcome")])
     option("Main", "1", [("transfer", "go to context Sales")])
@@ -289,10 +302,10 @@ def ivr():
 
 @step("pending changes are tested, with links to each problem, and applied")
 def pending():
-    driver.find_element(By.LINK_TEXT, "Users").click()
+    click(driver, By.LINK_TEXT, "Users", "the Users link")
     wait(driver, EC.visibility_of_element_located((By.ID, "pending-test")), "the pending-changes banner shows")
     shot(driver, "pending")
-    driver.find_element(By.ID, "pending-test").click()
+    click(driver, By.ID, "pending-test", "pending-test")
     text_present(driver, "#report-summary", "No errors", "the report says the changes can be applied")
     shot(driver, "test-report")
     link = wait(driver, EC.element_to_be_clickable((By.XPATH, "//dialog//li[contains(@class,'finding')]/a[contains(., 'Queue 2000')]")),
@@ -308,32 +321,32 @@ def pending():
 
 @step("time intervals are created, searched and deleted together")
 def intervals():
-    driver.find_element(By.LINK_TEXT, "Time intervals").click()
+    click(driver, By.LINK_TEXT, "Time intervals", "the Time intervals link")
     for name in ("Office hours", "Lunch"):
         wait(driver, EC.element_to_be_clickable((By.ID, "new-interval")), "the new-interval button shows").click()
         wait(driver, EC.visibility_of_element_located((By.ID, "f-name")), "the interval form opens")
         driver.find_element(By.ID, "f-name").send_keys(name)
-        driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
         text_present(driver, "table", name, f"{name} is listed")
     text_present(driver, "table", "Monday – Friday", "the days are shown")
     shot(driver, "intervals")
     for name in ("Office hours", "Lunch"):
-        driver.find_element(By.CSS_SELECTOR, f"input[aria-label='Select {name}']").click()
-    driver.find_element(By.ID, "delete-intervals").click()
-    driver.find_element(By.CSS_SELECTOR, "dialog button[type=submit]").click()
+        click(driver, By.CSS_SELECTOR, f"input[aria-label='Select {name}']", f"the checkbox of {name}")
+    click(driver, By.ID, "delete-intervals", "delete-intervals")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "were deleted", "both are deleted")
     wait(driver, lambda d: "Lunch" not in d.find_element(By.CSS_SELECTOR, ".results").text, "the list is empty again")
 
 
 @step("a simulated call shows each step and how it ends")
 def simulate():
-    driver.find_element(By.LINK_TEXT, "Call simulator").click()
+    click(driver, By.LINK_TEXT, "Call simulator", "the Call simulator link")
     wait(driver, EC.visibility_of_element_located((By.ID, "f-to")), "the simulator form shows")
     to = driver.find_element(By.ID, "f-to")
     to.clear()
     to.send_keys("1001")
-    driver.find_element(By.CSS_SELECTOR, "#f-device-1001 option[value=answers]").click()
-    driver.find_element(By.ID, "simulate").click()
+    click(driver, By.CSS_SELECTOR, "#f-device-1001 option[value=answers]", "#f-device-1001 option[value=answers]")
+    click(driver, By.ID, "simulate", "simulate")
     text_present(driver, "#outcome", "answers", "the outcome says who answers")
     assert driver.find_elements(By.CSS_SELECTOR, "#trace li"), "the steps are listed"
     errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "form .form-error") if e.text.strip()]
@@ -354,7 +367,7 @@ def keyboard():
 
 @step("sign out returns to the sign-in form")
 def sign_out():
-    driver.find_element(By.ID, "sign-out").click()
+    click(driver, By.ID, "sign-out", "sign-out")
     wait(driver, EC.visibility_of_element_located((By.ID, "username")), "the sign-in form is back")
     driver.get(args.base + "/users")
     wait(driver, EC.visibility_of_element_located((By.ID, "username")), "app routes ask to sign in again")
