@@ -10,6 +10,8 @@ import { queuesView } from './js/views/queues.js';
 import { pendingBanner } from './js/views/pending.js';
 import { intervalsView } from './js/views/intervals.js';
 import { simulatorView } from './js/views/simulator.js';
+import { deploymentsView } from './js/views/deployments.js';
+import { ivrsView } from './js/views/ivrs.js';
 
 const root = document.getElementById('app');
 
@@ -18,7 +20,9 @@ const screens = [
   { path: '/users', label: 'menu.users', admin: true, view: usersView },
   { path: '/extensions', label: 'menu.extensions', view: extensionsView },
   { path: '/queues', label: 'menu.queues', view: queuesView },
+  { path: '/ivr', label: 'menu.ivr', admin: true, view: ivrsView },
   { path: '/intervals', label: 'menu.intervals', view: intervalsView },
+  { path: '/deployments', label: 'menu.deployments', admin: true, view: deploymentsView },
   { path: '/simulator', label: 'menu.simulator', admin: true, view: simulatorView },
 ];
 

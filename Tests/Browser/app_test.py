@@ -319,6 +319,25 @@ def pending():
     assert not driver.find_elements(By.ID, "pending-test"), "nothing is pending after applying"
 
 
+@step("recording settings are saved, IVRs have their own menu entry, deployments show the history")
+def more_screens():
+    click(driver, By.LINK_TEXT, "Extensions", "the Extensions link")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Recording 1001']", "the recording button")
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-start")), "the recording form opens")
+    click(driver, By.ID, "f-enabled", "the recording switch")
+    click(driver, By.CSS_SELECTOR, "#f-start option[value=onDemand]", "on demand")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    text_present(driver, "#status", "recording settings of 1001", "the recording settings are saved")
+    click(driver, By.LINK_TEXT, "IVR", "the IVR link")
+    click(driver, By.LINK_TEXT, "Welcome", "the IVR 3000")
+    text_present(driver, "table", "Main", "its contexts show")
+    click(driver, By.LINK_TEXT, "Deployments", "the Deployments link")
+    wait(driver, EC.element_to_be_clickable((By.XPATH, "//button[starts-with(@aria-label, 'Roll back')]")), "the history lists revisions")
+    main_text = driver.find_element(By.ID, "main").text
+    assert "null" not in main_text and "undefined" not in main_text, main_text
+    shot(driver, "deployments")
+
+
 @step("time intervals are created, searched and deleted together")
 def intervals():
     click(driver, By.LINK_TEXT, "Time intervals", "the Time intervals link")

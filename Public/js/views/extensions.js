@@ -67,7 +67,25 @@ export async function extensionsView(main, context) {
     });
     if (saved) notify(t('voicemail.saved', { number: ext.number }));
   };
+  const recording = async (ext) => {
+    const { data: rec, etag } = await api('GET', `/tenants/${tenant}/extensions/${ext.id}/recording`);
+    const content = h('div', { class: 'fields' },
+      field('enabled', t('recording.enabled'), h('input', { type: 'checkbox', checked: rec.enabled })),
+      field('start', t('recording.start'), h('select', {}, ['never', 'conferences', 'onDemand', 'always'].map((s) =>
+        h('option', { value: s, selected: s === rec.start }, t(`recording.start.${s}`))))),
+      field('announce', t('recording.announce'), h('input', { type: 'checkbox', checked: rec.announce })),
+      field('deleteAfterDays', t('voicemail.deleteAfter'), h('input', { type: 'number', min: 0, max: 3650, value: rec.deleteAfterDays })));
+    const get = (k) => content.querySelector(`#f-${k}`);
+    const saved = await dialog(t('recording.title', { number: ext.number }), content, {
+      onSubmit: async () => (await api('PUT', `/tenants/${tenant}/extensions/${ext.id}/recording`, {
+        enabled: get('enabled').checked, start: get('start').value, announce: get('announce').checked, deleteAfterDays: Number(get('deleteAfterDays').value),
+      }, { etag })).data,
+    });
+    if (saved) notify(t('recording.saved', { number: ext.number }));
+  };
   const actions = (e) => h('span', { class: 'actions' },
+    e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('recording.button')} ${e.number}`,
+      onclick: () => recording(e) }, t('recording.button')) : null,
     e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('rules.button')} ${e.number}`,
       onclick: () => rulesView(main, context, e, reload) }, t('rules.button')) : null,
     e.kind === 'ivr' && admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('ivr.button')} ${e.number}`,
