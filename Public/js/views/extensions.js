@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { dialog, field } from '../forms.js';
-import { t } from '../i18n.js';
+import { language, t } from '../i18n.js';
 import { table } from '../table.js';
 import { rulesView } from './rules.js';
 import { ivrView } from './ivr.js';
@@ -83,7 +83,21 @@ export async function extensionsView(main, context) {
     });
     if (saved) notify(t('recording.saved', { number: ext.number }));
   };
+  const devices = async (ext) => {
+    const list = (await api('GET', `/tenants/${tenant}/extensions/${ext.id}/devices`)).data.items;
+    const when = (iso) => new Intl.DateTimeFormat(language() === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone: context.timeZone })
+      .format(new Date(iso));
+    await dialog(t('devices.title', { number: ext.number }), list.length ? table(t('devices.title', { number: ext.number }), [
+      { label: t('devices.contact'), value: (d) => d.contact },
+      { label: t('devices.userAgent'), value: (d) => d.userAgent ?? '' },
+      { label: t('devices.address'), value: (d) => d.address ?? '' },
+      { label: t('devices.registeredAt'), value: (d) => when(d.registeredAt) },
+      { label: t('devices.expiresAt'), value: (d) => when(d.expiresAt) },
+    ], list) : h('p', { id: 'no-devices' }, t('devices.none')), { submitLabel: t('common.close'), onSubmit: async () => true, cancel: false });
+  };
   const actions = (e) => h('span', { class: 'actions' },
+    e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('devices.button')} ${e.number}`,
+      onclick: () => devices(e) }, t('devices.button')) : null,
     e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('recording.button')} ${e.number}`,
       onclick: () => recording(e) }, t('recording.button')) : null,
     e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('rules.button')} ${e.number}`,
