@@ -180,8 +180,8 @@ public struct Menu: Sendable, Equatable {
     public var title: String
     public var timeoutSeconds: Int
     public var maxRetries: Int
-    /// Internal numbers the caller may dial directly (IVR-1), empty when not allowed.
-    public var directDial: [String]
+    /// The caller may dial any internal number directly (IVR-1).
+    public var directDial: Bool
     public var start: [Step]
     /// `0`…`9`, `*`, `#`.
     public var keys: [String: [Step]]

@@ -39,11 +39,9 @@ extension CallPlanBuilder {
 
     func menus() -> [Menu] {
         var all: [Menu] = []
-        let internalNumbers = snapshot.extensions.map(\.number).sorted()
         for ivr in snapshot.ivrs {
             guard let e = extensionsByID[ivr.extensionID], e.kind == .ivr else { continue }
             let names = Dictionary(ivr.contexts.enumerated().map { ($1.id, menuName(e, $0)) }, uniquingKeysWith: { a, _ in a })
-            let direct = internalNumbers
             for (i, context) in ivr.contexts.enumerated() {
                 let reference = "ivr \(e.number) / \(context.name)"
                 func lowered(_ key: String) -> [Step] {
@@ -54,7 +52,7 @@ extension CallPlanBuilder {
                     keys[key == "star" ? "*" : key == "hash" ? "#" : key] = lowered(key)
                 }
                 all.append(Menu(name: menuName(e, i), title: "\(title(e)) — \(context.name)", timeoutSeconds: context.timeoutSeconds,
-                                maxRetries: context.maxRetries, directDial: context.directDial ? direct : [], start: lowered("start"),
+                                maxRetries: context.maxRetries, directDial: context.directDial, start: lowered("start"),
                                 keys: keys, timeout: lowered("timeout"), invalid: lowered("invalid")))
             }
         }

@@ -203,7 +203,7 @@ struct ExtensionsEmitter {
         }
         // IVR-1 direct dialling: any 4-digit internal number the tenant has; anything else is
         // an invalid key (one pattern instead of a line per extension).
-        if !menu.directDial.isEmpty {
+        if menu.directDial {
             w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${EXTEN},1)}?\(extContext),${EXTEN},1:i,1)")])
         }
     }

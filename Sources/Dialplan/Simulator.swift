@@ -238,7 +238,7 @@ private struct Run {
                 if case .ended(let o) = run(steps) { return o }
                 continue
             }
-            if menu.directDial.contains(answer), let route = plan.route(internal: answer) {
+            if menu.directDial, let route = plan.route(internal: answer) {
                 note("directDial", ["number": answer], phrases.directDial(answer))
                 return enter(route)
             }

@@ -202,8 +202,10 @@ import TestSupport
                 """).json(Trace.self)
             #expect(trace.events.map(\.kind).starts(with: ["route", "flow", "lookup", "callerNumber", "email"]))
             #expect(trace.outcome.kind == "answered")
-            let compiled = try await admin.request("GET", "\(t)/compiled").bodyText
-            #expect(compiled.contains("flow"))
+            struct Compiled: Decodable { var tenant: String }
+            let compiled = try await admin.request("GET", "\(t)/compiled")
+            let key = try compiled.json(Compiled.self).tenant
+            #expect(compiled.bodyText.contains("Goto(\(key)-flow,1,1)"), "the number runs the flow in the dial plan")
 
             let renamed = try await admin.request("PATCH", "\(t)/call-flows/\(flow)", json: #"{"name":"Night line"}"#,
                                                   headers: ["Content-Type": "application/merge-patch+json"])

@@ -62,7 +62,7 @@ struct EventsRoutes: RouteCollection {
             guard let key = event.reference, try await events.firstSighting(tenant, eventID: event.id, on: c),
                   let action = try await outbox.emailAction(tenant, key: key, on: c) else { return false }
             let text = MenuAction.render(action.template, number: event.caller ?? "", name: event.callerName ?? "",
-                                         time: ISO8601DateFormatter().string(from: event.at))
+                                         time: event.at.formatted(.iso8601))
             let subject = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "Centralita"
             try await outbox.enqueue(tenant, to: action.to, subject: String(subject.prefix(120)), body: text, on: c)
             return true

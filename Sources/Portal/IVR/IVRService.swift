@@ -145,8 +145,8 @@ struct IVRService: Sendable {
         case .null: errors.add("name", "must have 1 to 100 characters")
         case .absent: break
         }
-        f.entry = QueueAgentsService.flag(patch, "entry", default: f.entry, &errors)
-        f.directDial = QueueAgentsService.flag(patch, "directDial", default: f.directDial, &errors)
+        f.entry = patch.bool("entry", default: f.entry, errors: &errors)
+        f.directDial = patch.bool("directDial", default: f.directDial, errors: &errors)
         switch patch.integer("timeoutSeconds", errors: &errors) {
         case .value(let s) where (1...60).contains(s): f.timeoutSeconds = s
         case .value, .null: errors.add("timeoutSeconds", "must be 1 to 60 seconds")

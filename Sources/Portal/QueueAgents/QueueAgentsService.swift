@@ -41,7 +41,7 @@ struct QueueAgentsService: Sendable {
         let extensionText = MergePatch.required("extensionId", patch.string("extensionId", errors: &errors), &errors)
         let pin = Self.pin(patch, &errors)
         let penalty = Self.penalty(patch, default: 0, &errors)
-        let supervisor = Self.flag(patch, "supervisor", default: false, &errors)
+        let supervisor = patch.bool("supervisor", default: false, errors: &errors)
         try errors.throwIfAny()
         return try await UniqueConflicts.mapping(["queue_agents_member_key": .init(field: "extensionId", detail: "That extension is already an agent of this queue.")]) {
             try await database.transaction(context.scope) { c in
@@ -73,7 +73,7 @@ struct QueueAgentsService: Sendable {
             var errors = FieldErrors()
             let pin = Self.pin(patch, &errors)
             let penalty = Self.penalty(patch, default: current.penalty, &errors)
-            let supervisor = Self.flag(patch, "supervisor", default: current.supervisor, &errors)
+            let supervisor = patch.bool("supervisor", default: current.supervisor, errors: &errors)
             try errors.throwIfAny()
             try await agents.update(id, pin: pin, penalty: penalty, supervisor: supervisor, on: c)
             guard let updated = try await agents.find(id, queue: queue, on: c) else { throw HTTPError(.notFound) }
@@ -191,12 +191,9 @@ struct QueueAgentsService: Sendable {
 
     /// The queue, if the caller may see it: admins see all, members those they are agents of.
     private func visibleQueue(_ id: UUID, _ context: TenantContext, forUpdate: Bool = false, on c: PostgresConnection) async throws -> QueueView {
-        guard let queue = try await queues.find(id, forUpdate: forUpdate, on: c) else { throw HTTPError(.notFound, detail: "There is no such queue.") }
-        if !context.isAdmin {
-            let me = try QueuesService.member(context)
-            guard try await queues.list(agentOwner: me, on: c).contains(where: { $0.id == queue.id }) else {
-                throw HTTPError(.notFound, detail: "There is no such queue.")
-            }
+        let owner: UUID? = context.isAdmin ? nil : try QueuesService.member(context)
+        guard let queue = try await queues.find(id, agentOwner: owner, forUpdate: forUpdate, on: c) else {
+            throw HTTPError(.notFound, detail: "There is no such queue.")
         }
         return queue
     }
@@ -219,14 +216,6 @@ struct QueueAgentsService: Sendable {
         switch patch.integer("penalty", errors: &errors) {
         case .value(let p) where (0...10).contains(p): return p
         case .value, .null: errors.add("penalty", "must be 0 to 10"); return value
-        case .absent: return value
-        }
-    }
-
-    static func flag(_ patch: MergePatch, _ key: String, default value: Bool, _ errors: inout FieldErrors) -> Bool {
-        switch patch.bool(key, errors: &errors) {
-        case .value(let b): return b
-        case .null: errors.add(key, "must be true or false"); return value
         case .absent: return value
         }
     }

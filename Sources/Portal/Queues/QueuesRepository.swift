@@ -21,9 +21,13 @@ struct QueuesRepository: Sendable {
             """).map(Self.decode)
     }
 
-    func find(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> QueueView? {
+    /// The queue, if `agentOwner` (nil: an admin) may see it.
+    func find(_ id: UUID, agentOwner: UUID? = nil, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> QueueView? {
         try await connection.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM \(unsafeRaw: Self.from) WHERE e.id = \(id) AND e.kind = 'queue'\(unsafeRaw: forUpdate ? " FOR UPDATE OF e" : "")
+            SELECT \(unsafeRaw: Self.columns) FROM \(unsafeRaw: Self.from)
+            WHERE e.id = \(id) AND e.kind = 'queue' AND (\(agentOwner)::uuid IS NULL OR EXISTS (
+                SELECT 1 FROM queue_agents a JOIN extensions x ON x.id = a.extension_id WHERE a.queue_id = e.id AND x.owner_id = \(agentOwner)))
+            \(unsafeRaw: forUpdate ? "FOR UPDATE OF e" : "")
             """).first.map(Self.decode)
     }
 

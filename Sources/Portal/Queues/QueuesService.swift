@@ -21,10 +21,7 @@ struct QueuesService: Sendable {
     func get(_ context: TenantContext, id: UUID) async throws -> QueueView {
         let owner: UUID? = context.isAdmin ? nil : try Self.member(context)
         return try await database.transaction(context.scope) { connection in
-            guard let queue = try await queues.find(id, on: connection),
-                  try await queues.list(agentOwner: owner, on: connection).contains(where: { $0.id == queue.id }) || owner == nil else {
-                throw HTTPError(.notFound, detail: "There is no such queue.")
-            }
+            guard let queue = try await queues.find(id, agentOwner: owner, on: connection) else { throw HTTPError(.notFound, detail: "There is no such queue.") }
             return queue
         }
     }

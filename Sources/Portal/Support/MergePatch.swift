@@ -107,3 +107,14 @@ struct MergePatch {
         }
     }
 }
+
+extension MergePatch {
+    /// A boolean field that may be left out (keeps `value`) but not cleared.
+    func bool(_ key: String, default value: Bool, errors: inout FieldErrors) -> Bool {
+        switch bool(key, errors: &errors) {
+        case .value(let b): return b
+        case .null: errors.add(key, "must be true or false"); return value
+        case .absent: return value
+        }
+    }
+}
