@@ -105,6 +105,10 @@ public struct IncomingRule: Sendable, Equatable, Codable {
             for (i, step) in steps.enumerated() {
                 if step.afterSeconds < 0 { p.append(("steps[\(i)].afterSeconds", "must be 0 or more")) }
                 if i == 0 && step.afterSeconds != 0 { p.append(("steps[0].afterSeconds", "the first step starts at once (0)")) }
+                switch step.destination {
+                case .extensionTarget, .group, .external: break
+                default: p.append(("steps[\(i)].destination.type", "a cascade rings extensions, extension groups or external numbers"))
+                }
                 start += max(step.afterSeconds, 0)
                 if start >= total { p.append(("steps[\(i)].afterSeconds", "starts at \(start) s, not within the total of \(total) s")) }
             }

@@ -21,7 +21,7 @@ public indirect enum MenuAction: Sendable, Equatable, Codable {
     /// the caller's name.
     case lookupName(url: String, timeoutSeconds: Int)
     case callerNumber(prefix: String, suffix: String)
-    /// Sends `template` (with `{number}`, `{name}`, `{called}` filled in) to `to`.
+    /// Sends `template` (with `{number}`, `{name}`, `{time}` filled in) to `to`.
     case email(to: String, template: String)
     case setLanguage(String)
     case hangup

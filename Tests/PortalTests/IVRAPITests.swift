@@ -3,6 +3,7 @@ import HTTPServer
 @testable import Portal
 import Postgres
 import Testing
+import Telephony
 import TestSupport
 
 /// IVR-1 … IVR-5 over the live API: contexts, options and actions, call flows, and the
@@ -64,6 +65,13 @@ import TestSupport
             let unmark = try await admin.request("PATCH", "\(c)/\(sales.id)", json: #"{"entry":false}"#)
             #expect(try unmark.json(ProblemDetails.self).errors?.first?.field == "entry")
             _ = try await admin.request("PATCH", "\(c)/\(main.id)", json: #"{"entry":true}"#)
+
+            // The sounds forms offer are exactly the ones actions and queues may name.
+            struct Sound: Decodable { var kind: String; var id: String }
+            let sounds = try await admin.request("GET", "\(t)/sounds").json(Page<Sound>.self).items
+            #expect(Set(sounds.filter { $0.kind == "prompt" }.map(\.id)) == Set(SystemSounds.prompts.keys))
+            #expect(sounds.filter { $0.kind == "holdMusic" }.map(\.id) == ["system:default"])
+            #expect(try await portal.client().request("GET", "\(t)/sounds").status == 401)
 
             // Options: actions validated by field, references checked in the tenant.
             let set = try await admin.request("PUT", "\(c)/\(main.id)/options/start", json: """

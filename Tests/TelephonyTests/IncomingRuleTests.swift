@@ -20,6 +20,9 @@ import Testing
         #expect(fields(cascade) == ["steps[2].afterSeconds"], "the third would start at 30 s")
         cascade.steps?[0].afterSeconds = 5
         #expect(fields(cascade).contains("steps[0].afterSeconds"))
+        cascade.steps = [.init(destination: .group(id: "g"), afterSeconds: 0), .init(destination: .voicemail(extensionID: "e"), afterSeconds: 5),
+                         .init(destination: .queue(id: "q"), afterSeconds: 5)]
+        #expect(fields(cascade) == ["steps[1].destination.type", "steps[2].destination.type"], "a cascade only rings phones and numbers")
     }
 
     @Test func transfersNeedAReachableKindOfDestinationAndBothStates() {

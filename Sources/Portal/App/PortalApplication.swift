@@ -85,6 +85,7 @@ public final class PortalApplication: Sendable {
                                 tenants: TenantsRepository(), database: database))
         tenants.mount(CallFlowsRoutes(flows: CallFlowsRepository(), references: ReferenceChecker(), tenants: TenantsRepository(),
                                       database: database, audit: AuditRecorder()))
+        tenants.mount(SoundsRoutes(tenants: TenantsRepository(), database: database))
         v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
         let mailer = Mailer(database: database, settings: configuration.mail, logger: logger)
         self.mailer = mailer

@@ -20,7 +20,9 @@ extension HTTPRequest {
             case .typeMismatch(_, let context), .valueNotFound(_, let context):
                 throw HTTPError.validation(field: Self.path(context.codingPath), "has the wrong type")
             case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-                throw HTTPError.validation(field: Self.path(context.codingPath), "is not valid")
+                // Our own decoders say what is wrong ("must be a phone number …"); pass that on.
+                throw HTTPError.validation(field: Self.path(context.codingPath),
+                                           context.debugDescription.hasPrefix("must") ? context.debugDescription : "is not valid")
             default:
                 throw HTTPError(.badRequest, detail: "The body is not valid JSON.")
             }
