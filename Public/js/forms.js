@@ -15,20 +15,32 @@ export function clearErrors(form) {
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
 }
 
+/** The enclosing field of a nested one: `a[1].b.c` → `a[1].b` → `a[1]` → `a` → ''. */
+const parent = (name) => {
+  const up = name.replace(/(\.[^.[\]]*|\[\d+\])$/, '');
+  return up === name ? '' : up;
+};
+
 export function showErrors(form, error) {
   clearErrors(form);
   const fields = error.fields || {};
+  const unplaced = [];
   let first = null;
   for (const [name, message] of Object.entries(fields)) {
-    const slot = form.querySelector(`#e-${CSS.escape(name)}`);
-    const input = form.querySelector(`#f-${CSS.escape(name)}`);
-    if (slot) slot.textContent = message;
+    // `actions[1].then[0].url` shows at the closest slot there is: the field, its action, the list.
+    let at = name;
+    while (at && !form.querySelector(`#e-${CSS.escape(at)}`)) at = parent(at);
+    if (!at) { unplaced.push(`${name}: ${message}`); continue; }
+    const slot = form.querySelector(`#e-${CSS.escape(at)}`);
+    const text = at === name ? message : `${name.slice(at.length).replace(/^\./, '')}: ${message}`;
+    slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
+    const input = form.querySelector(`#f-${CSS.escape(at)}`);
     if (input) { input.setAttribute('aria-invalid', 'true'); first ??= input; }
   }
   const general = form.querySelector('.form-error');
   if (general) {
     general.textContent = error.status === 412 ? t('common.conflict')
-      : Object.keys(fields).length ? '' : t('common.error', { detail: error.message });
+      : Object.keys(fields).length ? unplaced.join(' ') : t('common.error', { detail: error.message });
   }
   first?.focus();
 }

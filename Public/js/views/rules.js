@@ -1,11 +1,57 @@
 import { api } from '../api.js';
+import { describeDestination, destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
 import { dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 
 const kinds = ['cascade', 'busy', 'congestion', 'hangup', 'transfer', 'identify'];
-const needsDestination = ['busy', 'transfer', 'identify'];
+/** What each kind may send calls to (Telephony.IncomingRule). */
+const destinationTypes = {
+  busy: ['extension', 'voicemail', 'queue', 'ivr', 'group', 'callFlow', 'external'],
+  transfer: ['extension', 'voicemail', 'external'],
+  identify: ['extension', 'voicemail', 'queue', 'ivr', 'group', 'callFlow', 'external'],
+};
+/** A cascade rings phones and numbers. */
+const stepTypes = ['extension', 'group', 'external'];
+/** The fields each kind uses besides the conditions every rule has. */
+const kindFields = {
+  cascade: ['totalSeconds', 'steps'], busy: ['destination'], congestion: [], hangup: [],
+  transfer: ['extensionState', 'callState', 'destination'], identify: ['password', 'destination'],
+};
+
+/**
+ * The steps of a cascade: who rings, and how many seconds after the previous step started
+ * (the first rings at once). Errors for `steps[1].afterSeconds` show by that step.
+ */
+function stepsEditor(targets, initial) {
+  let steps = initial.map((s) => ({ ...s }));
+  let readers = [];
+  const list = h('ol', { class: 'steps' });
+  const collect = () => readers.map((read) => read());
+  const render = () => {
+    readers = [];
+    list.replaceChildren(...steps.map((s, i) => {
+      const picker = destinationField(`steps[${i}].destination`, t('rules.step', { n: i + 1 }), targets, s.destination, stepTypes);
+      const after = h('input', { type: 'number', min: 0, max: 600, value: i === 0 ? 0 : s.afterSeconds, disabled: i === 0 });
+      readers.push(() => ({ destination: picker.read(), afterSeconds: i === 0 ? 0 : Number(after.value) }));
+      return h('li', { class: 'step' }, picker.node, field(`steps[${i}].afterSeconds`, t('rules.afterSeconds'), after),
+        steps.length > 1 ? h('button', { type: 'button', class: 'secondary', 'aria-label': t('rules.removeStep', { n: i + 1 }),
+          onclick: () => { steps = collect(); steps.splice(i, 1); render(); } }, '✕') : null);
+    }));
+  };
+  const add = () => {
+    steps = collect();
+    steps.push({ destination: null, afterSeconds: 10 });
+    render();
+    list.lastElementChild?.querySelector('select')?.focus();
+  };
+  render();
+  const node = h('fieldset', { class: 'steps-editor', dataset: { field: 'steps' } }, h('legend', {}, t('rules.steps')), list,
+    h('p', { class: 'field-error', id: 'e-steps', role: 'alert' }),
+    h('button', { type: 'button', class: 'secondary', id: 'add-step', onclick: add }, t('rules.addStep')));
+  return { node, read: collect };
+}
 
 /**
  * RUL-1, RUL-2: an extension's incoming-call rules in order — add and edit per kind, move up
@@ -14,57 +60,77 @@ const needsDestination = ['busy', 'transfer', 'identify'];
 export async function rulesView(main, context, extension, back) {
   const { tenant, notify } = context;
   const base = `/tenants/${tenant}/extensions/${extension.id}/rules`;
-  const [{ data }, { data: phones }, { data: intervals }] = await Promise.all([
-    api('GET', base), api('GET', `/tenants/${tenant}/extensions?kind=phone&limit=500`), api('GET', `/tenants/${tenant}/intervals?limit=500`)]);
+  const [{ data }, targets, { data: intervals }] = await Promise.all([
+    api('GET', base), loadTargets(tenant), api('GET', `/tenants/${tenant}/intervals?limit=500`)]);
   const rules = data.items;
   const reload = () => rulesView(main, context, extension, back);
-  const phoneName = (id) => phones.items.find((p) => p.id === id)?.number ?? '?';
   const describe = (r) => {
     const parts = [];
     if (r.callerId?.match && r.callerId.match !== 'any') parts.push(t(`rules.caller.${r.callerId.match}`, { number: r.callerId.number ?? '' }));
     if (r.intervalId) parts.push(intervals.items.find((i) => i.id === r.intervalId)?.name ?? '?');
     if (r.keypadCode !== undefined && r.keypadCode !== null) parts.push(`*74${r.keypadCode}`);
-    const d = r.destination;
-    if (d) parts.push(`→ ${d.type === 'external' ? d.number : d.type === 'voicemail' ? t('rules.voicemailOf', { number: phoneName(d.id) }) : phoneName(d.id)}`);
-    if (r.steps) parts.push(`→ ${r.steps.map((s) => phoneName(s.destination.id)).join(', ')}`);
+    if (r.kind === 'transfer') {
+      if (r.extensionState !== 'any') parts.push(t(`rules.extensionState.${r.extensionState}`));
+      if (r.callState !== 'any') parts.push(t(`rules.callState.${r.callState}`));
+    }
+    if (r.destination) parts.push(`→ ${describeDestination(targets, r.destination)}`);
+    if (r.steps) parts.push(`→ ${r.steps.map((s, i) => (i === 0 ? '' : `+${s.afterSeconds} s `) + describeDestination(targets, s.destination)).join(', ')}`);
     return parts.join(' · ');
   };
-  const destinationOptions = (chosen) => [
-    ...phones.items.map((p) => h('option', { value: `extension:${p.id}`, selected: chosen === `extension:${p.id}` }, `${p.number} ${p.name}`.trim())),
-    ...phones.items.map((p) => h('option', { value: `voicemail:${p.id}`, selected: chosen === `voicemail:${p.id}` }, t('rules.voicemailOf', { number: p.number }))),
-    h('option', { value: 'external', selected: chosen === 'external' }, t('rules.external')),
-  ];
   const form = async (rule) => {
     const r = rule ?? { kind: 'cascade', callerId: { match: 'any' }, enabled: true, continue: false };
-    const chosen = r.destination ? (r.destination.type === 'external' ? 'external' : `${r.destination.type}:${r.destination.id}`) : '';
+    const kind = h('select', { disabled: !!rule }, kinds.map((k) => h('option', { value: k, selected: k === r.kind }, t(`rules.kind.${k}`))));
+    const match = h('select', {}, ['any', 'equals', 'notEquals', 'anonymous'].map((m) =>
+      h('option', { value: m, selected: m === (r.callerId?.match ?? 'any') }, t(`rules.match.${m}`))));
+    const state = (name, values, chosen) => h('select', {}, values.map((v) => h('option', { value: v, selected: v === (chosen ?? 'any') }, t(`rules.${name}.${v}`))));
+    const steps = stepsEditor(targets, r.steps ?? [{ destination: { type: 'extension', id: extension.id }, afterSeconds: 0 }]);
+    const destinationSlot = h('div', { dataset: { field: 'destination' } });
+    let destination = null;
     const content = h('div', { class: 'fields' },
-      field('kind', t('rules.kind'), h('select', { disabled: !!rule }, kinds.map((k) => h('option', { value: k, selected: k === r.kind }, t(`rules.kind.${k}`))))),
-      field('callerMatch', t('rules.callerMatch'), h('select', {}, ['any', 'equals', 'notEquals', 'anonymous'].map((m) =>
-        h('option', { value: m, selected: m === (r.callerId?.match ?? 'any') }, t(`rules.match.${m}`))))),
-      field('callerNumber', t('rules.callerNumber'), h('input', { value: r.callerId?.number ?? '' })),
+      field('kind', t('rules.kind'), kind),
+      field('callerMatch', t('rules.callerMatch'), match),
+      field('callerId.number', t('rules.callerNumber'), h('input', { type: 'tel', value: r.callerId?.number ?? '' })),
       field('intervalId', t('rules.interval'), h('select', {}, h('option', { value: '' }, t('rules.always')),
         intervals.items.map((i) => h('option', { value: i.id, selected: i.id === r.intervalId }, i.name)))),
       field('keypadCode', t('rules.keypadCode'), h('input', { inputmode: 'numeric', maxlength: 1, value: r.keypadCode ?? '' })),
-      field('destination', t('rules.destination'), h('select', {}, destinationOptions(chosen))),
-      field('number', t('rules.externalNumber'), h('input', { type: 'tel', value: r.destination?.number ?? '' })),
       field('totalSeconds', t('rules.totalSeconds'), h('input', { type: 'number', min: 5, max: 600, value: r.totalSeconds ?? 30 })),
-      field('password', t('rules.password'), h('input', { inputmode: 'numeric', value: r.password ?? '' })),
+      steps.node,
+      field('extensionState', t('rules.extensionState'), state('extensionState', ['any', 'registered', 'unregistered'], r.extensionState)),
+      field('callState', t('rules.callState'), state('callState', ['any', 'busy', 'noAnswer'], r.callState)),
+      field('password', t('rules.password'), h('input', { inputmode: 'numeric', autocomplete: 'off', value: r.password ?? '' })),
+      destinationSlot,
       field('continue', t('rules.continue'), h('input', { type: 'checkbox', checked: r.continue })));
-    const get = (k) => content.querySelector(`#f-${k}`);
+    const get = (k) => content.querySelector(`#f-${CSS.escape(k)}`);
+    // Only the fields of the chosen kind (and a caller number when one is compared) show.
+    const sync = () => {
+      const used = kindFields[kind.value];
+      for (const node of content.querySelectorAll('[data-field]')) {
+        const name = node.dataset.field;
+        if (['totalSeconds', 'steps', 'extensionState', 'callState', 'password', 'destination'].includes(name)) node.hidden = !used.includes(name);
+      }
+      get('callerId.number').closest('.field').hidden = !['equals', 'notEquals'].includes(match.value);
+      if (used.includes('destination')) {
+        const kept = destination ? destination.read() : r.destination;
+        destination = destinationField('destination', t('rules.destination'), targets, kept, destinationTypes[kind.value]);
+        destinationSlot.replaceChildren(destination.node);
+      }
+    };
+    kind.addEventListener('change', sync);
+    match.addEventListener('change', sync);
+    sync();
     const body = () => {
-      const kind = rule ? rule.kind : get('kind').value;
-      const match = get('callerMatch').value;
-      const b = { callerId: { match, ...(['equals', 'notEquals'].includes(match) ? { number: get('callerNumber').value.trim() } : {}) },
-        intervalId: get('intervalId').value || null, keypadCode: get('keypadCode').value === '' ? null : Number(get('keypadCode').value),
-        continue: get('continue').checked };
-      if (!rule) b.kind = kind;
-      const target = get('destination').value;
-      const destination = target === 'external' ? { type: 'external', number: get('number').value.trim() }
-        : { type: target.split(':')[0], id: target.split(':')[1] };
-      if (needsDestination.includes(kind)) b.destination = destination;
-      if (kind === 'transfer') { b.extensionState = 'any'; b.callState = 'any'; }
-      if (kind === 'identify') b.password = get('password').value.trim();
-      if (kind === 'cascade') { b.totalSeconds = Number(get('totalSeconds').value); b.steps = [{ destination, afterSeconds: 0 }]; }
+      const k = kind.value;
+      const b = {
+        callerId: { match: match.value, ...(['equals', 'notEquals'].includes(match.value) ? { number: get('callerId.number').value.trim() } : {}) },
+        intervalId: get('intervalId').value || null,
+        keypadCode: get('keypadCode').value.trim() === '' ? null : Number(get('keypadCode').value),
+        continue: get('continue').checked,
+      };
+      if (!rule) b.kind = k;
+      if (kindFields[k].includes('destination')) b.destination = destination.read();
+      if (k === 'transfer') { b.extensionState = get('extensionState').value; b.callState = get('callState').value; }
+      if (k === 'identify') b.password = get('password').value.trim();
+      if (k === 'cascade') { b.totalSeconds = Number(get('totalSeconds').value); b.steps = steps.read(); }
       return b;
     };
     return dialog(rule ? t('rules.edit', { position: rule.position }) : t('rules.new'), content, {
