@@ -12,6 +12,8 @@ import { intervalsView } from './js/views/intervals.js';
 import { simulatorView } from './js/views/simulator.js';
 import { deploymentsView } from './js/views/deployments.js';
 import { ivrsView } from './js/views/ivrs.js';
+import { callFlowsView } from './js/views/callflows.js';
+import { numbersView } from './js/views/numbers.js';
 
 const root = document.getElementById('app');
 
@@ -21,6 +23,8 @@ const screens = [
   { path: '/extensions', label: 'menu.extensions', view: extensionsView },
   { path: '/queues', label: 'menu.queues', view: queuesView },
   { path: '/ivr', label: 'menu.ivr', admin: true, view: ivrsView },
+  { path: '/call-flows', label: 'menu.callFlows', admin: true, view: callFlowsView },
+  { path: '/numbers', label: 'menu.numbers', admin: true, view: numbersView },
   { path: '/intervals', label: 'menu.intervals', view: intervalsView },
   { path: '/deployments', label: 'menu.deployments', admin: true, view: deploymentsView },
   { path: '/simulator', label: 'menu.simulator', admin: true, view: simulatorView },

@@ -63,6 +63,21 @@ def text_present(driver, selector, text, what):
     return wait(driver, EC.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text), what)
 
 
+def choose(driver, select_id, text):
+    """Picks the option of the select whose text contains `text` (options may sit in groups)."""
+    click(driver, By.XPATH, f"//select[@id='{select_id}']//option[contains(., '{text}')]", f"the option '{text}' of {select_id}")
+
+
+def typed(driver, element_id, text):
+    field = wait(driver, EC.visibility_of_element_located((By.ID, element_id)), f"the field {element_id} shows")
+    field.clear()
+    field.send_keys(text)
+
+
+def error_shown(driver, element_id, what):
+    wait(driver, lambda d: d.find_element(By.ID, element_id).text.strip() != "", what)
+
+
 def shot(driver, name):
     driver.save_screenshot(os.path.join(args.screenshots, f"{name}.png"))
 
@@ -212,7 +227,7 @@ def rules():
         click(driver, By.CSS_SELECTOR, f"#f-kind option[value={kind}]", f"#f-kind option[value={kind}]")
         if kind == "hangup":
             click(driver, By.CSS_SELECTOR, "#f-callerMatch option[value=equals]", "#f-callerMatch option[value=equals]")
-            driver.find_element(By.ID, "f-callerNumber").send_keys("+34600000666")
+            driver.find_element(By.ID, "f-callerId.number").send_keys("+34600000666")
         click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
         wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == (1 if kind == "hangup" else 2), f"the {kind} rule is listed")
     shot(driver, "rules")
@@ -226,6 +241,40 @@ def rules():
     click(driver, By.CSS_SELECTOR, "button[aria-label='Delete 2']", "the delete button")
     click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "the confirmation")
     wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1, "one rule is left")
+
+
+@step("a cascade rings in two steps, a step starting too late is explained, a transfer keeps its states")
+def cascade_and_transfer():
+    rows = lambda n: (lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == n)
+    click(driver, By.ID, "new-rule", "the new-rule button")
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-steps[0].destination")), "a cascade starts with one step")
+    click(driver, By.ID, "add-step", "the add-step button")
+    choose(driver, "f-steps[1].destination", "external number")
+    typed(driver, "f-steps[1].destination.number", "+34600000001")
+    typed(driver, "f-steps[1].afterSeconds", "40")
+    shot(driver, "rule-cascade")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    error_shown(driver, "e-steps[1].afterSeconds", "a step starting after the total is explained next to it")
+    typed(driver, "f-steps[1].afterSeconds", "10")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    wait(driver, rows(2), "the cascade is listed")
+    text_present(driver, "table", "+10 s +34600000001", "both steps are described")
+    click(driver, By.ID, "new-rule", "the new-rule button")
+    click(driver, By.CSS_SELECTOR, "#f-kind option[value=transfer]", "the transfer kind")
+    click(driver, By.CSS_SELECTOR, "#f-extensionState option[value=unregistered]", "not registered")
+    click(driver, By.CSS_SELECTOR, "#f-callState option[value=noAnswer]", "not answered")
+    choose(driver, "f-destination", "voicemail of 1002")
+    assert not driver.find_element(By.ID, "f-steps[0].destination").is_displayed(), "cascade fields hide for a transfer"
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    wait(driver, rows(3), "the transfer is listed")
+    text_present(driver, "table", "Not registered", "its states are described")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Edit 3']", "edit the transfer")
+    state = wait(driver, EC.visibility_of_element_located((By.ID, "f-extensionState")), "the rule form opens")
+    assert state.get_attribute("value") == "unregistered", state.get_attribute("value")
+    assert driver.find_element(By.ID, "f-callState").get_attribute("value") == "noAnswer"
+    assert driver.find_element(By.ID, "f-destination").get_attribute("value").startswith("voicemail:")
+    click(driver, By.XPATH, "//dialog//button[normalize-space()='Cancel']", "cancel")
+    shot(driver, "rules-more")
 
 
 @step("the queues screen lists what exists")
@@ -266,7 +315,25 @@ def queue_and_agent():
     shot(driver, "agents")
 
 
-@step("a two-level IVR is built: contexts, options and actions")
+@step("a queue's hold music, announcement and overflow destination are set and kept")
+def queue_settings():
+    click(driver, By.LINK_TEXT, "Queues", "the Queues link")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Edit Sales']", "edit the Sales queue")
+    typed(driver, "f-maxWaiting", "5")
+    choose(driver, "f-announcement.soundId", "system:queue-periodic")
+    click(driver, By.ID, "f-overflowDestinationOn", "send overflowing calls elsewhere")
+    choose(driver, "f-overflowDestination", "voicemail of 1002")
+    shot(driver, "queue-settings")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    text_present(driver, "#status", "Sales", "the queue is saved")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Edit Sales']", "edit it again")
+    wait(driver, EC.visibility_of_element_located((By.ID, "f-overflowDestination")), "the overflow destination shows, as saved")
+    assert driver.find_element(By.ID, "f-overflowDestination").get_attribute("value").startswith("voicemail:")
+    assert driver.find_element(By.ID, "f-announcement.soundId").get_attribute("value") == "system:queue-periodic"
+    click(driver, By.XPATH, "//dialog//button[normalize-space()='Cancel']", "cancel")
+
+
+@step("a two-level IVR is built: contexts, options, nested actions, errors shown by the action")
 def ivr():
     click(driver, By.LINK_TEXT, "Extensions", "the Extensions link")
     wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Contexts 3000']")), "the IVR's contexts button shows").click()
@@ -277,27 +344,77 @@ def ivr():
         click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
         text_present(driver, "table", name, f"{name} is listed")
 
-    def option(context, key, steps):
-        wait(driver, EC.element_to_be_clickable((By.LINK_TEXT, context)), f"the {context} context is listed").click()
-        wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, f"button[aria-label='Edit actions {key}']")), "the options show").click()
-        wait(driver, EC.visibility_of_element_located((By.ID, "add-action")), "the action editor opens")
-        for kind, value in steps:
-            click(driver, By.CSS_SELECTOR, f"#f-type option[value={kind}]", f"#f-type option[value={kind}]")
-            if kind == "play":
-                click(driver, By.CSS_SELECTOR, f"#f-sound option[value='{value}']", f"#f-sound option[value='{value}']")
-            elif value:
-                click(driver, By.XPATH, f"//select[@id='f-target']/option[contains(., '{value}')]", f"//select[@id='f-target']/option[contains(., '{value}')]")
-            click(driver, By.ID, "add-action", "add-action")
-        shot(driver, "ivr-actions")
-        click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
-        text_present(driver, "#status", "was saved", "the option is saved")
-        click(driver, By.XPATH, "//button[normalize-space()='All contexts']", "//button[normalize-space()='All contexts']")
+    def open_option(context, key):
+        click(driver, By.LINK_TEXT, context, f"the {context} context")
+        click(driver, By.CSS_SELECTOR, f"button[aria-label='Edit actions {key}']", f"the actions of {key}")
+        wait(driver, EC.visibility_of_element_located((By.ID, "add-to-actions")), "the action editor opens")
 
-    option("Main", "start", [("play", "system:welcome")])
-    option("Main", "1", [("transfer", "go to context Sales")])
-    option("Sales", "1", [("transfer", "1001")])
-    text_present(driver, "table", "Start: 1, 1: 1", "the main context shows its action counts")
+    def add(kind, fill=None, where="actions"):
+        click(driver, By.ID, f"add-to-{where}", f"add an action to {where}")
+        click(driver, By.CSS_SELECTOR, f"#f-type option[value={kind}]", f"the {kind} action")
+        if fill:
+            fill()
+        click(driver, By.ID, "add-action", "add-action")
+
+    def save():
+        click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save the option")
+        text_present(driver, "#status", "was saved", "the option is saved")
+        click(driver, By.XPATH, "//button[normalize-space()='All contexts']", "back to all contexts")
+
+    open_option("Main", "start")
+    add("play", lambda: choose(driver, "f-soundId", "system:welcome"))
+    save()
+    open_option("Main", "1")
+    add("goto", lambda: choose(driver, "f-contextId", "Sales"))
+    save()
+    open_option("Sales", "1")
+    add("transfer", lambda: choose(driver, "f-destination", "1001"))
+    save()
+    # Key 2 asks a web service: reply 1 hangs up, anything else goes to 1001.
+    open_option("Main", "2")
+    add("httpNotification", lambda: (typed(driver, "f-url", "ftp://crm.example.com/call"), typed(driver, "f-replies", "1")))
+    add("hangup", where="actions[0].branches[0]")
+    add("transfer", lambda: choose(driver, "f-destination", "1001"), where="actions[0].default")
+    shot(driver, "ivr-actions")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save the option")
+    error_shown(driver, "e-actions[0]", "a bad web address is explained by its action")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Edit 1']", "edit the notification")
+    typed(driver, "f-url", "https://crm.example.com/call?n={number}")
+    click(driver, By.ID, "add-action", "apply the change")
+    assert "Reply 1" in driver.find_element(By.CSS_SELECTOR, "dialog").text, "the branches are kept when the action changes"
+    save()
+    text_present(driver, "table", "Start: 1, 1: 1, 2: 1", "the main context shows its action counts")
     shot(driver, "ivr")
+
+
+@step("a call flow is built and a public number routed to it")
+def call_flow():
+    click(driver, By.LINK_TEXT, "Call flows", "the Call flows link")
+    click(driver, By.ID, "new-flow", "new-flow")
+    typed(driver, "f-name", "Night")
+    click(driver, By.ID, "add-to-actions", "add an action")
+    options = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#f-type option")]
+    assert "goto" not in options, "a call flow has no contexts to go to"
+    click(driver, By.CSS_SELECTOR, "#f-type option[value=lookupName]", "the name lookup")
+    typed(driver, "f-url", "https://crm.example.com/name?n={number}")
+    click(driver, By.ID, "add-action", "add-action")
+    click(driver, By.ID, "add-to-actions", "add another action")
+    click(driver, By.CSS_SELECTOR, "#f-type option[value=transfer]", "a transfer")
+    choose(driver, "f-destination", "Sales")
+    click(driver, By.ID, "add-action", "add-action")
+    shot(driver, "call-flow")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save the flow")
+    text_present(driver, "#status", "Night", "the flow is saved")
+    text_present(driver, "table", "Caller-name lookup", "the flow's actions are described")
+    click(driver, By.LINK_TEXT, "Public numbers", "the Public numbers link")
+    text_present(driver, "table", "Not routed", "the new number is not routed yet")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Route +34910000123']", "route the number")
+    choose(driver, "f-destination", "Night")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    text_present(driver, "table", "call flow Night", "the number goes to the flow")
+    shot(driver, "numbers")
+    click(driver, By.LINK_TEXT, "Call flows", "the Call flows link")
+    text_present(driver, "table", "+34910000123", "the flow lists its number")
 
 
 @step("pending changes are tested, with links to each problem, and applied")

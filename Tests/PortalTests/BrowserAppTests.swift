@@ -22,6 +22,11 @@ import TestSupport
             // Manual deployment: the queue stays pending until someone applies it.
             #expect(try await client.request("PUT", "\(t)/deployments/mode", json: #"{"deployMode":"manual"}"#).status == 200)
             #expect(try await client.request("POST", "\(t)/queues", json: #"{"name":"Support","number":"2000"}"#).status == 201)
+            // The platform operator assigns the tenant a public number; the admin routes it in the app.
+            let op = try await portal.createUser(tenant: nil, role: "operator")
+            let operatorClient = try portal.client()
+            try await operatorClient.signIn(op.username)
+            #expect(try await operatorClient.request("POST", "\(t)/numbers", json: #"{"number":"+34910000123"}"#).status == 201)
             let output = try await Shell.run("/usr/bin/env", [
                 "python3", LivePortal.home + "/Tests/Browser/app_test.py", "--base", "http://127.0.0.1:\(portal.port)",
                 "--admin", admin.username, "--member", member.username, "--password", "correct-horse-battery",

@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import { destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
 import { dialog, field } from '../forms.js';
 import { language, t } from '../i18n.js';
@@ -9,43 +10,83 @@ const moves = { loggedOut: ['loggedIn'], loggedIn: ['paused', 'loggedOut'], paus
 
 /** QUE-1 … QUE-3: queues; for each, its agents with their state, penalty and supervisor flag. */
 export async function queuesView(main, context) {
-  const { tenant, me, notify } = context;
+  const { tenant, me } = context;
   const admin = me.role === 'admin' || me.role === 'operator';
   const { data } = await api('GET', `/tenants/${tenant}/queues`);
   const open = (queue) => agentsView(main, context, queue);
   main.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', {}, t('queues.title')),
-      admin ? h('button', { type: 'button', class: 'primary', id: 'new-queue', onclick: () => create(context) }, t('queues.new')) : null),
+      admin ? h('button', { type: 'button', class: 'primary', id: 'new-queue', onclick: () => queueForm(main, context, null) }, t('queues.new')) : null),
     table(t('queues.title'), [
       { label: t('queues.col.number'), value: (q) => q.number },
       { label: t('queues.col.name'), value: (q) => h('a', { href: '#', onclick: (e) => { e.preventDefault(); open(q); } }, q.name) },
       { label: t('queues.col.strategy'), value: (q) => t(`strategy.${q.strategy}`) },
       { label: t('queues.col.agents'), value: (q) => String(q.agents) },
       { label: t('queues.col.loggedIn'), value: (q) => String(q.agentsLoggedIn) },
+      ...(admin ? [{ label: t('users.col.actions'), value: (q) => h('span', { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('common.edit')} ${q.name}`, onclick: () => queueForm(main, context, q) }, t('common.edit')),
+        h('button', { type: 'button', class: 'danger', 'aria-label': `${t('common.delete')} ${q.name}`, onclick: () => removeQueue(main, context, q) },
+          t('common.delete'))) }] : []),
     ], data.items));
-  async function create() {
-    const number = (name, value, min, max) => h('input', { type: 'number', value, min, max });
-    const content = h('div', { class: 'fields' },
-      field('name', t('queues.field.name'), h('input', {})),
-      field('number', t('queues.field.number'), h('input', { inputmode: 'numeric', maxlength: 4 })),
-      field('strategy', t('queues.field.strategy'), h('select', {}, strategies.map((s) => h('option', { value: s }, t(`strategy.${s}`))))),
-      field('maxWaiting', t('queues.field.maxWaiting'), number('maxWaiting', 0, 0, 500)),
-      field('maxWaitSeconds', t('queues.field.maxWaitSeconds'), number('maxWaitSeconds', 300, 0, 86400)),
-      field('retrySeconds', t('queues.field.retrySeconds'), number('retrySeconds', 5, 1, 120)),
-      field('serviceLevelSeconds', t('queues.field.serviceLevelSeconds'), number('serviceLevelSeconds', 60, 0, 3600)),
-      field('recordAll', t('queues.field.recordAll'), h('input', { type: 'checkbox' })),
-      field('stickyAgent', t('queues.field.stickyAgent'), h('input', { type: 'checkbox' })));
-    const get = (k) => content.querySelector(`#f-${k}`);
-    const created = await dialog(t('queues.new'), content, {
-      onSubmit: async () => (await api('POST', `/tenants/${tenant}/queues`, {
-        name: get('name').value.trim(), number: get('number').value.trim(), strategy: get('strategy').value,
-        maxWaiting: Number(get('maxWaiting').value), maxWaitSeconds: Number(get('maxWaitSeconds').value),
-        retrySeconds: Number(get('retrySeconds').value), serviceLevelSeconds: Number(get('serviceLevelSeconds').value),
-        recordAll: get('recordAll').checked, stickyAgent: get('stickyAgent').checked,
-      })).data,
-    });
-    if (created) { notify(t('queues.saved', { name: created.name })); await queuesView(main, context); }
-  }
+}
+
+/** QUE-1: every setting of a queue, for a new one or to change one. */
+async function queueForm(main, context, queue) {
+  const { tenant, notify } = context;
+  const [targets, { data: sounds }] = await Promise.all([loadTargets(tenant), api('GET', `/tenants/${tenant}/sounds`)]);
+  const q = queue ?? { strategy: 'ringAll', maxWaiting: 0, maxWaitSeconds: 300, retrySeconds: 5, serviceLevelSeconds: 60 };
+  const number = (value, min, max) => h('input', { type: 'number', value, min, max });
+  const soundChoice = (kind, chosen, none) => h('select', {}, h('option', { value: '' }, none),
+    sounds.items.filter((s) => s.kind === kind).map((s) => h('option', { value: s.id, selected: s.id === chosen }, s.id)));
+  // A destination is optional: "none" keeps the default (the caller is told the queue is unavailable).
+  const optionalDestination = (name, value) => {
+    const on = h('input', { type: 'checkbox', checked: !!value });
+    const picker = destinationField(name, t(`queues.field.${name}`), targets, value);
+    const sync = () => { picker.node.hidden = !on.checked; };
+    on.addEventListener('change', sync);
+    sync();
+    return { node: h('div', { class: 'optional-destination' }, field(`${name}On`, t(`queues.field.${name}On`), on), picker.node), read: () => (on.checked ? picker.read() : null) };
+  };
+  const timeout = optionalDestination('timeoutDestination', q.timeoutDestination);
+  const overflow = optionalDestination('overflowDestination', q.overflowDestination);
+  const content = h('div', { class: 'fields' },
+    field('name', t('queues.field.name'), h('input', { value: q.name ?? '' })),
+    field('number', t('queues.field.number'), h('input', { inputmode: 'numeric', maxlength: 4, value: q.number ?? '' })),
+    field('strategy', t('queues.field.strategy'), h('select', {}, strategies.map((s) => h('option', { value: s, selected: s === q.strategy }, t(`strategy.${s}`))))),
+    field('maxWaiting', t('queues.field.maxWaiting'), number(q.maxWaiting, 0, 500)),
+    field('maxWaitSeconds', t('queues.field.maxWaitSeconds'), number(q.maxWaitSeconds, 0, 86400)),
+    field('retrySeconds', t('queues.field.retrySeconds'), number(q.retrySeconds, 1, 120)),
+    field('serviceLevelSeconds', t('queues.field.serviceLevelSeconds'), number(q.serviceLevelSeconds, 0, 3600)),
+    field('holdMusicId', t('queues.field.holdMusic'), soundChoice('holdMusic', q.holdMusicId, t('queues.defaultMusic'))),
+    field('announcement.soundId', t('queues.field.announcement'), soundChoice('prompt', q.announcement?.soundId, t('queues.noAnnouncement'))),
+    field('announcement.everySeconds', t('queues.field.announceEvery'), number(q.announcement?.everySeconds ?? 60, 10, 600)),
+    field('recordAll', t('queues.field.recordAll'), h('input', { type: 'checkbox', checked: !!q.recordAll })),
+    field('stickyAgent', t('queues.field.stickyAgent'), h('input', { type: 'checkbox', checked: !!q.stickyAgent })),
+    timeout.node, overflow.node);
+  const get = (k) => content.querySelector(`#f-${CSS.escape(k)}`);
+  const body = () => ({
+    name: get('name').value.trim(), number: get('number').value.trim(), strategy: get('strategy').value,
+    maxWaiting: Number(get('maxWaiting').value), maxWaitSeconds: Number(get('maxWaitSeconds').value),
+    retrySeconds: Number(get('retrySeconds').value), serviceLevelSeconds: Number(get('serviceLevelSeconds').value),
+    holdMusicId: get('holdMusicId').value || null,
+    announcement: get('announcement.soundId').value
+      ? { soundId: get('announcement.soundId').value, everySeconds: Number(get('announcement.everySeconds').value) } : null,
+    recordAll: get('recordAll').checked, stickyAgent: get('stickyAgent').checked,
+    timeoutDestination: timeout.read(), overflowDestination: overflow.read(),
+  });
+  const saved = await dialog(queue ? t('queues.edit', { name: queue.name }) : t('queues.new'), content, {
+    onSubmit: async () => (queue
+      ? await api('PATCH', `/tenants/${tenant}/queues/${queue.id}`, body(), { etag: `"${queue.version}"` })
+      : await api('POST', `/tenants/${tenant}/queues`, body())).data,
+  });
+  if (saved) { notify(t('queues.saved', { name: saved.name })); await queuesView(main, context); }
+}
+
+async function removeQueue(main, context, queue) {
+  const done = await dialog(t('common.delete'), h('p', {}, t('queues.confirmDelete', { name: queue.name })), {
+    submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `/tenants/${context.tenant}/queues/${queue.id}`),
+  });
+  if (done) { context.notify(t('queues.deleted', { name: queue.name })); await queuesView(main, context); }
 }
 
 async function agentsView(main, context, queue) {
