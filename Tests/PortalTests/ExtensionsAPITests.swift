@@ -62,6 +62,18 @@ import TestSupport
             #expect(patched.status == 200, "\(patched.bodyText)")
             #expect(try await admin.request("PATCH", "\(base)/\(created.id)", json: #"{"kind":"ivr"}"#).status == 422)
             #expect(try await admin.request("GET", "\(base)/\(created.id)/devices").bodyText.contains(#""total":0"#))
+
+            // A phone another extension's rule sends calls to cannot go; its own rules do not hold it.
+            let other = try await admin.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1003"}"#).json(Created.self)
+            let cascade = #"{"kind":"cascade","totalSeconds":30,"steps":[{"destination":{"type":"extension","id":"\#(created.id)"},"afterSeconds":0}]}"#
+            #expect(try await admin.request("POST", "\(base)/\(created.id)/rules", json: cascade).status == 201)
+            let forward = try await admin.request("POST", "\(base)/\(other.id)/rules", json: cascade)
+            #expect(forward.status == 201)
+            let refused = try await admin.request("DELETE", "\(base)/\(created.id)")
+            #expect(refused.status == 409)
+            #expect(try refused.json(ProblemDetails.self).detail.contains("a rule of extension 1003"), "\(refused.bodyText)")
+            struct Rule: Decodable { var id: String }
+            _ = try await admin.request("DELETE", "\(base)/\(other.id)/rules/\(try forward.json(Rule.self).id)")
             #expect(try await admin.request("DELETE", "\(base)/\(created.id)").status == 204)
             #expect(try await admin.request("GET", "\(base)/\(created.id)").status == 404)
             let audit = try await portal.owner.query("SELECT after::text AS after FROM audit_log WHERE entity = 'extension' AND action = 'create'")

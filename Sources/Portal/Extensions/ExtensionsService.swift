@@ -156,11 +156,10 @@ struct ExtensionsService: Sendable {
         try context.requireAdmin()
         try await database.transaction(context.scope) { connection in
             let current = try await accessible(id, context, forUpdate: true, on: connection)
-            if current.kind != "phone" {
-                let users = try await DestinationUsersRepository().users(of: id, on: connection)
-                if !users.isEmpty {
-                    throw HTTPError(.conflict, type: "in-use", detail: "\(current.number) is used by \(users.joined(separator: ", ")); route those elsewhere first.")
-                }
+            // Nothing may be left routing calls to an extension that is gone (its own rules go with it).
+            let users = try await DestinationUsersRepository().users(of: id, on: connection)
+            if !users.isEmpty {
+                throw HTTPError(.conflict, type: "in-use", detail: "\(current.number) is used by \(users.joined(separator: ", ")); route those elsewhere first.")
             }
             try await extensions.delete(id, on: connection)
             try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "extension", entityID: current.id, action: .delete,
