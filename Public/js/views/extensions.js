@@ -24,22 +24,13 @@ export async function extensionsView(main, context) {
       h('dt', {}, t('extensions.sipPassword')), h('dd', { id: 'sip-password' }, password))),
   { submitLabel: t('common.close'), onSubmit: async () => true, cancel: false });
   const create = async () => {
-    const users = (await api('GET', `/tenants/${tenant}/users?limit=500`)).data.items;
-    const content = h('div', { class: 'fields' },
-      field('ownerId', t('extensions.owner'), h('select', {}, users.map((u) => h('option', { value: u.id }, `${u.firstName} ${u.lastName}`.trim() || u.username)))),
-      field('number', t('extensions.col.number'), h('input', { inputmode: 'numeric', maxlength: 4 })),
-      field('name', t('extensions.col.name'), h('input', {})),
-      field('ringSeconds', t('extensions.ringSeconds'), h('input', { type: 'number', min: 5, max: 300, value: 20 })));
-    const get = (k) => content.querySelector(`#f-${k}`);
-    const created = await dialog(t('extensions.new'), content, {
-      onSubmit: async () => (await api('POST', `/tenants/${tenant}/extensions`, {
-        ownerId: get('ownerId').value, number: get('number').value.trim(), name: get('name').value.trim(), ringSeconds: Number(get('ringSeconds').value),
-      })).data,
-    });
+    const created = await saveExtension(context, null, 'phone');
     if (!created) return;
     await showPassword(t('extensions.created', { number: created.number }), created.sipUsername, created.sipPassword);
     await reload();
   };
+  const edit = async (ext) => { if (await saveExtension(context, ext, ext.kind)) await reload(); };
+  const remove = async (ext) => { if (await deleteExtension(context, ext)) await reload(); };
   const newPassword = async (ext) => {
     const confirmed = await dialog(t('extensions.newPassword'), h('p', { class: 'warning' }, t('extensions.newPasswordWarning', { number: ext.number })), {
       submitLabel: t('extensions.newPassword'), danger: true,
@@ -105,7 +96,10 @@ export async function extensionsView(main, context) {
     e.kind === 'ivr' && admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('ivr.button')} ${e.number}`,
       onclick: () => ivrView(main, context, e, reload) }, t('ivr.button')) : null,
     e.kind === 'phone' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('voicemail.button')} ${e.number}`, onclick: () => voicemail(e) }, t('voicemail.button')) : null,
-    admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('extensions.newPassword')} ${e.number}`, onclick: () => newPassword(e) }, t('extensions.newPassword')) : null);
+    admin ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('extensions.newPassword')} ${e.number}`, onclick: () => newPassword(e) }, t('extensions.newPassword')) : null,
+    // Queues have their own screen for everything they hold.
+    admin && e.kind !== 'queue' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('common.edit')} ${e.number}`, onclick: () => edit(e) }, t('common.edit')) : null,
+    admin && e.kind !== 'queue' ? h('button', { type: 'button', class: 'danger', 'aria-label': `${t('common.delete')} ${e.number}`, onclick: () => remove(e) }, t('common.delete')) : null);
   main.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', {}, t('extensions.title')),
       admin ? h('button', { type: 'button', class: 'primary', id: 'new-extension', onclick: create }, t('extensions.new')) : null),
@@ -118,4 +112,41 @@ export async function extensionsView(main, context) {
       { label: t('extensions.col.numbers'), value: (e) => e.publicNumbers.join(', ') },
       { label: t('users.col.actions'), value: actions },
     ], data.items));
+}
+
+/**
+ * EXT-1: a new extension of `kind` (phone or IVR) or changes to `ext`: number and name, and for
+ * phones the owner and ring time. Resolves with the saved extension, or null when cancelled.
+ */
+export async function saveExtension(context, ext, kind) {
+  const { tenant, notify } = context;
+  const users = kind === 'phone' ? (await api('GET', `/tenants/${tenant}/users?limit=500`)).data.items : [];
+  const content = h('div', { class: 'fields' },
+    kind === 'phone' ? field('ownerId', t('extensions.owner'), h('select', {}, users.map((u) =>
+      h('option', { value: u.id, selected: u.id === ext?.ownerId }, `${u.firstName} ${u.lastName}`.trim() || u.username)))) : null,
+    field('number', t('extensions.col.number'), h('input', { inputmode: 'numeric', maxlength: 4, value: ext?.number ?? '' })),
+    field('name', t('extensions.col.name'), h('input', { value: ext?.name ?? '' })),
+    kind === 'phone' ? field('ringSeconds', t('extensions.ringSeconds'), h('input', { type: 'number', min: 5, max: 300, value: ext?.ringSeconds ?? 20 })) : null);
+  const get = (k) => content.querySelector(`#f-${k}`);
+  const body = () => ({
+    number: get('number').value.trim(), name: get('name').value.trim(),
+    ...(kind === 'phone' ? { ownerId: get('ownerId').value, ringSeconds: Number(get('ringSeconds').value) } : {}),
+  });
+  const title = ext ? t('extensions.edit', { number: ext.number }) : t(kind === 'ivr' ? 'ivrs.new' : 'extensions.new');
+  const saved = await dialog(title, content, {
+    onSubmit: async () => (ext
+      ? await api('PATCH', `/tenants/${tenant}/extensions/${ext.id}`, body(), { etag: `"${ext.version}"` })
+      : await api('POST', `/tenants/${tenant}/extensions`, { kind, ...body() })).data,
+  });
+  if (saved && ext) notify(t('extensions.saved', { number: saved.number }));
+  return saved;
+}
+
+/** Deletes an extension after asking; the API refuses while calls are routed to it. */
+export async function deleteExtension(context, ext) {
+  const done = await dialog(t('common.delete'), h('p', {}, t('extensions.confirmDelete', { number: ext.number })), {
+    submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `/tenants/${context.tenant}/extensions/${ext.id}`),
+  });
+  if (done) context.notify(t('extensions.deleted', { number: ext.number }));
+  return done;
 }
