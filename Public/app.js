@@ -14,6 +14,9 @@ import { deploymentsView } from './js/views/deployments.js';
 import { ivrsView } from './js/views/ivrs.js';
 import { callFlowsView } from './js/views/callflows.js';
 import { numbersView } from './js/views/numbers.js';
+import { accountView } from './js/views/account.js';
+import { apiKeysView } from './js/views/apikeys.js';
+import { groupsView } from './js/views/groups.js';
 
 const root = document.getElementById('app');
 
@@ -21,6 +24,7 @@ const root = document.getElementById('app');
 const screens = [
   { path: '/users', label: 'menu.users', admin: true, view: usersView },
   { path: '/extensions', label: 'menu.extensions', view: extensionsView },
+  { path: '/groups', label: 'menu.groups', admin: true, view: groupsView },
   { path: '/queues', label: 'menu.queues', view: queuesView },
   { path: '/ivr', label: 'menu.ivr', admin: true, view: ivrsView },
   { path: '/call-flows', label: 'menu.callFlows', admin: true, view: callFlowsView },
@@ -28,6 +32,8 @@ const screens = [
   { path: '/intervals', label: 'menu.intervals', view: intervalsView },
   { path: '/deployments', label: 'menu.deployments', admin: true, view: deploymentsView },
   { path: '/simulator', label: 'menu.simulator', admin: true, view: simulatorView },
+  { path: '/api-keys', label: 'menu.apiKeys', admin: true, view: apiKeysView },
+  { path: '/account', label: 'menu.account', view: accountView },
 ];
 
 let me = null;
@@ -96,7 +102,14 @@ function shell() {
     h('div', { class: 'content' }, banner, status, main));
   main.append(h('p', { class: 'loading' }, t('common.loading')));
   if (isAdmin()) pendingBanner(banner, { tenant: me.tenantId, go: (path) => { navigate(path); shell(); } });
-  current.view(main, { tenant: me.tenantId, me, notify, timeZone: tenantInfo?.timezone ?? 'UTC' }).catch((error) => {
+  // After changing one's own details: the language and name shown follow at once.
+  const updateMe = async (user) => {
+    me = user;
+    await useLanguage(me.language);
+    shell();
+    document.getElementById('status').textContent = t('account.saved');
+  };
+  current.view(main, { tenant: me.tenantId, me, notify, updateMe, timeZone: tenantInfo?.timezone ?? 'UTC' }).catch((error) => {
     main.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
       error.status === 403 ? t('common.forbidden') : t('common.error', { detail: error.message })));
   });

@@ -18,3 +18,9 @@ export function t(key, values = {}) {
   const text = strings[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
 }
+
+/** A moment in the tenant's time zone, in the app's language ('—' when there is none). */
+export function dateTime(iso, timeZone, timeStyle = 'short') {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(current === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'short', timeStyle, timeZone }).format(new Date(iso));
+}

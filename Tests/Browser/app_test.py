@@ -174,6 +174,25 @@ def search_users():
     wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 3, "everyone is listed again")
 
 
+@step("every field of a user is edited, with their storage shown")
+def edit_user():
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Edit Lucía Martín']", "edit Lucía")
+    wait(driver, EC.visibility_of_element_located((By.ID, "storage-meter")), "the storage use shows")
+    typed(driver, "f-city", "Sevilla")
+    typed(driver, "f-country", "España")
+    click(driver, By.CSS_SELECTOR, "#f-phoneLanguage option[value=ca]", "Catalan prompts")
+    click(driver, By.CSS_SELECTOR, "#f-timezone option[value='Atlantic/Canary']", "the Canary Islands time zone")
+    shot(driver, "user-edit")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    text_present(driver, "#status", "Lucía Martín", "the user is saved")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Edit Lucía Martín']", "edit Lucía again")
+    city = wait(driver, EC.visibility_of_element_located((By.ID, "f-city")), "the form opens again")
+    assert city.get_attribute("value") == "Sevilla", city.get_attribute("value")
+    assert driver.find_element(By.ID, "f-phoneLanguage").get_attribute("value") == "ca"
+    assert driver.find_element(By.ID, "f-timezone").get_attribute("value") == "Atlantic/Canary"
+    click(driver, By.XPATH, "//dialog//button[normalize-space()='Cancel']", "cancel")
+
+
 @step("deleting asks first, and cancel keeps the user")
 def delete_user():
     click(driver, By.CSS_SELECTOR, "button[aria-label='Delete Lucía Martín']", "button[aria-label='Delete Lucía Martín']")
@@ -211,6 +230,7 @@ def extensions():
     pin = driver.find_element(By.ID, "f-pin")
     pin.clear()
     pin.send_keys("4321")
+    choose(driver, "f-exitToExtension", "1001")
     shot(driver, "voicemail")
     click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "voicemail of 1002", "the voicemail is saved")
@@ -471,6 +491,35 @@ def more_screens():
     shot(driver, "deployments")
 
 
+@step("an extension group is made of two phones")
+def groups():
+    click(driver, By.LINK_TEXT, "Extension groups", "the Extension groups link")
+    click(driver, By.ID, "new-group", "new group")
+    typed(driver, "f-name", "Front desk")
+    for box in driver.find_elements(By.CSS_SELECTOR, "input[name=member]"):
+        box.click()
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    text_present(driver, "table", "1001, 1002", "the group lists its phones")
+    shot(driver, "groups")
+
+
+@step("an API key is shown once and can be revoked")
+def api_keys():
+    click(driver, By.LINK_TEXT, "API keys", "the API keys link")
+    click(driver, By.ID, "new-api-key", "new API key")
+    typed(driver, "f-name", "CRM")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "create")
+    secret = wait(driver, EC.visibility_of_element_located((By.ID, "api-key-secret")), "the key is shown once").text
+    assert secret.startswith("ck_"), secret
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "close")
+    text_present(driver, "table", "CRM", "the key is listed")
+    assert secret not in driver.page_source, "the key is not shown again"
+    shot(driver, "api-keys")
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Revoke CRM']", "revoke")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "confirm")
+    text_present(driver, "table", "Revoked", "the key shows as revoked")
+
+
 @step("time intervals are created, searched and deleted together")
 def intervals():
     click(driver, By.LINK_TEXT, "Time intervals", "the Time intervals link")
@@ -545,6 +594,15 @@ def member():
     driver.get(args.base + "/users")
     wait(driver, lambda d: not d.current_url.endswith("/users"), "the users path is not the member's")
     shot(driver, "member")
+    click(driver, By.LINK_TEXT, "Mi cuenta", "the member's own account")
+    wait(driver, EC.visibility_of_element_located((By.ID, "storage-meter")), "their storage shows")
+    assert not driver.find_elements(By.ID, "f-role"), "a member does not choose their own role"
+    typed(driver, "f-city", "Bilbao")
+    click(driver, By.CSS_SELECTOR, "#f-language option[value=en]", "English")
+    click(driver, By.ID, "save-account", "save")
+    text_present(driver, "#status", "Your details were saved", "saved, and the app follows the new language")
+    text_present(driver, "nav.menu", "My account", "the menu is in English now")
+    shot(driver, "account")
 
 
 @step("a phone-sized screen stacks the menu above the content")

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { dialog } from '../forms.js';
-import { language, t } from '../i18n.js';
+import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 
 /** MED-1: how changes reach the media nodes — mode, what each node runs, history, roll back. */
@@ -9,8 +9,7 @@ export async function deploymentsView(main, context) {
   const { tenant, notify, timeZone } = context;
   const { data } = await api('GET', `/tenants/${tenant}/deployments`);
   const reload = () => deploymentsView(main, context);
-  const when = (iso) => (iso ? new Intl.DateTimeFormat(language() === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium', timeZone })
-    .format(new Date(iso)) : '—');
+  const when = (iso) => dateTime(iso, timeZone, 'medium');
   const mode = h('select', { id: 'deploy-mode', 'aria-label': t('deployments.mode') },
     ['auto', 'manual'].map((m) => h('option', { value: m, selected: m === data.deployMode }, t(`deployments.mode.${m}`))));
   mode.addEventListener('change', async () => {

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { dialog, field } from '../forms.js';
-import { language, t } from '../i18n.js';
+import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 import { rulesView } from './rules.js';
 import { ivrView } from './ivr.js';
@@ -47,13 +47,16 @@ export async function extensionsView(main, context) {
       field('notify', t('voicemail.notify'), h('select', {}, ['none', 'alert', 'attach'].map((n) => h('option', { value: n, selected: n === vm.notify }, t(`voicemail.notify.${n}`))))),
       field('answerAfterSeconds', t('voicemail.answerAfter'), h('input', { type: 'number', min: 5, max: 300, value: vm.answerAfterSeconds })),
       field('deleteAfterDays', t('voicemail.deleteAfter'), h('input', { type: 'number', min: 0, max: 3650, value: vm.deleteAfterDays })),
-      field('keepUnread', t('voicemail.keepUnread'), check(vm.keepUnread)));
+      field('keepUnread', t('voicemail.keepUnread'), check(vm.keepUnread)),
+      field('exitToExtension', t('voicemail.exitTo'), h('select', {}, h('option', { value: '' }, t('voicemail.noExit')),
+        data.items.filter((e) => e.kind === 'phone' && e.id !== ext.id).map((e) =>
+          h('option', { value: e.id, selected: e.id === vm.exitToExtension }, `${e.number} ${e.name}`.trim())))));
     const get = (k) => content.querySelector(`#f-${k}`);
     const saved = await dialog(t('voicemail.title', { number: ext.number }), content, {
       onSubmit: async () => (await api('PUT', `/tenants/${tenant}/extensions/${ext.id}/voicemail`, {
         enabled: get('enabled').checked, notify: get('notify').value, answerAfterSeconds: Number(get('answerAfterSeconds').value),
         deleteAfterDays: Number(get('deleteAfterDays').value), keepUnread: get('keepUnread').checked,
-        exitToExtension: vm.exitToExtension ?? null, ...(get('pin').value ? { pin: get('pin').value } : {}),
+        exitToExtension: get('exitToExtension').value || null, ...(get('pin').value ? { pin: get('pin').value } : {}),
       }, { etag })).data,
     });
     if (saved) notify(t('voicemail.saved', { number: ext.number }));
@@ -76,8 +79,7 @@ export async function extensionsView(main, context) {
   };
   const devices = async (ext) => {
     const list = (await api('GET', `/tenants/${tenant}/extensions/${ext.id}/devices`)).data.items;
-    const when = (iso) => new Intl.DateTimeFormat(language() === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone: context.timeZone })
-      .format(new Date(iso));
+    const when = (iso) => dateTime(iso, context.timeZone);
     await dialog(t('devices.title', { number: ext.number }), list.length ? table(t('devices.title', { number: ext.number }), [
       { label: t('devices.contact'), value: (d) => d.contact },
       { label: t('devices.userAgent'), value: (d) => d.userAgent ?? '' },

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
 import { dialog, field } from '../forms.js';
-import { language, t } from '../i18n.js';
+import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 
 const strategies = ['ringAll', 'leastRecent', 'fewestCalls', 'random', 'randomMemory', 'linear', 'weightedRandom'];
@@ -93,7 +93,7 @@ async function agentsView(main, context, queue) {
   const { tenant, me, notify, timeZone } = context;
   const admin = me.role === 'admin' || me.role === 'operator';
   const base = `/tenants/${tenant}/queues/${queue.id}/agents`;
-  const when = (iso) => (iso ? new Intl.DateTimeFormat(language() === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone }).format(new Date(iso)) : '—');
+  const when = (iso) => dateTime(iso, timeZone);
   const { data } = await api('GET', base);
   // Members change only their own agents' state (the API says so too).
   const own = admin ? null : new Set((await api('GET', `/tenants/${tenant}/extensions?limit=500`)).data.items.map((e) => e.number));

@@ -24,42 +24,19 @@ export async function usersView(main, { tenant, notify }) {
           h('button', { type: 'button', class: 'danger', 'aria-label': `${t('common.delete')} ${name(u)}`, onclick: () => remove(u) }, t('common.delete'))) },
     ], data.items));
   };
-  const form = (user) => {
-    const input = (key, attributes = {}) => h('input', { value: user?.[key] ?? '', ...attributes });
-    const select = (key, options, chosen) => h('select', {}, options.map(([value, label]) => h('option', { value, selected: value === chosen }, label)));
-    const fields = [
-      field('firstName', t('users.field.firstName'), input('firstName', { autocomplete: 'off' })),
-      field('lastName', t('users.field.lastName'), input('lastName', { autocomplete: 'off' })),
-      field('username', t('users.field.username'), input('username', { autocomplete: 'off' })),
-      field('email', t('users.field.email'), input('email', { type: 'email' })),
-      field('phone', t('users.field.phone'), input('phone', { type: 'tel' })),
-      field('role', t('users.field.role'), select('role', [['member', t('role.member')], ['admin', t('role.admin')]], user?.role ?? 'member')),
-      field('language', t('users.field.language'), select('language', [['es', t('language.es')], ['en', t('language.en')]], user?.language ?? language())),
-    ];
-    if (!user) {
-      fields.push(field('password', t('users.field.password'), h('input', { type: 'password', autocomplete: 'new-password' })),
-        field('passwordConfirmation', t('users.field.passwordConfirmation'), h('input', { type: 'password', autocomplete: 'new-password' })));
-    }
-    return h('div', { class: 'fields' }, fields);
-  };
-  const values = (node, keys) => Object.fromEntries(keys.map((k) => {
-    const value = node.querySelector(`#f-${k}`).value.trim();
-    return [k, value === '' && ['email', 'phone'].includes(k) ? null : value];
-  }));
   const create = async () => {
-    const content = form(null);
-    const created = await dialog(t('users.new'), content, {
-      onSubmit: async () => (await api('POST', `/tenants/${tenant}/users`,
-        values(content, ['firstName', 'lastName', 'username', 'email', 'phone', 'role', 'language', 'password', 'passwordConfirmation']))).data,
+    const form = userForm(null, { admin: true });
+    const created = await dialog(t('users.new'), form.node, {
+      onSubmit: async () => (await api('POST', `/tenants/${tenant}/users`, form.read())).data,
     });
     if (created) { notify(t('users.saved', { name: name(created) })); await load(); }
   };
   const edit = async (user) => {
-    const { data, etag } = await api('GET', `/tenants/${tenant}/users/${user.id}`);
-    const content = form(data);
-    const saved = await dialog(t('users.edit', { name: name(data) }), content, {
-      onSubmit: async () => (await api('PATCH', `/tenants/${tenant}/users/${user.id}`,
-        values(content, ['firstName', 'lastName', 'username', 'email', 'phone', 'role', 'language']), { etag })).data,
+    const [{ data, etag }, { data: usage }] = await Promise.all([
+      api('GET', `/tenants/${tenant}/users/${user.id}`), api('GET', `/tenants/${tenant}/users/${user.id}/storage`)]);
+    const form = userForm(data, { admin: true });
+    const saved = await dialog(t('users.edit', { name: name(data) }), h('div', {}, storageMeter(usage), form.node), {
+      onSubmit: async () => (await api('PATCH', `/tenants/${tenant}/users/${user.id}`, form.read(), { etag })).data,
     });
     if (saved) { notify(t('users.saved', { name: name(saved) })); await load(); }
   };
@@ -80,4 +57,61 @@ export async function usersView(main, { tenant, notify }) {
       h('button', { type: 'button', class: 'primary', id: 'new-user', onclick: create }, t('users.new'))),
     results);
   await load();
+}
+
+const optional = ['email', 'phone', 'address', 'city', 'postalCode', 'region', 'country', 'timezone'];
+/** Languages the phone prompts come in (UserFields.phoneLanguages), named by the browser. */
+const phoneLanguages = ['es', 'en', 'ca', 'eu', 'gl', 'pt', 'fr', 'de', 'it'];
+
+/**
+ * USR-3: every field of a user. `admin` adds the role; a new user gets a password twice, an
+ * existing one may get a new password (empty keeps it) unless `passwords` is false — one's own
+ * password changes through USR-2, which asks for the current one. `read()` gives the body.
+ */
+export function userForm(user, { admin, passwords = true }) {
+  const input = (key, attributes = {}) => h('input', { value: user?.[key] ?? '', autocomplete: 'off', ...attributes });
+  const select = (options, chosen) => h('select', {}, options.map(([value, label]) => h('option', { value, selected: value === chosen }, label)));
+  const spoken = new Intl.DisplayNames([language()], { type: 'language' });
+  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [];
+  const password = (key, label) => field(key, label, h('input', { type: 'password', autocomplete: 'new-password' }));
+  const fields = [
+    field('firstName', t('users.field.firstName'), input('firstName')),
+    field('lastName', t('users.field.lastName'), input('lastName')),
+    field('username', t('users.field.username'), input('username')),
+    admin ? field('role', t('users.field.role'), select([['member', t('role.member')], ['admin', t('role.admin')]], user?.role ?? 'member')) : null,
+    field('email', t('users.field.email'), input('email', { type: 'email' })),
+    field('phone', t('users.field.phone'), input('phone', { type: 'tel' })),
+    field('language', t('users.field.language'), select([['es', t('language.es')], ['en', t('language.en')]], user?.language ?? language())),
+    field('phoneLanguage', t('users.field.phoneLanguage'), select(phoneLanguages.map((l) => [l, spoken.of(l)]), user?.phoneLanguage ?? language())),
+    field('timezone', t('users.field.timezone'), select([['', t('users.field.tenantZone')], ...zones.map((z) => [z, z])], user?.timezone ?? '')),
+    field('address', t('users.field.address'), input('address')),
+    field('city', t('users.field.city'), input('city')),
+    field('postalCode', t('users.field.postalCode'), input('postalCode')),
+    field('region', t('users.field.region'), input('region')),
+    field('country', t('users.field.country'), input('country')),
+    passwords ? password('password', user ? t('users.field.newPassword') : t('users.field.password')) : null,
+    passwords ? password('passwordConfirmation', t('users.field.passwordConfirmation')) : null,
+  ];
+  const node = h('div', { class: 'fields' }, fields);
+  const read = () => {
+    const body = {};
+    for (const input of node.querySelectorAll('input, select')) {
+      const value = input.type === 'password' ? input.value : input.value.trim();
+      // An existing user keeps their password unless a new one is typed.
+      if (input.type === 'password' && user && node.querySelector('#f-password')?.value === '') continue;
+      body[input.name] = value === '' && optional.includes(input.name) ? null : value;
+    }
+    return body;
+  };
+  return { node, read };
+}
+
+/** USR-5: how much of the storage quota a user's voicemail, recordings and sounds take. */
+export function storageMeter(usage) {
+  const mb = (bytes) => (bytes / 1048576).toLocaleString(language(), { maximumFractionDigits: 1 });
+  return h('div', { class: 'storage' },
+    h('label', { for: 'storage-meter' }, t('users.storage', { used: mb(usage.usedBytes), total: mb(usage.totalBytes) })),
+    h('meter', { id: 'storage-meter', min: 0, max: usage.totalBytes, value: usage.usedBytes, high: usage.totalBytes * 0.9 }),
+    h('p', { class: 'hint' }, Object.entries(usage.byKind).filter(([, bytes]) => bytes > 0)
+      .map(([kind, bytes]) => `${t(`storage.${kind}`)}: ${mb(bytes)} MB`).join(' · ')));
 }
