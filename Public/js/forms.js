@@ -74,3 +74,11 @@ export function dialog(title, content, { submitLabel, onSubmit, danger = false, 
     node.showModal();
   });
 }
+
+/**
+ * Asks before something that cannot be undone; resolves with what `onSubmit` returns (its
+ * error, such as "still in use", shows in the dialog), or null when cancelled.
+ */
+export function confirmAction(question, onSubmit, action = t('common.delete')) {
+  return dialog(action, h('p', {}, question), { submitLabel: action, danger: true, onSubmit });
+}

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -31,9 +31,7 @@ export async function apiKeysView(main, context) {
     await reload();
   };
   const revoke = async (key) => {
-    const done = await dialog(t('apiKeys.revoke'), h('p', {}, t('apiKeys.confirmRevoke', { name: key.name })), {
-      submitLabel: t('apiKeys.revoke'), danger: true, onSubmit: () => api('DELETE', `${base}/${key.id}`),
-    });
+    const done = await confirmAction(t('apiKeys.confirmRevoke', { name: key.name }), () => api('DELETE', `${base}/${key.id}`), t('apiKeys.revoke'));
     if (done) { notify(t('apiKeys.revoked', { name: key.name })); await reload(); }
   };
   main.replaceChildren(

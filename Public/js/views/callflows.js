@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { actionsEditor, describeAction } from '../actions.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 import { loadLookups } from './ivr.js';
@@ -28,9 +28,7 @@ export async function callFlowsView(main, context) {
     if (saved) { notify(t('flows.saved', { name: saved.name })); await reload(); }
   };
   const remove = async (flow) => {
-    const done = await dialog(t('common.delete'), h('p', {}, t('flows.confirmDelete', { name: flow.name })), {
-      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `${base}/${flow.id}`),
-    });
+    const done = await confirmAction(t('flows.confirmDelete', { name: flow.name }), () => api('DELETE', `${base}/${flow.id}`));
     if (done) { notify(t('flows.deleted', { name: flow.name })); await reload(); }
   };
   main.replaceChildren(

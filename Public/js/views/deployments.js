@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
-import { dialog } from '../forms.js';
+import { confirmAction } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -18,9 +18,7 @@ export async function deploymentsView(main, context) {
     await reload();
   });
   const rollback = async (revision) => {
-    const done = await dialog(t('deployments.rollback'), h('p', {}, t('deployments.confirmRollback', { revision })), {
-      submitLabel: t('deployments.rollback'), danger: true, onSubmit: () => api('POST', `/tenants/${tenant}/deployments/${revision}/rollback`),
-    });
+    const done = await confirmAction(t('deployments.confirmRollback', { revision }), () => api('POST', `/tenants/${tenant}/deployments/${revision}/rollback`), t('deployments.rollback'));
     if (done) { notify(t('deployments.rolledBack', { revision })); await reload(); }
   };
   main.replaceChildren(...[

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 import { rulesView } from './rules.js';
@@ -146,9 +146,7 @@ export async function saveExtension(context, ext, kind) {
 
 /** Deletes an extension after asking; the API refuses while calls are routed to it. */
 export async function deleteExtension(context, ext) {
-  const done = await dialog(t('common.delete'), h('p', {}, t('extensions.confirmDelete', { number: ext.number })), {
-    submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `/tenants/${context.tenant}/extensions/${ext.id}`),
-  });
+  const done = await confirmAction(t('extensions.confirmDelete', { number: ext.number }), () => api('DELETE', `/tenants/${context.tenant}/extensions/${ext.id}`));
   if (done) context.notify(t('extensions.deleted', { number: ext.number }));
   return done;
 }

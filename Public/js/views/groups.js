@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -27,9 +27,7 @@ export async function groupsView(main, context) {
     if (saved) { notify(t('groups.saved', { name: saved.name })); await reload(); }
   };
   const remove = async (group) => {
-    const done = await dialog(t('common.delete'), h('p', {}, t('groups.confirmDelete', { name: group.name })), {
-      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `${base}/${group.id}`),
-    });
+    const done = await confirmAction(t('groups.confirmDelete', { name: group.name }), () => api('DELETE', `${base}/${group.id}`));
     if (done) { notify(t('groups.deleted', { name: group.name })); await reload(); }
   };
   main.replaceChildren(

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { language, t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -43,9 +43,7 @@ export async function intervalsView(main, context) {
   };
   const removeSelected = async () => {
     if (selected.size === 0) return;
-    const done = await dialog(t('common.delete'), h('p', {}, t('intervals.confirmDelete', { count: selected.size })), {
-      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('POST', `/tenants/${tenant}/intervals/delete`, { ids: [...selected] }),
-    });
+    const done = await confirmAction(t('intervals.confirmDelete', { count: selected.size }), () => api('POST', `/tenants/${tenant}/intervals/delete`, { ids: [...selected] }));
     if (done) { notify(t('intervals.deleted')); await load(); }
   };
   let timer;

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { actionsEditor, describeAction } from '../actions.js';
 import { loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -52,9 +52,7 @@ export async function ivrView(main, context, ivr, back) {
     if (saved) { notify(t('ivr.saved', { name: saved.name })); await reload(); }
   };
   const remove = async (c) => {
-    const done = await dialog(t('common.delete'), h('p', {}, t('ivr.confirmDelete', { name: c.name })), {
-      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `${base}/${c.id}`),
-    });
+    const done = await confirmAction(t('ivr.confirmDelete', { name: c.name }), () => api('DELETE', `${base}/${c.id}`));
     if (done) { notify(t('ivr.deleted', { name: c.name })); await reload(); }
   };
   const counts = (c) => c.options.filter((o) => o.actionCount > 0).map((o) => `${t(`ivr.key.${o.key}`)}: ${o.actionCount}`).join(', ');

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -83,9 +83,7 @@ async function queueForm(main, context, queue) {
 }
 
 async function removeQueue(main, context, queue) {
-  const done = await dialog(t('common.delete'), h('p', {}, t('queues.confirmDelete', { name: queue.name })), {
-    submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `/tenants/${context.tenant}/queues/${queue.id}`),
-  });
+  const done = await confirmAction(t('queues.confirmDelete', { name: queue.name }), () => api('DELETE', `/tenants/${context.tenant}/queues/${queue.id}`));
   if (done) { context.notify(t('queues.deleted', { name: queue.name })); await queuesView(main, context); }
 }
 
@@ -142,9 +140,7 @@ async function agentsView(main, context, queue) {
   };
   const removeSelected = async () => {
     if (selected.size === 0) return;
-    const done = await dialog(t('common.delete'), h('p', {}, t('agents.confirmRemove', { count: selected.size })), {
-      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('POST', `${base}/remove`, { ids: [...selected] }),
-    });
+    const done = await confirmAction(t('agents.confirmRemove', { count: selected.size }), () => api('POST', `${base}/remove`, { ids: [...selected] }));
     if (done) await reload();
   };
   const columns = [

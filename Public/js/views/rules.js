@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { describeDestination, destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -149,9 +149,7 @@ export async function rulesView(main, context, extension, back) {
     await reload();
   };
   const remove = async (rule) => {
-    const done = await dialog(t('common.delete'), h('p', {}, t('rules.confirmDelete', { position: rule.position })), {
-      submitLabel: t('common.delete'), danger: true, onSubmit: () => api('DELETE', `${base}/${rule.id}`),
-    });
+    const done = await confirmAction(t('rules.confirmDelete', { position: rule.position }), () => api('DELETE', `${base}/${rule.id}`));
     if (done) await reload();
   };
   main.replaceChildren(

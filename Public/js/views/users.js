@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { clear, h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { confirmAction, dialog, field } from '../forms.js';
 import { language, t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -41,10 +41,7 @@ export async function usersView(main, { tenant, notify }) {
     if (saved) { notify(t('users.saved', { name: name(saved) })); await load(); }
   };
   const remove = async (user) => {
-    const done = await dialog(t('common.delete'), h('p', {}, t('users.confirmDelete', { name: name(user) })), {
-      submitLabel: t('common.delete'), danger: true,
-      onSubmit: async () => api('DELETE', `/tenants/${tenant}/users/${user.id}`),
-    });
+    const done = await confirmAction(t('users.confirmDelete', { name: name(user) }), () => api('DELETE', `/tenants/${tenant}/users/${user.id}`));
     if (done) { notify(t('users.deleted', { name: name(user) })); await load(); }
   };
   let timer;
