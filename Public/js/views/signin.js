@@ -29,4 +29,5 @@ export function signIn(root, onSignedIn) {
   });
   root.replaceChildren(h('main', { class: 'centered' }, form));
   username.focus();
+  performance.mark('sign-in shown');
 }
