@@ -17,7 +17,24 @@ export class ApiError extends Error {
   }
 }
 
+/** While any request is under way the page says so (a bar on top, `aria-busy` on the page). */
+let inFlight = 0;
+function busy(delta) {
+  inFlight += delta;
+  document.documentElement.toggleAttribute('data-busy', inFlight > 0);
+  document.body?.setAttribute('aria-busy', String(inFlight > 0));
+}
+
 export async function api(method, path, body, { etag } = {}) {
+  busy(1);
+  try {
+    return await request(method, path, body, etag);
+  } finally {
+    busy(-1);
+  }
+}
+
+async function request(method, path, body, etag) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;

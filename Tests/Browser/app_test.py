@@ -562,6 +562,7 @@ def simulate():
     assert driver.find_elements(By.CSS_SELECTOR, "#trace li"), "the steps are listed"
     errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "form .form-error") if e.text.strip()]
     assert not errors, f"no error shows after a good simulation: {errors}"
+    wait(driver, lambda d: d.execute_script("return !document.documentElement.hasAttribute('data-busy')"), "nothing is left marked as loading")
     shot(driver, "simulator")
 
 
