@@ -49,3 +49,16 @@ async function request(method, path, body, etag) {
   if (!response.ok) throw new ApiError(response.status, data);
   return { data, etag: response.headers.get('ETag') };
 }
+
+/** Every item of a paged list (`items` and `nextCursor`), fetched 500 at a time. */
+export async function listAll(path) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = `${path}${path.includes('?') ? '&' : '?'}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const { data } = await api('GET', page);
+    items.push(...data.items);
+    cursor = data.nextCursor;
+  } while (cursor);
+  return items;
+}

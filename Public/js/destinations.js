@@ -1,4 +1,4 @@
-import { api } from './api.js';
+import { api, listAll } from './api.js';
 import { h } from './dom.js';
 import { field } from './forms.js';
 import { t } from './i18n.js';
@@ -13,11 +13,11 @@ export async function loadTargets(tenant) {
     if (error.status === 403) return { data: { items: [] } };
     throw error;
   });
-  const [{ data: extensions }, { data: groups }, { data: flows }] = await Promise.all([
-    api('GET', `/tenants/${tenant}/extensions?limit=500`),
+  const [extensions, { data: groups }, { data: flows }] = await Promise.all([
+    listAll(`/tenants/${tenant}/extensions`),
     readable(api('GET', `/tenants/${tenant}/extension-groups`)),
     readable(api('GET', `/tenants/${tenant}/call-flows`))]);
-  return { extensions: extensions.items, groups: groups.items, flows: flows.items };
+  return { extensions, groups: groups.items, flows: flows.items };
 }
 
 const named = (e) => `${e.number} ${e.name ?? ''}`.trim();

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { h } from '../dom.js';
 import { confirmAction, dialog, field } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
@@ -14,7 +14,7 @@ import { ivrView } from './ivr.js';
 export async function extensionsView(main, context) {
   const { tenant, me, notify } = context;
   const admin = me.role === 'admin' || me.role === 'operator';
-  const { data } = await api('GET', `/tenants/${tenant}/extensions?limit=500`);
+  const extensions = await listAll(`/tenants/${tenant}/extensions`);
   const reload = () => extensionsView(main, context);
   const showPassword = (title, username, password, warning) => dialog(title, h('div', {},
     warning ? h('p', { class: 'warning' }, warning) : null,
@@ -49,7 +49,7 @@ export async function extensionsView(main, context) {
       field('deleteAfterDays', t('voicemail.deleteAfter'), h('input', { type: 'number', min: 0, max: 3650, value: vm.deleteAfterDays })),
       field('keepUnread', t('voicemail.keepUnread'), check(vm.keepUnread)),
       field('exitToExtension', t('voicemail.exitTo'), h('select', {}, h('option', { value: '' }, t('voicemail.noExit')),
-        data.items.filter((e) => e.kind === 'phone' && e.id !== ext.id).map((e) =>
+        extensions.filter((e) => e.kind === 'phone' && e.id !== ext.id).map((e) =>
           h('option', { value: e.id, selected: e.id === vm.exitToExtension }, `${e.number} ${e.name}`.trim())))));
     const get = (k) => content.querySelector(`#f-${k}`);
     const saved = await dialog(t('voicemail.title', { number: ext.number }), content, {
@@ -113,7 +113,7 @@ export async function extensionsView(main, context) {
       { label: t('extensions.col.sipServer'), value: (e) => e.sipServer },
       { label: t('extensions.col.numbers'), value: (e) => e.publicNumbers.join(', ') },
       { label: t('users.col.actions'), value: actions },
-    ], data.items));
+    ], extensions));
 }
 
 /**
@@ -122,7 +122,7 @@ export async function extensionsView(main, context) {
  */
 export async function saveExtension(context, ext, kind) {
   const { tenant, notify } = context;
-  const users = kind === 'phone' ? (await api('GET', `/tenants/${tenant}/users?limit=500`)).data.items : [];
+  const users = kind === 'phone' ? await listAll(`/tenants/${tenant}/users`) : [];
   const content = h('div', { class: 'fields' },
     kind === 'phone' ? field('ownerId', t('extensions.owner'), h('select', {}, users.map((u) =>
       h('option', { value: u.id, selected: u.id === ext?.ownerId }, `${u.firstName} ${u.lastName}`.trim() || u.username)))) : null,

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { h } from '../dom.js';
 import { confirmAction, dialog, field } from '../forms.js';
 import { t } from '../i18n.js';
@@ -8,12 +8,12 @@ import { table } from '../table.js';
 export async function groupsView(main, context) {
   const { tenant, notify } = context;
   const base = `/tenants/${tenant}/extension-groups`;
-  const [{ data }, { data: phones }] = await Promise.all([api('GET', base), api('GET', `/tenants/${tenant}/extensions?kind=phone&limit=500`)]);
+  const [{ data }, phones] = await Promise.all([api('GET', base), listAll(`/tenants/${tenant}/extensions?kind=phone`)]);
   const reload = () => groupsView(main, context);
-  const number = (id) => phones.items.find((p) => p.id === id)?.number ?? '?';
+  const number = (id) => phones.find((p) => p.id === id)?.number ?? '?';
   const form = async (group) => {
     const members = h('fieldset', { class: 'members', dataset: { field: 'extensionIds' } }, h('legend', {}, t('groups.members')),
-      phones.items.map((p) => h('label', { class: 'choice' },
+      phones.map((p) => h('label', { class: 'choice' },
         h('input', { type: 'checkbox', name: 'member', value: p.id, checked: group?.extensionIds.includes(p.id) }), `${p.number} ${p.name}`.trim())),
       h('p', { class: 'field-error', id: 'e-extensionIds', role: 'alert' }));
     const name = h('input', { value: group?.name ?? '' });

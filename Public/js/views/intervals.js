@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { h } from '../dom.js';
 import { confirmAction, dialog, field } from '../forms.js';
 import { language, t } from '../i18n.js';
@@ -25,7 +25,7 @@ export async function intervalsView(main, context) {
   const load = async () => {
     selected.clear();
     const q = search.value.trim();
-    const { data } = await api('GET', `/tenants/${tenant}/intervals?limit=500${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+    const intervals = await listAll(`/tenants/${tenant}/intervals${q ? `?q=${encodeURIComponent(q)}` : ''}`);
     results.replaceChildren(table(t('intervals.title'), [
       { label: t('agents.col.select'), value: (i) => h('input', { type: 'checkbox', 'aria-label': `${t('agents.col.select')} ${i.name}`,
         onchange: (e) => (e.target.checked ? selected.add(i.id) : selected.delete(i.id)) }) },
@@ -35,7 +35,7 @@ export async function intervalsView(main, context) {
       { label: t('intervals.col.times'), value: (i) => `${i.startTime} – ${i.endTime}` },
       { label: t('intervals.col.dates'), value: dates },
       { label: t('intervals.col.zone'), value: (i) => i.timezone },
-    ], data.items));
+    ], intervals));
   };
   const save = async (interval) => {
     const saved = await intervalForm(context, interval);

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { actionsEditor, describeAction } from '../actions.js';
 import { loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
@@ -10,9 +10,9 @@ const keys = ['start', 'timeout', 'invalid', '1', '2', '3', '4', '5', '6', '7', 
 
 /** What action editors name things by: destinations, sounds and intervals of the tenant. */
 export async function loadLookups(tenant) {
-  const [targets, { data: sounds }, { data: intervals }] = await Promise.all([
-    loadTargets(tenant), api('GET', `/tenants/${tenant}/sounds`), api('GET', `/tenants/${tenant}/intervals?limit=500`)]);
-  return { targets, sounds: sounds.items, intervals: intervals.items, contexts: null };
+  const [targets, { data: sounds }, intervals] = await Promise.all([
+    loadTargets(tenant), api('GET', `/tenants/${tenant}/sounds`), listAll(`/tenants/${tenant}/intervals`)]);
+  return { targets, sounds: sounds.items, intervals, contexts: null };
 }
 
 /** The settings of a context, for creating one or changing it. */

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { listAll } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
@@ -7,7 +7,7 @@ import { ivrView } from './ivr.js';
 
 /** IVR-1: the tenant's IVR extensions — create, rename, delete; each opens its contexts. */
 export async function ivrsView(main, context) {
-  const { data } = await api('GET', `/tenants/${context.tenant}/extensions?kind=ivr&limit=500`);
+  const ivrs = await listAll(`/tenants/${context.tenant}/extensions?kind=ivr`);
   const reload = () => ivrsView(main, context);
   const create = async () => {
     const created = await saveExtension(context, null, 'ivr');
@@ -26,5 +26,5 @@ export async function ivrsView(main, context) {
           onclick: async () => { if (await saveExtension(context, e, 'ivr')) await reload(); } }, t('common.edit')),
         h('button', { type: 'button', class: 'danger', 'aria-label': `${t('common.delete')} ${e.number}`,
           onclick: async () => { if (await deleteExtension(context, e)) await reload(); } }, t('common.delete'))) },
-    ], data.items));
+    ], ivrs));
 }

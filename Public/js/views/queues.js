@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
 import { confirmAction, dialog, field } from '../forms.js';
@@ -94,7 +94,7 @@ async function agentsView(main, context, queue) {
   const when = (iso) => dateTime(iso, timeZone);
   const { data } = await api('GET', base);
   // Members change only their own agents' state (the API says so too).
-  const own = admin ? null : new Set((await api('GET', `/tenants/${tenant}/extensions?limit=500`)).data.items.map((e) => e.number));
+  const own = admin ? null : new Set((await listAll(`/tenants/${tenant}/extensions`)).map((e) => e.number));
   const reload = () => agentsView(main, context, queue);
   const selected = new Set();
   const change = async (agent) => {
@@ -123,7 +123,7 @@ async function agentsView(main, context, queue) {
     if (saved) await reload();
   };
   const add = async () => {
-    const phones = (await api('GET', `/tenants/${tenant}/extensions?kind=phone&limit=500`)).data.items;
+    const phones = await listAll(`/tenants/${tenant}/extensions?kind=phone`);
     const content = h('div', { class: 'fields' },
       field('extensionId', t('agents.extension'), h('select', {}, phones.map((p) => h('option', { value: p.id }, `${p.number} ${p.name}`.trim())))),
       field('pin', t('agents.pin'), h('input', { inputmode: 'numeric', autocomplete: 'off' })),

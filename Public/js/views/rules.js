@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { describeDestination, destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
 import { confirmAction, dialog, field } from '../forms.js';
@@ -60,14 +60,14 @@ function stepsEditor(targets, initial) {
 export async function rulesView(main, context, extension, back) {
   const { tenant, notify } = context;
   const base = `/tenants/${tenant}/extensions/${extension.id}/rules`;
-  const [{ data }, targets, { data: intervals }] = await Promise.all([
-    api('GET', base), loadTargets(tenant), api('GET', `/tenants/${tenant}/intervals?limit=500`)]);
+  const [{ data }, targets, intervals] = await Promise.all([
+    api('GET', base), loadTargets(tenant), listAll(`/tenants/${tenant}/intervals`)]);
   const rules = data.items;
   const reload = () => rulesView(main, context, extension, back);
   const describe = (r) => {
     const parts = [];
     if (r.callerId?.match && r.callerId.match !== 'any') parts.push(t(`rules.caller.${r.callerId.match}`, { number: r.callerId.number ?? '' }));
-    if (r.intervalId) parts.push(intervals.items.find((i) => i.id === r.intervalId)?.name ?? '?');
+    if (r.intervalId) parts.push(intervals.find((i) => i.id === r.intervalId)?.name ?? '?');
     if (r.keypadCode !== undefined && r.keypadCode !== null) parts.push(`*74${r.keypadCode}`);
     if (r.kind === 'transfer') {
       if (r.extensionState !== 'any') parts.push(t(`rules.extensionState.${r.extensionState}`));
@@ -91,7 +91,7 @@ export async function rulesView(main, context, extension, back) {
       field('callerMatch', t('rules.callerMatch'), match),
       field('callerId.number', t('rules.callerNumber'), h('input', { type: 'tel', value: r.callerId?.number ?? '' })),
       field('intervalId', t('rules.interval'), h('select', {}, h('option', { value: '' }, t('rules.always')),
-        intervals.items.map((i) => h('option', { value: i.id, selected: i.id === r.intervalId }, i.name)))),
+        intervals.map((i) => h('option', { value: i.id, selected: i.id === r.intervalId }, i.name)))),
       field('keypadCode', t('rules.keypadCode'), h('input', { inputmode: 'numeric', maxlength: 1, value: r.keypadCode ?? '' })),
       field('totalSeconds', t('rules.totalSeconds'), h('input', { type: 'number', min: 5, max: 600, value: r.totalSeconds ?? 30 })),
       steps.node,

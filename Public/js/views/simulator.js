@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { h } from '../dom.js';
 import { clearErrors, field, showErrors } from '../forms.js';
 import { language, t } from '../i18n.js';
@@ -22,7 +22,7 @@ export function zonedToUTC(local, timeZone) {
 
 /** A call tried on the current (maybe not yet applied) configuration, step by step. */
 export async function simulatorView(main, { tenant, timeZone }) {
-  const phones = (await api('GET', `/tenants/${tenant}/extensions?kind=phone&limit=500`)).data.items;
+  const phones = await listAll(`/tenants/${tenant}/extensions?kind=phone`);
   const now = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
     .format(new Date()).replace(' ', 'T');
   const result = h('section', { class: 'trace', 'aria-live': 'polite', id: 'trace' });

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, listAll } from '../api.js';
 import { clear, h } from '../dom.js';
 import { confirmAction, dialog, field } from '../forms.js';
 import { language, t } from '../i18n.js';
@@ -13,7 +13,7 @@ export async function usersView(main, { tenant, notify }) {
   const load = async () => {
     clear(results).append(h('p', { class: 'loading' }, t('common.loading')));
     const q = search.value.trim();
-    const { data } = await api('GET', `/tenants/${tenant}/users?limit=500${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+    const users = await listAll(`/tenants/${tenant}/users${q ? `?q=${encodeURIComponent(q)}` : ''}`);
     results.replaceChildren(table(t('users.title'), [
       { label: t('users.col.name'), value: name },
       { label: t('users.col.username'), value: (u) => u.username },
@@ -22,7 +22,7 @@ export async function usersView(main, { tenant, notify }) {
       { label: t('users.col.actions'), value: (u) => h('span', { class: 'actions' },
           h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('common.edit')} ${name(u)}`, onclick: () => edit(u) }, t('common.edit')),
           h('button', { type: 'button', class: 'danger', 'aria-label': `${t('common.delete')} ${name(u)}`, onclick: () => remove(u) }, t('common.delete'))) },
-    ], data.items));
+    ], users));
   };
   const create = async () => {
     const form = userForm(null, { admin: true });
