@@ -1,6 +1,6 @@
 import { api, listAll } from './api.js';
 import { h } from './dom.js';
-import { field } from './forms.js';
+import { field, filterable } from './forms.js';
 import { t } from './i18n.js';
 
 /**
@@ -67,7 +67,7 @@ export function destinationField(name, label, targets, value, types = allTypes) 
   const numberField = field(`${name}.number`, t('destination.number'), number);
   const sync = () => { numberField.hidden = !select.value.startsWith('external:'); };
   select.addEventListener('change', sync);
-  const node = h('div', { class: 'destination' }, field(name, label, select), numberField);
+  const node = h('div', { class: 'destination' }, field(name, label, filterable(select)), numberField);
   sync();
   return {
     node,

@@ -7,7 +7,7 @@ export function field(name, label, input) {
   input.name = name;
   const error = h('p', { class: 'field-error', id: `e-${name}`, role: 'alert' });
   input.setAttribute('aria-describedby', error.id);
-  return h('div', { class: 'field', dataset: { field: name } }, h('label', { for: input.id }, label), input, error);
+  return h('div', { class: 'field', dataset: { field: name } }, h('label', { for: input.id }, label), input.filterBox, input, error);
 }
 
 export function clearErrors(form) {
@@ -81,4 +81,24 @@ export function dialog(title, content, { submitLabel, onSubmit, danger = false, 
  */
 export function confirmAction(question, onSubmit, action = t('common.delete')) {
   return dialog(action, h('p', {}, question), { submitLabel: action, danger: true, onSubmit });
+}
+
+/**
+ * A long choice (more than 15 options) gets a filter box before it: typing hides the options
+ * that do not contain the text and picks the first one left.
+ */
+export function filterable(select) {
+  if (select.options.length <= 15) return select;
+  const box = h('input', { type: 'search', class: 'filter', 'aria-label': t('common.filter'), placeholder: t('common.filter') });
+  box.addEventListener('input', () => {
+    const text = box.value.trim().toLowerCase();
+    for (const option of select.options) option.hidden = text !== '' && !option.textContent.toLowerCase().includes(text);
+    const first = [...select.options].find((option) => !option.hidden);
+    if (first && select.selectedOptions[0]?.hidden) {
+      select.value = first.value;
+      select.dispatchEvent(new Event('change'));
+    }
+  });
+  select.filterBox = box; // field() puts it between the label and the choice
+  return select;
 }

@@ -78,6 +78,15 @@ def error_shown(driver, element_id, what):
     wait(driver, lambda d: d.find_element(By.ID, element_id).text.strip() != "", what)
 
 
+def no_sideways_scroll(driver, where):
+    overflow = driver.execute_script("""
+        const width = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 5);
+    """)
+    assert not overflow, f"no sideways scrolling on {where}: {overflow}"
+
+
 def shot(driver, name):
     driver.save_screenshot(os.path.join(args.screenshots, f"{name}.png"))
 
@@ -234,6 +243,7 @@ def extensions():
     shot(driver, "voicemail")
     click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "#status", "voicemail of 1002", "the voicemail is saved")
+    no_sideways_scroll(driver, "the extensions screen at 1280×800")
     shot(driver, "extensions")
 
 
@@ -322,6 +332,11 @@ def queue_and_agent():
     click(driver, By.LINK_TEXT, "Sales", "the Sales link")
     wait(driver, EC.element_to_be_clickable((By.ID, "add-agent")), "the agents screen shows").click()
     wait(driver, EC.visibility_of_element_located((By.ID, "f-extensionId")), "the add-agent form opens")
+    box = driver.find_element(By.CSS_SELECTOR, "dialog input.filter")
+    box.send_keys("Recep")
+    wait(driver, lambda d: d.find_element(By.ID, "f-extensionId").get_attribute("value") != "" and
+         "1001" in d.execute_script("const s = document.getElementById('f-extensionId'); return s.selectedOptions[0].textContent"),
+         "the filter narrows the extensions and picks 1001")
     click(driver, By.ID, "f-supervisor", "f-supervisor")
     click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "table", "Logged out", "the agent is listed, logged out")
@@ -496,8 +511,8 @@ def groups():
     click(driver, By.LINK_TEXT, "Extension groups", "the Extension groups link")
     click(driver, By.ID, "new-group", "new group")
     typed(driver, "f-name", "Front desk")
-    for box in driver.find_elements(By.CSS_SELECTOR, "input[name=member]"):
-        box.click()
+    for number in ("1001", "1002"):
+        click(driver, By.XPATH, f"//label[contains(., '{number} ')]/input[@name='member']", f"phone {number}")
     click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
     text_present(driver, "table", "1001, 1002", "the group lists its phones")
     shot(driver, "groups")
@@ -615,12 +630,7 @@ def phone():
         menu = small.find_element(By.CSS_SELECTOR, "nav.menu").rect
         content = small.find_element(By.CSS_SELECTOR, ".content").rect
         assert menu["y"] + menu["height"] <= content["y"] + 1, (menu, content)
-        overflow = small.execute_script("""
-            const width = document.documentElement.clientWidth;
-            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1)
-                .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 5);
-        """)
-        assert not overflow, f"no sideways scrolling: {overflow}"
+        no_sideways_scroll(small, "the users screen on a phone")
         shot(small, "users-phone")
     finally:
         small.quit()

@@ -19,6 +19,10 @@ import TestSupport
             #expect(try await client.request("PATCH", "\(t)/users/\(member.id)", json: #"{"firstName":"Bruno","language":"es"}"#).status == 200)
             #expect(try await client.request("POST", "\(t)/extensions", json: #"{"ownerId":"\#(member.id)","number":"1001","name":"Recepción"}"#).status == 201)
             #expect(try await client.request("POST", "\(t)/extensions", json: #"{"kind":"ivr","number":"3000","name":"Welcome"}"#).status == 201)
+            // Enough phones that long choices get their filter box.
+            for number in 1100..<1114 {
+                #expect(try await client.request("POST", "\(t)/extensions", json: #"{"ownerId":"\#(admin.id)","number":"\#(number)","name":"Sala \#(number)"}"#).status == 201)
+            }
             // Manual deployment: the queue stays pending until someone applies it.
             #expect(try await client.request("PUT", "\(t)/deployments/mode", json: #"{"deployMode":"manual"}"#).status == 200)
             #expect(try await client.request("POST", "\(t)/queues", json: #"{"name":"Support","number":"2000"}"#).status == 201)

@@ -1,7 +1,7 @@
 import { api, listAll } from '../api.js';
 import { destinationField, loadTargets } from '../destinations.js';
 import { h } from '../dom.js';
-import { confirmAction, dialog, field } from '../forms.js';
+import { confirmAction, dialog, field, filterable } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -125,7 +125,7 @@ async function agentsView(main, context, queue) {
   const add = async () => {
     const phones = await listAll(`/tenants/${tenant}/extensions?kind=phone`);
     const content = h('div', { class: 'fields' },
-      field('extensionId', t('agents.extension'), h('select', {}, phones.map((p) => h('option', { value: p.id }, `${p.number} ${p.name}`.trim())))),
+      field('extensionId', t('agents.extension'), filterable(h('select', {}, phones.map((p) => h('option', { value: p.id }, `${p.number} ${p.name}`.trim()))))),
       field('pin', t('agents.pin'), h('input', { inputmode: 'numeric', autocomplete: 'off' })),
       field('penalty', t('agents.col.penalty'), h('input', { type: 'number', min: 0, max: 10, value: 0 })),
       field('supervisor', t('agents.supervisor'), h('input', { type: 'checkbox' })));
