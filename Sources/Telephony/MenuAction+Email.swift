@@ -20,10 +20,9 @@ extension MenuAction {
         for action in actions {
             switch action {
             case .email(let to, let template): found.append((to, template))
-            case .timeRouting(_, let then, let otherwise): found += emails(in: then) + emails(in: otherwise)
-            case .httpNotification(_, _, let branches, let otherwise): found += branches.flatMap { emails(in: $0) } + emails(in: otherwise)
             default: break
             }
+            found += action.branches.flatMap { emails(in: $0.actions) }
         }
         return found
     }

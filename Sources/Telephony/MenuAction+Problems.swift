@@ -32,17 +32,12 @@ extension MenuAction {
             if !allowGoto { p.append(("\(here).type", "a call flow has no contexts to go to; transfer to an IVR instead")) }
         case .dialExternal, .voicemail, .listenVoicemail, .hangup:
             break
-        case .timeRouting(_, let then, let otherwise):
-            p += Self.problems(then, path: "\(here).then", depth: depth + 1, allowGoto: allowGoto)
-            p += Self.problems(otherwise, path: "\(here).else", depth: depth + 1, allowGoto: allowGoto)
-        case .httpNotification(let url, let timeout, let branches, let otherwise):
+        case .timeRouting:
+            break
+        case .httpNotification(let url, let timeout, let replies, _):
             if !Self.isWebURL(url) { p.append(("\(here).url", "must be an http:// or https:// address")) }
             if !(1...30).contains(timeout) { p.append(("\(here).timeoutSeconds", "must be 1 to 30 seconds")) }
-            if branches.count > 5 { p.append(("\(here).branches", "holds at most 5 branches, for replies 1 to 5")) }
-            for (b, branch) in branches.enumerated() {
-                p += Self.problems(branch, path: "\(here).branches[\(b)]", depth: depth + 1, allowGoto: allowGoto)
-            }
-            p += Self.problems(otherwise, path: "\(here).default", depth: depth + 1, allowGoto: allowGoto)
+            if replies.count > 5 { p.append(("\(here).branches", "holds at most 5 branches, for replies 1 to 5")) }
         case .lookupName(let url, let timeout):
             if !Self.isWebURL(url) { p.append(("\(here).url", "must be an http:// or https:// address")) }
             if !url.contains("{number}") { p.append(("\(here).url", "must contain {number}, where the caller's number goes")) }
@@ -58,6 +53,9 @@ extension MenuAction {
         case .setLanguage(let language):
             if !Self.languages.contains(language) { p.append(("\(here).language", "must be one of \(Self.languages.joined(separator: ", "))")) }
         }
+        for branch in branches {
+            p += Self.problems(branch.actions, path: "\(here).\(branch.field)", depth: depth + 1, allowGoto: allowGoto)
+        }
         return p
     }
 
@@ -72,16 +70,23 @@ extension MenuAction {
             case .transfer(let destination): all.append(("\(here).destination", .destination(destination)))
             case .goto(let contextId): all.append(("\(here).contextId", .context(contextId)))
             case .voicemail(let id): all.append(("\(here).extensionId", .destination(.voicemail(extensionID: id))))
-            case .timeRouting(let intervalId, let then, let otherwise):
-                all.append(("\(here).intervalId", .interval(intervalId)))
-                all += references(then, path: "\(here).then") + references(otherwise, path: "\(here).else")
-            case .httpNotification(_, _, let branches, let otherwise):
-                for (b, branch) in branches.enumerated() { all += references(branch, path: "\(here).branches[\(b)]") }
-                all += references(otherwise, path: "\(here).default")
+            case .timeRouting(let intervalId, _, _): all.append(("\(here).intervalId", .interval(intervalId)))
             default: break
             }
+            for branch in action.branches { all += references(branch.actions, path: "\(here).\(branch.field)") }
         }
         return all
+    }
+
+    /// The action lists inside this action, with the field that holds each: `then` and
+    /// `else` of time routing, `branches[n]` and `default` of an HTTP notification.
+    public var branches: [(field: String, actions: [MenuAction])] {
+        switch self {
+        case .timeRouting(_, let then, let otherwise): [("then", then), ("else", otherwise)]
+        case .httpNotification(_, _, let replies, let otherwise):
+            replies.enumerated().map { ("branches[\($0.offset)]", $0.element) } + [("default", otherwise)]
+        default: []
+        }
     }
 
     public enum Reference: Sendable, Equatable {
