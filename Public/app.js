@@ -17,6 +17,7 @@ import { numbersView } from './js/views/numbers.js';
 import { accountView } from './js/views/account.js';
 import { apiKeysView } from './js/views/apikeys.js';
 import { groupsView } from './js/views/groups.js';
+import { companyView } from './js/views/company.js';
 
 const root = document.getElementById('app');
 
@@ -33,6 +34,7 @@ const screens = [
   { path: '/deployments', label: 'menu.deployments', admin: true, view: deploymentsView },
   { path: '/simulator', label: 'menu.simulator', admin: true, view: simulatorView },
   { path: '/api-keys', label: 'menu.apiKeys', admin: true, view: apiKeysView },
+  { path: '/company', label: 'menu.company', admin: true, view: companyView },
   { path: '/account', label: 'menu.account', view: accountView },
 ];
 
@@ -111,7 +113,13 @@ function shell() {
   };
   // Each screen's time to content is a performance measure (read by Benchmarks/browser_load.py).
   const started = performance.now();
-  current.view(main, { tenant: me.tenantId, me, notify, updateMe, timeZone: tenantInfo?.timezone ?? 'UTC' }).then(() => {
+  // After changing the company: times follow its (maybe new) time zone at once.
+  const updateTenant = async (tenant) => {
+    tenantInfo = tenant;
+    shell();
+    document.getElementById('status').textContent = t('company.saved');
+  };
+  current.view(main, { tenant: me.tenantId, me, notify, updateMe, updateTenant, timeZone: tenantInfo?.timezone ?? 'UTC' }).then(() => {
     performance.measure(`screen ${current.path}`, { start: started });
   }).catch((error) => {
     main.replaceChildren(h('p', { class: 'form-error', role: 'alert' },

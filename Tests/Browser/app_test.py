@@ -535,6 +535,21 @@ def api_keys():
     text_present(driver, "table", "Revoked", "the key shows as revoked")
 
 
+@step("the company's caller IDs are set, a bad one explained by the field")
+def company():
+    click(driver, By.LINK_TEXT, "Company", "the Company link")
+    text_present(driver, "dl.plan", "Active", "the plan and service are shown")
+    typed(driver, "f-outgoingCallerIds", "+34 910 000 200\nnot a number")
+    click(driver, By.ID, "save-company", "save")
+    error_shown(driver, "e-outgoingCallerIds", "the bad line is explained")
+    typed(driver, "f-outgoingCallerIds", "+34 910 000 200\n+34 910 000 201")
+    click(driver, By.ID, "save-company", "save")
+    text_present(driver, "#status", "company's details were saved", "saved")
+    caller_ids = wait(driver, EC.visibility_of_element_located((By.ID, "f-outgoingCallerIds")), "the form is shown again")
+    assert caller_ids.get_attribute("value") == "+34910000200\n+34910000201", caller_ids.get_attribute("value")
+    shot(driver, "company")
+
+
 @step("time intervals are created, searched and deleted together")
 def intervals():
     click(driver, By.LINK_TEXT, "Time intervals", "the Time intervals link")
