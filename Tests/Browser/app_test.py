@@ -647,6 +647,16 @@ def phone():
         assert menu["y"] + menu["height"] <= content["y"] + 1, (menu, content)
         no_sideways_scroll(small, "the users screen on a phone")
         shot(small, "users-phone")
+        for link, where in (("Extensions", "extensions"), ("Call flows", "call flows"), ("Time intervals", "intervals")):
+            click(small, By.LINK_TEXT, link, f"the {link} link on a phone")
+            wait(small, EC.presence_of_element_located((By.CSS_SELECTOR, "main table caption, main p.empty")), f"the {where} screen shows")
+            no_sideways_scroll(small, f"the {where} screen on a phone")
+        click(small, By.LINK_TEXT, "Call flows", "the Call flows link on a phone")
+        click(small, By.CSS_SELECTOR, "button[aria-label='Edit Night']", "edit the call flow on a phone")
+        click(small, By.CSS_SELECTOR, "#add-to-actions", "add an action on a phone")
+        click(small, By.CSS_SELECTOR, "#f-type option[value=httpNotification]", "an HTTP notification")
+        no_sideways_scroll(small, "the action editor on a phone")
+        shot(small, "action-editor-phone")
     finally:
         small.quit()
 
