@@ -47,6 +47,6 @@ export async function companyView(main, context) {
       h('dt', {}, t('company.status')), h('dd', {}, t(`company.status.${company.status}`)),
       h('dt', {}, t('company.maxExtensions')), h('dd', {}, String(company.maxExtensions)),
       h('dt', {}, t('company.maxCalls')), h('dd', {}, String(company.maxSimultaneousCalls)),
-      h('dt', {}, t('company.storage')), h('dd', {}, `${gb(company.storageQuotaBytes)} GB`)),
+      h('dt', {}, t('company.storage')), h('dd', {}, t('storage.gigabytes', { value: gb(company.storageQuotaBytes) }))),
     form);
 }

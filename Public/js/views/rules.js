@@ -74,7 +74,7 @@ export async function rulesView(main, context, extension, back) {
       if (r.callState !== 'any') parts.push(t(`rules.callState.${r.callState}`));
     }
     if (r.destination) parts.push(`→ ${describeDestination(targets, r.destination)}`);
-    if (r.steps) parts.push(`→ ${r.steps.map((s, i) => (i === 0 ? '' : `+${s.afterSeconds} s `) + describeDestination(targets, s.destination)).join(', ')}`);
+    if (r.steps) parts.push(`→ ${r.steps.map((s, i) => (i === 0 ? '' : `${t('rules.startsAfter', { seconds: s.afterSeconds })} `) + describeDestination(targets, s.destination)).join(', ')}`);
     return parts.join(' · ');
   };
   const form = async (rule) => {

@@ -110,5 +110,5 @@ export function storageMeter(usage) {
     h('label', { for: 'storage-meter' }, t('users.storage', { used: mb(usage.usedBytes), total: mb(usage.totalBytes) })),
     h('meter', { id: 'storage-meter', min: 0, max: usage.totalBytes, value: usage.usedBytes, high: usage.totalBytes * 0.9 }),
     h('p', { class: 'hint' }, Object.entries(usage.byKind).filter(([, bytes]) => bytes > 0)
-      .map(([kind, bytes]) => `${t(`storage.${kind}`)}: ${mb(bytes)} MB`).join(' · ')));
+      .map(([kind, bytes]) => `${t(`storage.${kind}`)}: ${t('storage.megabytes', { value: mb(bytes) })}`).join(' · ')));
 }
