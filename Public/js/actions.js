@@ -52,7 +52,7 @@ function actionFields(type, a, look) {
   const phones = look.targets.extensions.filter((e) => e.kind === 'phone');
   switch (type) {
     case 'play': {
-      const sound = choose(look.sounds.filter((s) => s.kind === 'prompt').map((s) => s.id), a.soundId);
+      const sound = choose(look.sounds.filter((s) => s.kind === 'sound').map((s) => s.id), a.soundId);
       return { nodes: [field('soundId', t('ivr.sound'), sound)], read: () => ({ soundId: sound.value }) };
     }
     case 'transfer': {

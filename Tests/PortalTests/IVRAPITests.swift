@@ -67,10 +67,11 @@ import TestSupport
             _ = try await admin.request("PATCH", "\(c)/\(main.id)", json: #"{"entry":true}"#)
 
             // The sounds forms offer are exactly the ones actions and queues may name.
-            struct Sound: Decodable { var kind: String; var id: String }
+            struct Sound: Decodable { var kind: String; var id: String; var name: String; var system: Bool }
             let sounds = try await admin.request("GET", "\(t)/sounds").json(Page<Sound>.self).items
-            #expect(Set(sounds.filter { $0.kind == "prompt" }.map(\.id)) == Set(SystemSounds.prompts.keys))
+            #expect(Set(sounds.filter { $0.kind == "sound" }.map(\.id)) == Set(SystemSounds.prompts.keys))
             #expect(sounds.filter { $0.kind == "holdMusic" }.map(\.id) == ["system:default"])
+            #expect(sounds.allSatisfy { $0.system && "system:\($0.name)" == $0.id })
             #expect(try await portal.client().request("GET", "\(t)/sounds").status == 401)
 
             // Options: actions validated by field, references checked in the tenant.

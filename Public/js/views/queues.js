@@ -58,7 +58,7 @@ async function queueForm(main, context, queue) {
     field('retrySeconds', t('queues.field.retrySeconds'), number(q.retrySeconds, 1, 120)),
     field('serviceLevelSeconds', t('queues.field.serviceLevelSeconds'), number(q.serviceLevelSeconds, 0, 3600)),
     field('holdMusicId', t('queues.field.holdMusic'), soundChoice('holdMusic', q.holdMusicId, t('queues.defaultMusic'))),
-    field('announcement.soundId', t('queues.field.announcement'), soundChoice('prompt', q.announcement?.soundId, t('queues.noAnnouncement'))),
+    field('announcement.soundId', t('queues.field.announcement'), soundChoice('sound', q.announcement?.soundId, t('queues.noAnnouncement'))),
     field('announcement.everySeconds', t('queues.field.announceEvery'), number(q.announcement?.everySeconds ?? 60, 10, 600)),
     field('recordAll', t('queues.field.recordAll'), h('input', { type: 'checkbox', checked: !!q.recordAll })),
     field('stickyAgent', t('queues.field.stickyAgent'), h('input', { type: 'checkbox', checked: !!q.stickyAgent })),
