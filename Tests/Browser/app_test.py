@@ -625,6 +625,13 @@ def member():
     driver.get(args.base + "/users")
     wait(driver, lambda d: not d.current_url.endswith("/users"), "the users path is not the member's")
     shot(driver, "member")
+    # A member edits the rules of their own extension, routing only to what they may see.
+    click(driver, By.CSS_SELECTOR, "button[aria-label='Reglas 1001']", "the rules of their own extension")
+    click(driver, By.ID, "new-rule", "a new rule")
+    click(driver, By.CSS_SELECTOR, "#f-kind option[value=busy]", "forward when busy")
+    choose(driver, "f-destination", "buzón de 1001")
+    click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "save")
+    text_present(driver, "table", "buzón de 1001", "the member's rule is listed")
     click(driver, By.LINK_TEXT, "Mi cuenta", "the member's own account")
     wait(driver, EC.visibility_of_element_located((By.ID, "storage-meter")), "their storage shows")
     assert not driver.find_elements(By.ID, "f-role"), "a member does not choose their own role"
