@@ -229,6 +229,10 @@ def extensions():
     shot(driver, "sip-password")
     click(driver, By.CSS_SELECTOR, "dialog button[type=submit]", "dialog button[type=submit]")
     text_present(driver, "table", "Almacén", "the new extension is listed")
+    typed(driver, "extension-search", "almac")
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".results tbody tr")) == 1, "the search narrows the list to 1002")
+    driver.find_element(By.ID, "extension-search").clear()
+    driver.find_element(By.ID, "extension-search").send_keys(" ")
     assert password not in driver.page_source, "the password is not shown again"
     click(driver, By.CSS_SELECTOR, "button[aria-label='Voicemail 1002']", "button[aria-label='Voicemail 1002']")
     wait(driver, EC.visibility_of_element_located((By.ID, "f-enabled")), "the voicemail form opens")

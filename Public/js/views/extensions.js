@@ -102,10 +102,14 @@ export async function extensionsView(main, context) {
     // Queues have their own screen for everything they hold.
     admin && e.kind !== 'queue' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('common.edit')} ${e.number}`, onclick: () => edit(e) }, t('common.edit')) : null,
     admin && e.kind !== 'queue' ? h('button', { type: 'button', class: 'danger', 'aria-label': `${t('common.delete')} ${e.number}`, onclick: () => remove(e) }, t('common.delete')) : null);
-  main.replaceChildren(
-    h('div', { class: 'toolbar' }, h('h1', {}, t('extensions.title')),
-      admin ? h('button', { type: 'button', class: 'primary', id: 'new-extension', onclick: create }, t('extensions.new')) : null),
-    table(t('extensions.title'), [
+  // The whole list is loaded; the search narrows it as one types (number, name, SIP user, numbers).
+  const search = h('input', { type: 'search', id: 'extension-search', 'aria-label': t('common.search'), placeholder: t('common.search') });
+  const results = h('div', { class: 'results' });
+  const render = () => {
+    const text = search.value.trim().toLowerCase();
+    const shown = text === '' ? extensions
+      : extensions.filter((e) => [e.number, e.name, e.sipUsername, ...e.publicNumbers].some((v) => v?.toLowerCase().includes(text)));
+    results.replaceChildren(table(t('extensions.title'), [
       { label: t('extensions.col.number'), value: (e) => e.number },
       { label: t('extensions.col.kind'), value: (e) => t(`kind.${e.kind}`) },
       { label: t('extensions.col.name'), value: (e) => e.name },
@@ -113,7 +117,14 @@ export async function extensionsView(main, context) {
       { label: t('extensions.col.sipServer'), value: (e) => e.sipServer },
       { label: t('extensions.col.numbers'), value: (e) => e.publicNumbers.join(', ') },
       { label: t('users.col.actions'), value: actions },
-    ], extensions));
+    ], shown));
+  };
+  search.addEventListener('input', render);
+  render();
+  main.replaceChildren(
+    h('div', { class: 'toolbar' }, h('h1', {}, t('extensions.title')), search,
+      admin ? h('button', { type: 'button', class: 'primary', id: 'new-extension', onclick: create }, t('extensions.new')) : null),
+    results);
 }
 
 /**
