@@ -4,7 +4,10 @@ import { dialog } from '../forms.js';
 import { t } from '../i18n.js';
 
 /** Where each kind of finding is fixed, among the screens the app has. */
-const screens = { user: '/users', extension: '/extensions', rule: '/extensions', queue: '/queues' };
+const screens = {
+  user: '/users', extension: '/extensions', rule: '/extensions', queue: '/queues', ivrContext: '/ivr', callFlow: '/call-flows',
+  publicNumber: '/numbers', tenant: '/company',
+};
 
 /**
  * IVR-4 for the whole tenant: when changes wait to be applied, a banner offers **Test** (the
