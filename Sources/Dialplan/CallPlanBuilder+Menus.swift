@@ -59,15 +59,9 @@ extension CallPlanBuilder {
         return all.sorted { $0.name < $1.name }
     }
 
-    /// Flow keys: the position of each flow by ID, so a key does not change when others are renamed.
-    var flowKeys: [String: String] {
-        Dictionary(snapshot.callFlows.map(\.id).sorted().enumerated().map { ($1, String($0 + 1)) }, uniquingKeysWith: { a, _ in a })
-    }
-
     func flows() -> [Route] {
-        let keys = flowKeys
-        return snapshot.callFlows.compactMap { flow -> Route? in
-            guard let key = keys[flow.id] else { return nil }
+        snapshot.callFlows.compactMap { flow -> Route? in
+            guard let key = flowKeys[flow.id] else { return nil }
             let steps = snapshot.active ? steps(flow.actions, contexts: [:], reference: "flow \(flow.name)") : [.reject]
             return Route(number: key, title: "call flow \(flow.name)", steps: steps, ending: [.hangup])
         }.sorted { Int($0.number) ?? 0 < Int($1.number) ?? 0 }

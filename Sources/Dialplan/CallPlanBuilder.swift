@@ -28,6 +28,8 @@ public struct CallPlanBuilder {
     let extensionsByID: [String: TenantSnapshot.Extension]
     let groupsByID: [String: TenantSnapshot.Group]
     let ivrsByID: [String: TenantSnapshot.IVR]
+    /// Each call flow's key: its position by ID, so a key does not change when others are renamed.
+    let flowKeys: [String: String]
 
     public init(_ snapshot: TenantSnapshot, options: CompileOptions = CompileOptions()) {
         self.snapshot = snapshot
@@ -35,6 +37,7 @@ public struct CallPlanBuilder {
         extensionsByID = Dictionary(snapshot.extensions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         groupsByID = Dictionary(snapshot.groups.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         ivrsByID = Dictionary(snapshot.ivrs.map { ($0.extensionID, $0) }, uniquingKeysWith: { a, _ in a })
+        flowKeys = Dictionary(snapshot.callFlows.map(\.id).sorted().enumerated().map { ($1, String($0 + 1)) }, uniquingKeysWith: { a, _ in a })
     }
 
     public func build() -> CallPlan {

@@ -96,8 +96,7 @@ final class EventForwarder: Sendable {
     func post(_ events: [NodeEvent]) async throws {
         let body = try JSONCoding.encode(NodeEventBatch(events: events))
         let path = NodeEventBatch.path
-        let headers = RequestSignature.headers(secret: settings.secret, method: "POST", path: path, timestamp: Int(Date().timeIntervalSince1970),
-                                               nonce: UUID().uuidString, body: body)
+        let headers = RequestSignature.headers(secret: settings.secret, method: "POST", path: path, body: body)
         let response = try await HTTPClient.request("POST", base: settings.portalURL, path: path,
                                                     headers: headers + [(NodeEventBatch.nodeHeader, settings.nodeID), ("Content-Type", "application/json")],
                                                     body: body)

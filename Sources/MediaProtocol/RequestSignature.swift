@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the portal and a media agent prove a request came from the other side: HMAC-SHA256,
 /// keyed with the node's shared secret, over the method, the path, a Unix timestamp, a
 /// random nonce and the body. The receiver refuses clock skew beyond `maximumSkew` seconds
@@ -11,6 +13,11 @@ public enum RequestSignature {
     public static func sign(secret: [UInt8], method: String, path: String, timestamp: Int, nonce: String, body: [UInt8]) -> String {
         let head = Array("\(method)\n\(path)\n\(timestamp)\n\(nonce)\n".utf8)
         return Digests.hex(Digests.hmacSHA256(key: secret, head + body))
+    }
+
+    /// The three headers for a request sent now, with a fresh random nonce.
+    public static func headers(secret: [UInt8], method: String, path: String, body: [UInt8]) -> [(String, String)] {
+        headers(secret: secret, method: method, path: path, timestamp: Int(Date().timeIntervalSince1970), nonce: UUID().uuidString, body: body)
     }
 
     /// The three headers for a request.

@@ -27,6 +27,8 @@ public final class Deployer: Sendable {
     let service: DeploymentService
     let settings: Settings
     let logger: Logger
+    /// Brings a new node's queue members up to date after its first bundle.
+    let commander: NodeCommander
     private let running = Mutex<Task<Void, Never>?>(nil)
     private let woken = Mutex(false)
     private let listener: PostgresListener
@@ -37,6 +39,7 @@ public final class Deployer: Sendable {
         self.service = service
         self.settings = settings
         self.logger = logger
+        commander = NodeCommander(database: database, repository: repository, timeout: settings.requestTimeout, logger: logger)
         listener = PostgresListener(connectionString: connectionString, channels: ["centralita_config", "centralita_deploy"], logger: logger)
     }
 
@@ -133,7 +136,8 @@ public final class Deployer: Sendable {
             let body = try JSONCoding.encode(payload)
             let path = "/v1/tenants/\(d.tenantKey)/bundle"
             let response = try await HTTPClient.request("PUT", base: d.url, path: path,
-                                                        headers: signed("PUT", path, body, secret) + [("Content-Type", "application/json")],
+                                                        headers: RequestSignature.headers(secret: secret, method: "PUT", path: path, body: body)
+                                                            + [("Content-Type", "application/json")],
                                                         body: body, timeout: settings.requestTimeout)
             guard response.status == 200 else { throw PushFailure(description: "HTTP \(response.status): \(Self.detail(response))") }
             try await database.transaction(scope) { try await repository.markApplied(d, checksum: payload.checksum, on: $0) }
@@ -156,7 +160,6 @@ public final class Deployer: Sendable {
         let commands = QueueAgentsService.resync(agents, tenantKey: d.tenantKey)
         guard !commands.isEmpty else { return }
         let node = ServingNode(id: d.nodeID.uuidString.lowercased(), name: d.nodeID.uuidString, url: d.url, secret: d.secret, tenantKey: d.tenantKey)
-        let commander = NodeCommander(database: database, repository: repository, timeout: settings.requestTimeout, logger: logger)
         for start in stride(from: 0, to: commands.count, by: 100) {
             let batch = NodeCommandBatch(tenant: d.tenantKey, commands: Array(commands[start..<min(start + 100, commands.count)]))
             let outcome = await commander.send(batch, to: node)
@@ -167,14 +170,10 @@ public final class Deployer: Sendable {
     /// What the node already has (so unchanged files are not sent again); empty if unknown.
     func appliedFiles(_ d: DueDeployment, secret: [UInt8]) async throws -> [String: String] {
         let path = "/v1/tenants/\(d.tenantKey)"
-        let response = try await HTTPClient.request("GET", base: d.url, path: path, headers: signed("GET", path, [], secret), timeout: settings.requestTimeout)
+        let response = try await HTTPClient.request("GET", base: d.url, path: path, headers: RequestSignature.headers(secret: secret, method: "GET", path: path, body: []),
+                                                    timeout: settings.requestTimeout)
         guard response.status == 200, let state = try? response.json(AppliedState.self) else { return [:] }
         return state.files
-    }
-
-    func signed(_ method: String, _ path: String, _ body: [UInt8], _ secret: [UInt8]) -> [(String, String)] {
-        RequestSignature.headers(secret: secret, method: method, path: path, timestamp: Int(Date().timeIntervalSince1970),
-                                 nonce: UUID().uuidString, body: body)
     }
 
     /// `first · 2^(attempt-1)`, capped, times a random factor in [0.5, 1].

@@ -47,8 +47,7 @@ struct NodeCommander: Sendable {
         var outcome = Outcome(nodeId: node.id, nodeName: node.name, applied: false, error: nil)
         do {
             let body = try JSONCoding.encode(batch)
-            let headers = RequestSignature.headers(secret: Array(node.secret.utf8), method: "POST", path: NodeCommandBatch.path,
-                                                   timestamp: Int(Date().timeIntervalSince1970), nonce: UUID().uuidString, body: body)
+            let headers = RequestSignature.headers(secret: Array(node.secret.utf8), method: "POST", path: NodeCommandBatch.path, body: body)
             let response = try await HTTPClient.request("POST", base: node.url, path: NodeCommandBatch.path,
                                                         headers: headers + [("Content-Type", "application/json")], body: body, timeout: timeout)
             guard response.status == 200 else {

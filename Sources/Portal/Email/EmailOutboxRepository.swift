@@ -49,10 +49,13 @@ struct EmailOutboxRepository: Sendable {
             """)
     }
 
-    /// The tenant's email action with this key, if it is still configured.
+    /// The tenant's email action with this key, if it is still configured. Only the lists that
+    /// hold an email action somewhere (nested branches too) are read and decoded.
     func emailAction(_ tenantID: UUID, key: String, on c: PostgresConnection) async throws -> (to: String, template: String)? {
         let lists = try await c.query("""
-            SELECT actions FROM ivr_options WHERE tenant_id = \(tenantID) UNION ALL SELECT actions FROM call_flows WHERE tenant_id = \(tenantID)
+            SELECT actions FROM ivr_options WHERE tenant_id = \(tenantID) AND jsonb_path_exists(actions, '$.** ? (@.type == "email")')
+            UNION ALL
+            SELECT actions FROM call_flows WHERE tenant_id = \(tenantID) AND jsonb_path_exists(actions, '$.** ? (@.type == "email")')
             """).map { try $0.decode(PostgresJSON.self, "actions").decode([MenuAction].self) }
         return lists.lazy.flatMap { MenuAction.emails(in: $0) }.first { MenuAction.emailKey(to: $0.to, template: $0.template) == key }
     }

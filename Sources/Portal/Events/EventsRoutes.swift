@@ -36,10 +36,13 @@ struct EventsRoutes: RouteCollection {
                 throw HTTPError(.unprocessableContent, detail: "The body is not an event batch.")
             }
             var queuedEmail = false
+            // A batch is mostly one tenant's events: each key is looked up once.
+            var tenants: [String: UUID?] = [:]
             for event in batch.events {
-                guard let tenant = try await database.transaction(scope, { try await events.tenant(key: event.tenant, servedBy: nodeID, on: $0) }) else {
-                    continue
+                if tenants[event.tenant] == nil {
+                    tenants[event.tenant] = try await database.transaction(scope) { try await events.tenant(key: event.tenant, servedBy: nodeID, on: $0) }
                 }
+                guard let tenant = tenants[event.tenant] ?? nil else { continue }
                 // In the tenant's scope, so row-level security holds for what the report changes.
                 queuedEmail = try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
                     try await record(event, tenant: tenant, on: c)

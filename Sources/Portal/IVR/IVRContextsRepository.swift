@@ -38,20 +38,27 @@ struct IVRContextsRepository: Sendable {
     /// Option keys in the order menus list them.
     static let keys = ["start", "timeout", "invalid", "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "star", "hash"]
 
-    static let columns = """
+    /// A context's columns; `options` maps each key to its actions, or (for lists, which show
+    /// only how many there are) to their count, so lists do not read every action.
+    static func columns(withActions: Bool) -> String {
+        """
         c.id::text AS id, c.ivr_id::text AS ivr_id, c.name, c.is_entry, c.direct_dial, c.timeout_seconds, c.max_retries, c.version,
         c.created_at, c.updated_at,
-        COALESCE((SELECT jsonb_object_agg(o.key, o.actions) FROM ivr_options o WHERE o.context_id = c.id), '{}'::jsonb) AS options
+        COALESCE((SELECT jsonb_object_agg(o.key, \(withActions ? "o.actions" : "jsonb_array_length(o.actions)"))
+                  FROM ivr_options o WHERE o.context_id = c.id), '{}'::jsonb) AS options
         """
+    }
 
     func list(ivr: UUID, on c: PostgresConnection) async throws -> [IVRContextView] {
-        try await c.query("SELECT \(unsafeRaw: Self.columns) FROM ivr_contexts c WHERE c.ivr_id = \(ivr) ORDER BY c.is_entry DESC, c.created_at, c.id")
-            .map { try Self.decode($0, withActions: false) }
+        try await c.query("""
+            SELECT \(unsafeRaw: Self.columns(withActions: false)) FROM ivr_contexts c WHERE c.ivr_id = \(ivr) ORDER BY c.is_entry DESC, c.created_at, c.id
+            """).map { try Self.decode($0, withActions: false) }
     }
 
     func find(_ id: UUID, ivr: UUID, forUpdate: Bool = false, on c: PostgresConnection) async throws -> IVRContextView? {
         try await c.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM ivr_contexts c WHERE c.id = \(id) AND c.ivr_id = \(ivr)\(unsafeRaw: forUpdate ? " FOR UPDATE OF c" : "")
+            SELECT \(unsafeRaw: Self.columns(withActions: true)) FROM ivr_contexts c
+            WHERE c.id = \(id) AND c.ivr_id = \(ivr)\(unsafeRaw: forUpdate ? " FOR UPDATE OF c" : "")
             """).first.map { try Self.decode($0, withActions: true) }
     }
 
@@ -112,13 +119,15 @@ struct IVRContextsRepository: Sendable {
     }
 
     static func decode(_ row: PostgresRow, withActions: Bool) throws -> IVRContextView {
-        let options = try row.decode(PostgresJSON.self, "options").decode([String: [MenuAction]].self)
+        let json = try row.decode(PostgresJSON.self, "options")
+        let actions = withActions ? try json.decode([String: [MenuAction]].self) : [:]
+        let counts = withActions ? actions.mapValues(\.count) : try json.decode([String: Int].self)
         return IVRContextView(
             id: try row.decode(String.self, "id"), ivrId: try row.decode(String.self, "ivr_id"), name: try row.decode(String.self, "name"),
             entry: try row.decode(Bool.self, "is_entry"), directDial: try row.decode(Bool.self, "direct_dial"),
             timeoutSeconds: try row.decode(Int.self, "timeout_seconds"), maxRetries: try row.decode(Int.self, "max_retries"),
             options: keys.map { key in
-                IVRContextView.Option(key: key, actionCount: options[key]?.count ?? 0, actions: withActions ? (options[key] ?? []) : nil)
+                IVRContextView.Option(key: key, actionCount: counts[key] ?? 0, actions: withActions ? (actions[key] ?? []) : nil)
             },
             version: try row.decode(Int.self, "version"), createdAt: try row.decode(Date.self, "created_at"),
             updatedAt: try row.decode(Date.self, "updated_at"))

@@ -81,6 +81,15 @@ struct QueueAgentsRepository: Sendable {
             """).first.map(Self.decode)
     }
 
+    /// The agents with these IDs (within `queue`, when given), oldest first.
+    func find(_ ids: [UUID], queue: UUID? = nil, forUpdate: Bool = false, on c: PostgresConnection) async throws -> [AgentView] {
+        let inQueue: PostgresQuery = queue.map { "AND a.queue_id = \($0)" } ?? ""
+        return try await c.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(unsafeRaw: Self.from) WHERE a.id = ANY(\(ids)) \(fragment: inQueue)
+            ORDER BY a.created_at, a.id\(unsafeRaw: forUpdate ? " FOR UPDATE OF a" : "")
+            """).map(Self.decode)
+    }
+
     /// The extension's agent rows in every queue, locked, in queue-number order.
     func memberships(of ext: UUID, on c: PostgresConnection) async throws -> [AgentView] {
         try await c.query("""
@@ -107,14 +116,12 @@ struct QueueAgentsRepository: Sendable {
 
     /// Moves agents to `state`, stamping the login or logout time.
     func setState(_ ids: [UUID], _ state: AgentState, on c: PostgresConnection) async throws {
-        for id in ids {
-            try await c.query("""
-                UPDATE queue_agents SET state = \(state.rawValue), version = version + 1,
-                    last_login = CASE WHEN \(state.rawValue) = 'loggedIn' AND state = 'loggedOut' THEN now() ELSE last_login END,
-                    last_logout = CASE WHEN \(state.rawValue) = 'loggedOut' THEN now() ELSE last_logout END
-                WHERE id = \(id)
-                """)
-        }
+        try await c.query("""
+            UPDATE queue_agents SET state = \(state.rawValue), version = version + 1,
+                last_login = CASE WHEN \(state.rawValue) = 'loggedIn' AND state = 'loggedOut' THEN now() ELSE last_login END,
+                last_logout = CASE WHEN \(state.rawValue) = 'loggedOut' THEN now() ELSE last_logout END
+            WHERE id = ANY(\(ids))
+            """)
     }
 
     /// A call the node reports an agent answered (operator scope: the tenant is named).
@@ -148,7 +155,7 @@ struct QueueAgentsRepository: Sendable {
     }
 
     func delete(_ ids: [UUID], queue: UUID, on c: PostgresConnection) async throws {
-        for id in ids { try await c.query("DELETE FROM queue_agents WHERE id = \(id) AND queue_id = \(queue)") }
+        try await c.query("DELETE FROM queue_agents WHERE id = ANY(\(ids)) AND queue_id = \(queue)")
     }
 
     static func decode(_ row: PostgresRow) throws -> AgentView {

@@ -92,12 +92,10 @@ struct QueueAgentsService: Sendable {
         guard !ids.isEmpty, ids.count <= 500 else { throw HTTPError.validation(field: "ids", "must list 1 to 500 agents") }
         let (removed, queueNumber) = try await database.transaction(context.scope) { c -> ([AgentView], String) in
             let q = try await visibleQueue(queue, context, forUpdate: true, on: c)
-            var removed: [AgentView] = []
-            for (i, id) in ids.enumerated() {
-                guard let agent = try await agents.find(id, queue: queue, forUpdate: true, on: c) else {
-                    throw HTTPError.validation(field: "ids[\(i)]", "is not an agent of this queue")
-                }
-                removed.append(agent)
+            let removed = try await agents.find(ids, queue: queue, forUpdate: true, on: c)
+            let found = Set(removed.map(\.id))
+            if let i = ids.firstIndex(where: { !found.contains($0.uuidString.lowercased()) }) {
+                throw HTTPError.validation(field: "ids[\(i)]", "is not an agent of this queue")
             }
             try await agents.delete(ids, queue: queue, on: c)
             for agent in removed {
@@ -139,15 +137,13 @@ struct QueueAgentsService: Sendable {
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "queueAgent", entityID: row.id, action: .update,
                                        before: ["state": .string(row.state.rawValue)], after: ["state": .string(body.state.rawValue)], on: c)
             }
-            var moved: [AgentView] = []
-            for row in moving {
-                guard let aid = UUID(uuidString: row.id), let q = UUID(uuidString: row.queueId), var fresh = try await agents.find(aid, queue: q, on: c) else {
-                    continue
-                }
-                fresh.previous = row.state
-                moved.append(fresh)
+            // Read back in one query, kept in queue-number order, each with the state it left.
+            let fresh = Dictionary(uniqueKeysWithValues: try await agents.find(moving.compactMap { UUID(uuidString: $0.id) }, on: c).map { ($0.id, $0) })
+            return moving.compactMap { row in
+                guard var agent = fresh[row.id] else { return nil }
+                agent.previous = row.state
+                return agent
             }
-            return moved
         }
         let commands = moved.compactMap(Self.command)
         let outcomes = commands.isEmpty ? [] : await commander.send(context.tenantID) { key in commands.map { $0(key) } }
@@ -164,20 +160,23 @@ struct QueueAgentsService: Sendable {
                 return []
             case .loggedIn, .paused:
                 let paused = a.state == .paused
-                return [NodeCommand(action: .queueAdd, queue: queue, interface: interface, memberName: "\(a.extensionNumber) \(a.agent)",
-                                    penalty: a.penalty, paused: paused),
-                        NodeCommand(action: .queuePause, queue: queue, interface: interface, paused: paused)]
+                return [add(a, tenantKey: key, paused: paused), NodeCommand(action: .queuePause, queue: queue, interface: interface, paused: paused)]
             }
         }
     }
 
+    /// QueueAdd for an agent, named and weighted as the queue lists it.
+    static func add(_ agent: AgentView, tenantKey key: String, paused: Bool) -> NodeCommand {
+        NodeCommand(action: .queueAdd, queue: "\(key)-q\(agent.queueNumber)", interface: "PJSIP/\(agent.sipUsername)",
+                    memberName: "\(agent.extensionNumber) \(agent.agent)", penalty: agent.penalty, paused: paused)
+    }
+
     /// The manager action that moves an agent from its previous state to its new one.
     static func command(_ agent: AgentView) -> (@Sendable (String) -> NodeCommand)? {
-        let queue = agent.queueNumber, interface = "PJSIP/\(agent.sipUsername)", name = "\(agent.extensionNumber) \(agent.agent)"
-        let penalty = agent.penalty
+        let queue = agent.queueNumber, interface = "PJSIP/\(agent.sipUsername)"
         switch (agent.previous, agent.state) {
         case (.loggedOut?, .loggedIn):
-            return { NodeCommand(action: .queueAdd, queue: "\($0)-q\(queue)", interface: interface, memberName: name, penalty: penalty, paused: false) }
+            return { add(agent, tenantKey: $0, paused: false) }
         case (.loggedIn?, .paused):
             return { NodeCommand(action: .queuePause, queue: "\($0)-q\(queue)", interface: interface, paused: true) }
         case (.paused?, .loggedIn):

@@ -32,11 +32,14 @@ struct QueuesRepository: Sendable {
     }
 
     /// Inserts or replaces the settings and bumps the extension's version.
-    func save(_ id: UUID, tenantID: UUID, _ document: QueueDocument, on connection: PostgresConnection) async throws {
+    /// Stores the queue's settings; `renaming` also writes its name and number to the
+    /// extension (a new queue's extension was just inserted with them).
+    func save(_ id: UUID, tenantID: UUID, _ document: QueueDocument, renaming: Bool, on connection: PostgresConnection) async throws {
         try await connection.query("""
             INSERT INTO queues (tenant_id, extension_id, settings) VALUES (\(tenantID), \(id), \(try PostgresJSON(document.settings)))
             ON CONFLICT (extension_id) DO UPDATE SET settings = EXCLUDED.settings
             """)
+        guard renaming else { return }
         try await connection.query("""
             UPDATE extensions SET name = \(document.name), number = \(document.number), version = version + 1, updated_at = now() WHERE id = \(id)
             """)

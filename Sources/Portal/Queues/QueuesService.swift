@@ -38,7 +38,7 @@ struct QueuesService: Sendable {
                                                          name: document.name.trimmingCharacters(in: .whitespaces), ringSeconds: 20)
                 let created = try await extensions.insert(fields, context, password: SIPCredentials.password(using: Secrets.randomInt), on: connection)
                 guard let id = UUID(uuidString: created.id) else { throw HTTPError(.internalServerError) }
-                try await queues.save(id, tenantID: context.tenantID, Self.trimmed(document), on: connection)
+                try await queues.save(id, tenantID: context.tenantID, Self.trimmed(document), renaming: false, on: connection)
                 guard let queue = try await queues.find(id, on: connection) else { throw HTTPError(.internalServerError) }
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "queue", entityID: queue.id, action: .create,
                                        before: nil, after: try Self.auditValues(queue.document), on: connection)
@@ -59,7 +59,7 @@ struct QueuesService: Sendable {
                 let next = try JSONMerge.patched(current.document, with: request)
                 try Self.throwProblems(next)
                 try await checkReferences(next.settings, on: connection)
-                try await queues.save(id, tenantID: context.tenantID, Self.trimmed(next), on: connection)
+                try await queues.save(id, tenantID: context.tenantID, Self.trimmed(next), renaming: true, on: connection)
                 guard let updated = try await queues.find(id, on: connection) else { throw HTTPError(.notFound) }
                 let before = try Self.auditValues(current.document), after = try Self.auditValues(updated.document)
                 let changed = after.keys.filter { before[$0] != after[$0] }
