@@ -72,8 +72,7 @@ public enum Destination: Sendable, Hashable, Codable {
             try self.init(type: try c.decode(String.self, forKey: .type), id: try c.decodeIfPresent(String.self, forKey: .id),
                           number: try c.decodeIfPresent(String.self, forKey: .number))
         } catch let invalid as Invalid {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [Keys(rawValue: invalid.field) ?? .type],
-                                                    debugDescription: invalid.message))
+            throw DecodingError.invalid(invalid.message, at: decoder.codingPath + [Keys(rawValue: invalid.field) ?? .type])
         }
     }
 

@@ -72,7 +72,7 @@ public indirect enum MenuAction: Sendable, Equatable, Codable {
         case "dialExternal":
             let text = try c.decode(String.self, forKey: .number)
             guard let number = PhoneNumber.e164(text) else {
-                throw DecodingError.dataCorruptedError(forKey: .number, in: c, debugDescription: "must be a phone number in international form")
+                throw DecodingError.invalid("must be a phone number in international form", at: c.codingPath + [Keys.number])
             }
             self = .dialExternal(number: number)
         case "voicemail": self = .voicemail(extensionId: try c.decode(String.self, forKey: .extensionId))
@@ -95,7 +95,7 @@ public indirect enum MenuAction: Sendable, Equatable, Codable {
         case "setLanguage": self = .setLanguage(try c.decode(String.self, forKey: .language))
         case "hangup": self = .hangup
         default:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "must be one of \(Self.types.joined(separator: ", "))")
+            throw DecodingError.invalid("must be one of \(Self.types.joined(separator: ", "))", at: c.codingPath + [Keys.type])
         }
     }
 

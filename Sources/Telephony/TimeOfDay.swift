@@ -105,7 +105,7 @@ extension TextCodable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected \(Self.textFormat)"))
+            throw DecodingError.invalid("must look like \(Self.textFormat)", at: decoder.codingPath)
         }
         self = value
     }

@@ -51,6 +51,9 @@ import TestSupport
                 #expect(refused.status == 422, "\(body)")
                 #expect(try refused.json(ProblemDetails.self).errors?.first?.field == field, "\(body): \(refused.bodyText)")
             }
+            // The decoder's own words reach the client, not a generic "is not valid".
+            let short = try await admin.request("PATCH", "\(base)/\(number.id)", json: #"{"destination":{"type":"external","number":"12"}}"#)
+            #expect(try short.json(ProblemDetails.self).errors?.first?.message.contains("international form") == true, "\(short.bodyText)")
             #expect(try await admin.request("GET", base).json(ListPage<NumberView>.Decoded.self).total == 1)
             #expect(try await admin.request("DELETE", "\(base)/\(number.id)").status == 403)
             #expect(try await operatorClient.request("DELETE", "\(base)/\(number.id)").status == 204)

@@ -96,16 +96,7 @@ struct NumbersRoutes: RouteCollection {
     /// `{"destination": {…}}` or `{"destination": null}` (not routed).
     static func destination(_ request: HTTPRequest) throws -> Destination? {
         struct Body: Decodable { var destination: Destination? }
-        do {
-            return try JSONCoding.decode(Body.self, from: request.body).destination
-        } catch let DecodingError.dataCorrupted(context) {
-            let field = (["destination"] + context.codingPath.map(\.stringValue).filter { $0 != "destination" }).joined(separator: ".")
-            throw HTTPError.validation(field: field, context.debugDescription)
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw HTTPError.validation(field: "destination.\(key.stringValue)", "is required")
-        } catch {
-            throw HTTPError.validation(field: "destination", "must be a destination object such as {\"type\": \"extension\", \"id\": …}")
-        }
+        return try request.decodeJSON(Body.self).destination
     }
 
     static func auditValue(_ destination: Destination?) -> AuditValue {

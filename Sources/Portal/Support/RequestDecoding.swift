@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Telephony
 
 extension HTTPRequest {
     /// The JSON body decoded as `T`: 400 when it is not JSON at all, 422 naming the field when
@@ -20,9 +21,8 @@ extension HTTPRequest {
             case .typeMismatch(_, let context), .valueNotFound(_, let context):
                 throw HTTPError.validation(field: Self.path(context.codingPath), "has the wrong type")
             case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-                // Our own decoders say what is wrong ("must be a phone number …"); pass that on.
-                throw HTTPError.validation(field: Self.path(context.codingPath),
-                                           context.debugDescription.hasPrefix("must") ? context.debugDescription : "is not valid")
+                // Our own decoders say what is wrong (InvalidValue); Foundation's messages name Swift types.
+                throw HTTPError.validation(field: Self.path(context.codingPath), (context.underlyingError as? InvalidValue)?.message ?? "is not valid")
             default:
                 throw HTTPError(.badRequest, detail: "The body is not valid JSON.")
             }
