@@ -622,7 +622,7 @@ def sign_out():
 @step("a member does not get the users screen")
 def member():
     sign_in(driver, args.member, args.password)
-    text_present(driver, "#signed-in-as", "", "the member is signed in")
+    text_present(driver, "#signed-in-as", "Bruno", "the member is signed in, by name")
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "nav.menu a")), "the member's menu shows")
     menu = driver.find_element(By.CSS_SELECTOR, "nav.menu").text
     assert "Usuarios" not in menu and "Users" not in menu, menu

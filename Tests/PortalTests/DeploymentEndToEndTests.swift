@@ -33,25 +33,6 @@ import Glibc
         }
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    static func startAgent(port: Int, directory: String, secretFile: String) async throws -> Shell.Running {
-        let binary = LivePortal.home + "/.build/debug/centralita-media-agent"
-        let agent = try Shell.start(binary, ["--port", "\(port)", "--config-dir", directory, "--secret-file", secretFile, "--log-level", "info"])
-        _ = try await agent.waitForOutput(containing: "media agent listening")
-        return agent
-    }
-
     static func waitFor(_ client: APIClient, _ tenant: String, timeout: Duration = .seconds(20), until: (Status) -> Bool) async throws -> Status {
         let deadline = ContinuousClock.now + timeout
         var last: Status?
@@ -75,13 +56,11 @@ import Glibc
             let op = try portal.client()
             _ = try await op.signIn(operatorUser.username)
 
-            let directory = NSTemporaryDirectory() + "media-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let secret = "shared-secret-\(UUID().uuidString)"
-            try secret.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
-            let port = try Self.freePort()
-            var agent = try await Self.startAgent(port: port, directory: directory, secretFile: directory + "/secret")
+            let media = try MediaNodeHarness.Directory("media")
+            defer { media.remove() }
+            let directory = media.path, secret = media.secret
+            let port = try MediaNodeHarness.freePort()
+            var agent = try await MediaNodeHarness.startAgent(port: port, directory: media)
 
             let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-a","url":"http://127.0.0.1:\#(port)","secret":"\#(secret)"}"#)
             #expect(node.status == 201, "\(node.bodyText)")
@@ -108,7 +87,7 @@ import Glibc
             #expect(status.nodes[0].desiredRevision > firstRevision)
 
             // It comes back and catches up without anyone doing anything.
-            agent = try await Self.startAgent(port: port, directory: directory, secretFile: directory + "/secret")
+            agent = try await MediaNodeHarness.startAgent(port: port, directory: media)
             status = try await Self.waitFor(admin, tenant) { $0.converged }
             #expect(try String(contentsOfFile: "\(directory)/tenants/\(key)/extensions.conf", encoding: .utf8).contains("NoOp(1001 Reception)"))
 
@@ -176,12 +155,7 @@ import Glibc
             let otherKey = "t\(Int(key.dropFirst())! + 1)"
 
             func post(_ events: [NodeEvent], secret: String, node: String) async throws -> Int {
-                let body = try JSONCoding.encode(NodeEventBatch(events: events))
-                let headers = RequestSignature.headers(secret: Array(secret.utf8), method: "POST", path: NodeEventBatch.path,
-                                                       timestamp: Int(Date().timeIntervalSince1970), nonce: UUID().uuidString, body: body)
-                var all: [String: String] = [NodeEventBatch.nodeHeader: node, "Content-Type": "application/json"]
-                for (k, v) in headers { all[k] = v }
-                return try await portal.client().request("POST", NodeEventBatch.path, json: String(decoding: body, as: UTF8.self), headers: all).status
+                try await MediaNodeHarness.post(events, to: portal, node: node, secret: secret)
             }
             func toggle(_ tenantKey: String, active: Bool) -> NodeEvent {
                 NodeEvent(type: "ruleToggled", id: UUID().uuidString, tenant: tenantKey, extensionNumber: "1001", code: 3, active: active, at: Date())

@@ -34,7 +34,7 @@ import Glibc
     }
 
     @Test func anEmailActionIsRenderedAndDeliveredOnceAndRetriedWhenTheRelayIsDown() async throws {
-        let port = try DeploymentEndToEndTests.freePort()
+        let port = try MediaNodeHarness.freePort()
         var smtp = try await Self.smtpServer(port: port)
         // aiosmtpd ignores SIGTERM.
         defer { smtp.signal(SIGKILL) }
@@ -65,12 +65,7 @@ import Glibc
             #expect(compiled.contains("Key: \(emailKey)"), "the dial plan names the action by its key, not its text")
 
             func post(_ events: [NodeEvent]) async throws -> Int {
-                let body = try JSONCoding.encode(NodeEventBatch(events: events))
-                let headers = RequestSignature.headers(secret: Array(secret.utf8), method: "POST", path: NodeEventBatch.path,
-                                                       timestamp: Int(Date().timeIntervalSince1970), nonce: UUID().uuidString, body: body)
-                var all: [String: String] = [NodeEventBatch.nodeHeader: node, "Content-Type": "application/json"]
-                for (k, v) in headers { all[k] = v }
-                return try await portal.client().request("POST", NodeEventBatch.path, json: String(decoding: body, as: UTF8.self), headers: all).status
+                try await MediaNodeHarness.post(events, to: portal, node: node, secret: secret)
             }
             let at = Date(timeIntervalSince1970: 1_795_600_000)
             let event = NodeEvent(type: "emailRequested", id: UUID().uuidString, tenant: key, reference: emailKey, caller: "+34600111222",

@@ -59,24 +59,16 @@ import Glibc
                 "Event: QueueMemberAdded\r\nPrivilege: agent,all\r\nQueue: \(key)-q2000\r\nInterface: PJSIP/\(brunoSIP)\r\nPaused: 0\r\n\r\n",
                 "Event: AgentConnect\r\nPrivilege: agent,all\r\nQueue: \(key)-q2000\r\nInterface: PJSIP/\(brunoSIP)\r\nHoldTime: 3\r\n\r\n",
             ], respond: Self.replies)
-            let directory = NSTemporaryDirectory() + "live-agent-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let secret = "node-secret-\(UUID().uuidString)"
-            try secret.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
-            try "ami-pass".write(toFile: directory + "/ami-secret", atomically: true, encoding: .utf8)
-            let port = try DeploymentEndToEndTests.freePort()
-            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-a","url":"http://127.0.0.1:\#(port)","secret":"\#(secret)"}"#)
+            let directory = try MediaNodeHarness.Directory("live-agent")
+            defer { directory.remove() }
+            let port = try MediaNodeHarness.freePort()
+            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-a","url":"http://127.0.0.1:\#(port)","secret":"\#(directory.secret)"}"#)
             let nodeID = try node.json(Created.self).id
             #expect(try await op.request("PUT", "/api/v1/media-nodes/\(nodeID)/tenants/\(tenant)").status == 204)
 
-            let binary = LivePortal.home + "/.build/debug/centralita-media-agent"
-            let agent = try Shell.start(binary, ["--port", "\(port)", "--config-dir", directory, "--secret-file", directory + "/secret",
-                                                 "--ami-host", "127.0.0.1", "--ami-port", "\(ami.port)", "--ami-username", "centralita",
-                                                 "--ami-secret-file", directory + "/ami-secret", "--portal-url", "http://127.0.0.1:\(portal.port)",
-                                                 "--node-id", nodeID, "--log-level", "info"])
+            let agent = try await MediaNodeHarness.startAgent(port: port, directory: directory, directory.managerArguments(amiPort: ami.port)
+                                                               + ["--portal-url", "http://127.0.0.1:\(portal.port)", "--node-id", nodeID])
             defer { agent.signal(SIGTERM) }
-            _ = try await agent.waitForOutput(containing: "media agent listening")
 
             // What the node reported arrives: Bruno logged in, one call answered.
             var reported: Agent?
@@ -139,19 +131,12 @@ import Glibc
                 #expect(try r.json(Change.self).nodes.isEmpty, "no node yet")
             }
             let ami = try ScriptedAMI(respond: Self.replies)
-            let directory = NSTemporaryDirectory() + "resync-agent-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let secret = "node-secret-\(UUID().uuidString)"
-            try secret.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
-            try "ami-pass".write(toFile: directory + "/ami-secret", atomically: true, encoding: .utf8)
-            let port = try DeploymentEndToEndTests.freePort()
-            let agent = try Shell.start(LivePortal.home + "/.build/debug/centralita-media-agent", [
-                "--port", "\(port)", "--config-dir", directory, "--secret-file", directory + "/secret", "--ami-host", "127.0.0.1",
-                "--ami-port", "\(ami.port)", "--ami-username", "centralita", "--ami-secret-file", directory + "/ami-secret"])
+            let directory = try MediaNodeHarness.Directory("resync-agent")
+            defer { directory.remove() }
+            let port = try MediaNodeHarness.freePort()
+            let agent = try await MediaNodeHarness.startAgent(port: port, directory: directory, directory.managerArguments(amiPort: ami.port))
             defer { agent.signal(SIGTERM) }
-            _ = try await agent.waitForOutput(containing: "media agent listening")
-            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-new","url":"http://127.0.0.1:\#(port)","secret":"\#(secret)"}"#)
+            let node = try await op.request("POST", "/api/v1/media-nodes", json: #"{"name":"node-new","url":"http://127.0.0.1:\#(port)","secret":"\#(directory.secret)"}"#)
             #expect(try await op.request("PUT", "/api/v1/media-nodes/\(try node.json(Created.self).id)/tenants/\(tenant)").status == 204)
 
             var adds: [String] = []
