@@ -78,3 +78,20 @@ export function destinationField(name, label, targets, value, types = allTypes) 
     },
   };
 }
+
+/**
+ * A destination that may also be "none": a checkbox (`<name>On`, labelled `onLabel`) shows
+ * the choice; `read()` gives null while it is unticked. Ticked at first when there is a value,
+ * or when `on` says so.
+ */
+export function optionalDestinationField(name, label, onLabel, targets, value, { on = !!value, types = allTypes } = {}) {
+  const box = h('input', { type: 'checkbox', checked: on });
+  const picker = destinationField(name, label, targets, value, types);
+  const sync = () => { picker.node.hidden = !box.checked; };
+  box.addEventListener('change', sync);
+  sync();
+  return {
+    node: h('div', { class: 'optional-destination' }, field(`${name}On`, onLabel, box), picker.node),
+    read: () => (box.checked ? picker.read() : null),
+  };
+}

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
-import { describeDestination, destinationField, loadTargets } from '../destinations.js';
+import { describeDestination, loadTargets, optionalDestinationField } from '../destinations.js';
 import { h } from '../dom.js';
-import { dialog, field } from '../forms.js';
+import { dialog } from '../forms.js';
 import { t } from '../i18n.js';
 import { table } from '../table.js';
 
@@ -17,14 +17,10 @@ export async function numbersView(main, context) {
   const reload = () => numbersView(main, context);
   const route = async (n) => {
     // Unticking leaves the number without a destination: its calls are refused.
-    const routed = h('input', { type: 'checkbox', checked: true });
-    const picker = destinationField('destination', t('rules.destination'), targets, n.destination);
-    const content = h('div', { class: 'fields' }, field('routed', t('numbers.routed'), routed), picker.node);
-    const sync = () => { picker.node.hidden = !routed.checked; };
-    routed.addEventListener('change', sync);
-    sync();
+    const choice = optionalDestinationField('destination', t('rules.destination'), t('numbers.routed'), targets, n.destination, { on: true });
+    const content = h('div', { class: 'fields' }, choice.node);
     const saved = await dialog(t('numbers.route', { number: n.number }), content, {
-      onSubmit: async () => (await api('PATCH', `${base}/${n.id}`, { destination: routed.checked ? picker.read() : null },
+      onSubmit: async () => (await api('PATCH', `${base}/${n.id}`, { destination: choice.read() },
         { etag: `"${n.version}"` })).data,
     });
     if (saved) { notify(t('numbers.saved', { number: n.number })); await reload(); }

@@ -1,5 +1,5 @@
 import { api, listAll } from '../api.js';
-import { destinationField, loadTargets } from '../destinations.js';
+import { loadTargets, optionalDestinationField } from '../destinations.js';
 import { h } from '../dom.js';
 import { confirmAction, dialog, field, filterable } from '../forms.js';
 import { dateTime, t } from '../i18n.js';
@@ -39,14 +39,7 @@ async function queueForm(main, context, queue) {
   const soundChoice = (kind, chosen, none) => h('select', {}, h('option', { value: '' }, none),
     sounds.items.filter((s) => s.kind === kind).map((s) => h('option', { value: s.id, selected: s.id === chosen }, s.id)));
   // A destination is optional: "none" keeps the default (the caller is told the queue is unavailable).
-  const optionalDestination = (name, value) => {
-    const on = h('input', { type: 'checkbox', checked: !!value });
-    const picker = destinationField(name, t(`queues.field.${name}`), targets, value);
-    const sync = () => { picker.node.hidden = !on.checked; };
-    on.addEventListener('change', sync);
-    sync();
-    return { node: h('div', { class: 'optional-destination' }, field(`${name}On`, t(`queues.field.${name}On`), on), picker.node), read: () => (on.checked ? picker.read() : null) };
-  };
+  const optionalDestination = (name, value) => optionalDestinationField(name, t(`queues.field.${name}`), t(`queues.field.${name}On`), targets, value);
   const timeout = optionalDestination('timeoutDestination', q.timeoutDestination);
   const overflow = optionalDestination('overflowDestination', q.overflowDestination);
   const content = h('div', { class: 'fields' },

@@ -101,23 +101,22 @@ export async function rulesView(main, context, extension, back) {
       destinationSlot,
       field('continue', t('rules.continue'), h('input', { type: 'checkbox', checked: r.continue })));
     const get = (k) => content.querySelector(`#f-${CSS.escape(k)}`);
-    // Only the fields of the chosen kind (and a caller number when one is compared) show.
-    const sync = () => {
+    // Only the fields of the chosen kind show; the destination offers what that kind accepts.
+    const syncKind = () => {
       const used = kindFields[kind.value];
-      for (const node of content.querySelectorAll('[data-field]')) {
-        const name = node.dataset.field;
-        if (['totalSeconds', 'steps', 'extensionState', 'callState', 'password', 'destination'].includes(name)) node.hidden = !used.includes(name);
-      }
-      get('callerId.number').closest('.field').hidden = !['equals', 'notEquals'].includes(match.value);
+      for (const name of new Set(Object.values(kindFields).flat())) content.querySelector(`:scope > [data-field="${name}"]`).hidden = !used.includes(name);
       if (used.includes('destination')) {
         const kept = destination ? destination.read() : r.destination;
         destination = destinationField('destination', t('rules.destination'), targets, kept, destinationTypes[kind.value]);
         destinationSlot.replaceChildren(destination.node);
       }
     };
-    kind.addEventListener('change', sync);
-    match.addEventListener('change', sync);
-    sync();
+    // A caller number only when one is compared.
+    const syncMatch = () => { get('callerId.number').closest('.field').hidden = !['equals', 'notEquals'].includes(match.value); };
+    kind.addEventListener('change', syncKind);
+    match.addEventListener('change', syncMatch);
+    syncKind();
+    syncMatch();
     const body = () => {
       const k = kind.value;
       const b = {
