@@ -67,10 +67,11 @@ let package = Package(
             ],
             swiftSettings: commonSettings
         ),
-        .executableTarget(name: "dialplan-bench", dependencies: ["Dialplan", "Telephony"], path: "Benchmarks/DialplanBenchmark",
+        .target(name: "LargeTenant", dependencies: ["Dialplan", "Telephony"], path: "Benchmarks/LargeTenant", swiftSettings: commonSettings),
+        .executableTarget(name: "dialplan-bench", dependencies: ["Dialplan", "Telephony", "LargeTenant"], path: "Benchmarks/DialplanBenchmark",
                           swiftSettings: commonSettings),
         target("TestSupport", dependencies: [
-            "HTTPServer", "ProcessLauncher", "Postgres", "Portal",
+            "HTTPServer", "ProcessLauncher", "Postgres", "Portal", "MediaAgent",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
@@ -78,6 +79,11 @@ let package = Package(
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony"], exclude: ["Golden"], swiftSettings: commonSettings),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres", "Dialplan", "MediaProtocol", "Telephony"], swiftSettings: commonSettings),
+        // The telephony conformance suite: bundles loaded into a real Asterisk 22, calls placed by
+        // SIPp phones and carriers, Asterisk's path compared with the simulator's trace.
+        .testTarget(name: "AsteriskConformanceTests",
+                    dependencies: ["Dialplan", "Telephony", "TestSupport", "LargeTenant", "MediaAgent", "MediaProtocol", "HTTPServer", "Portal"],
+                    exclude: ["SIPp"], swiftSettings: commonSettings),
         .testTarget(name: "MediaAgentTests", dependencies: ["MediaAgent", "MediaProtocol", "HTTPServer", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

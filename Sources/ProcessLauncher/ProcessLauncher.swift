@@ -21,8 +21,20 @@ public enum ProcessLauncher {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // POSIX_SPAWN_SETSID (glibc 2.26+; the Swift Glibc module does not export it).
-        if newSession { posix_spawnattr_setflags(&attributes, 0x80) }
+        // The child starts with no signal blocked and every signal at its default: threads of
+        // this process (Dispatch, the Swift runtime) block some, and a child that inherits
+        // that mask misbehaves (Asterisk wakes its manager sessions with SIGURG: blocked, its
+        // events reached the manager seconds late). POSIX_SPAWN_SETSID (0x80, glibc 2.26+) is
+        // not exported by the Swift Glibc module.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        var flags = Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if newSession { flags |= 0x80 }
+        posix_spawnattr_setflags(&attributes, flags)
         let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0

@@ -9,17 +9,7 @@ import Glibc
 /// What the tests that play a media node share: a free port, a config directory with the
 /// node's secrets, the real `centralita-media-agent` binary, and reports signed as the node.
 enum MediaNodeHarness {
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    static func freePort() throws -> Int { try Ports.free() }
 
     /// A fresh config directory for one agent, holding its shared secret (`secret`) and a
     /// manager password (`ami-secret`); the caller removes it with `remove()`.

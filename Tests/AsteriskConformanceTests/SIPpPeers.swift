@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+
+/// SIPp playing the phones and the carrier around one Asterisk node: phones register with their
+/// SIP username and password and then answer or just ring; the carrier delivers inbound calls
+/// from its own address and takes outbound ones. Every peer is a real SIP stack on loopback.
+struct SIPpPeers {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("SIPp").path
+    let node: AsteriskNode
+
+    enum Behaviour { case answers, rings }
+
+    /// Registers `username` with Contact on `port` (where its answering peer then listens;
+    /// `rewrite_contact` makes Asterisk use the REGISTER's source, so both share the port).
+    func register(_ username: String, password: String, port: Int, expires: Int = 600) async throws {
+        try await Shell.run(AsteriskNode.sipp, [
+            "127.0.0.1:\(node.sipPort)", "-sf", Self.folder + "/register.xml", "-s", username, "-au", username, "-ap", password,
+            "-key", "contactport", "\(port)", "-key", "expires", "\(expires)", "-i", "127.0.0.1", "-p", "\(port)",
+            "-m", "1", "-nostdin", "-timeout", "10", "-timeout_error",
+        ])
+    }
+
+    /// A phone (or the carrier, on its address) that answers or rings every call it gets.
+    /// Qualify OPTIONS and MWI NOTIFYs get 200 (`-aa`). The log holds one line per INVITE.
+    func peer(_ behaviour: Behaviour, address: String = "127.0.0.1", port: Int, log: String) throws -> Shell.Running {
+        try Shell.start(AsteriskNode.sipp, [
+            "127.0.0.1:\(node.sipPort)", "-sf", Self.folder + (behaviour == .answers ? "/answer.xml" : "/ring.xml"),
+            "-i", address, "-p", "\(port)", "-mi", address, "-aa", "-nostdin", "-trace_logs", "-log_file", log,
+        ])
+    }
+
+    /// The carrier delivers one call to `number` from `caller` (a number or `anonymous`). The
+    /// call ends when the node hangs up, or after `holdSeconds` from the carrier's side.
+    func call(_ number: String, from caller: String, holdSeconds: Int = 120) throws -> Shell.Running {
+        let template = try String(contentsOfFile: Self.folder + "/caller.xml", encoding: .utf8)
+        let path = node.directory + "/caller-\(UUID().uuidString.prefix(6)).xml"
+        try template.replacingOccurrences(of: "[hold]", with: "\(holdSeconds * 1000)").write(toFile: path, atomically: true, encoding: .utf8)
+        return try Shell.start(AsteriskNode.sipp, [
+            "127.0.0.1:\(node.sipPort)", "-sf", path, "-s", number, "-key", "caller", caller,
+            "-i", AsteriskNode.carrierAddress, "-p", "\(try Ports.freeUDP(address: AsteriskNode.carrierAddress))", "-mi", AsteriskNode.carrierAddress,
+            "-m", "1", "-nostdin", "-timeout", "\(holdSeconds + 60)",
+        ])
+    }
+}
