@@ -205,6 +205,8 @@ public struct RingTarget: Sendable, Equatable {
     }
     public var kind: Kind
     public var afterSeconds: Int
+
+    public var isPhone: Bool { if case .phone = kind { true } else { false } }
 }
 
 /// What a step can test.

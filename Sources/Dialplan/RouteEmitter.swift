@@ -12,6 +12,10 @@ struct RouteEmitter {
     private var variableCount = 0
     private(set) var legs: [(String, [DialplanLine])] = []
     private var pendingLabel: String?
+    /// Device states read once when the route starts, by internal number: the route's own
+    /// rings must not make its phone look busy to its later rules (Asterisk publishes device
+    /// states asynchronously, so a phone just rung still reads INUSE for a moment).
+    private var capturedStates: [String: String] = [:]
     /// Within an IVR context's start: sounds play with `Background`, so keys cut them short.
     var interruptible = false
 
@@ -38,6 +42,11 @@ struct RouteEmitter {
         add("Set(HOPS=$[0${HOPS} + 1])")
         add("GotoIf($[${HOPS} > \(Simulator.maximumTransfers)]?\(plan.tenant)-ext,loop,1)")
         add("Set(APPLIED=0)")
+        for number in Self.devicesTested(in: route.steps + route.ending) {
+            let v = variable("DST")
+            add("Set(\(v)=${DEVICE_STATE(PJSIP/\(lookup.endpoints[number] ?? number))})")
+            capturedStates[number] = "${\(v)}"
+        }
         emit(route.steps)
         label("end")
         add("NoOp(ending)")
@@ -58,6 +67,13 @@ struct RouteEmitter {
     private mutating func add(_ application: String) {
         out.append(DialplanLine(application, label: pendingLabel))
         pendingLabel = nil
+    }
+
+    /// A line with a label of its own (a pending label goes on a `NoOp` before it).
+    private mutating func add(_ application: String, label own: String?) {
+        guard let own else { return add(application) }
+        label(own)
+        add(application)
     }
 
     private mutating func label(_ name: String) {
@@ -228,22 +244,34 @@ struct RouteEmitter {
         let none = newLabel(), done = newLabel()
         // t: the called phone may transfer with *2 (CALL-1); x: and record with *1.
         let options = ring.onDemandRecording ? ",tx" : ",t"
-        if ring.targets.count == 1, let only = ring.targets.first, only.afterSeconds == 0, case .phone(_, let endpoint) = only.kind {
+        // A phone already on a call is not rung (no call waiting): it counts as busy, so the
+        // ring ends BUSY when nobody else could be rung.
+        if ring.targets.count == 1, let only = ring.targets.first, only.afterSeconds == 0, case .phone(let number, let endpoint) = only.kind {
             // One phone: its registered contacts are the whole dial string.
+            let busy = newLabel()
             add("Set(DS=${PJSIP_DIAL_CONTACTS(\(endpoint))})")
             add("GotoIf($[${LEN(${DS})} = 0]?\(none))")
+            add("GotoIf($[\(inUse(number: number, endpoint: endpoint))]?\(busy))")
             add("Dial(${DS},\(ring.seconds)\(options))")
+            add("Goto(\(done))")
+            label(busy)
+            add("Set(DIALSTATUS=BUSY)")
         } else {
             add("Set(DS=)")
+            add("Set(SAWBUSY=0)")
             for target in ring.targets {
                 if target.afterSeconds > 0 {
+                    // Cause 17 (busy) or 20 (absent) tells the outer Dial why this leg ended.
                     let name = "\(legPrefix)s\(legs.count + 1)"
-                    legs.append((name, [DialplanLine("Wait(\(target.afterSeconds))"), DialplanLine("Set(DS=)")] + dialString(target.kind, into: "DS") +
-                                       [DialplanLine("GotoIf($[${LEN(${DS})} = 0]?nobody)"), DialplanLine("Dial(${DS:1})"),
-                                        DialplanLine("Hangup()", label: "nobody")]))
+                    legs.append((name, [DialplanLine("Wait(\(target.afterSeconds))"), DialplanLine("Set(DS=)"), DialplanLine("Set(SAWBUSY=0)")]
+                                       + dialString(target.kind, into: "DS", skip: "counted", busy: "inuse", live: true)
+                                       + [DialplanLine("GotoIf($[${LEN(${DS})} = 0]?nobody)"), DialplanLine("Dial(${DS:1})"), DialplanLine("Hangup()"),
+                                          DialplanLine("GotoIf($[${SAWBUSY} = 1]?engaged)", label: "nobody"), DialplanLine("Hangup(20)"),
+                                          DialplanLine("Hangup(17)", label: "engaged")]))
                     add("Set(DS=${DS}&Local/\(name)@\(plan.tenant)-legs)")
                 } else {
-                    for line in dialString(target.kind, into: "DS") { add(line.application) }
+                    let skip = newLabel(), busy = newLabel()
+                    for line in dialString(target.kind, into: "DS", skip: skip, busy: busy) { add(line.application, label: line.label) }
                 }
             }
             add("GotoIf($[${LEN(${DS})} = 0]?\(none))")
@@ -251,21 +279,44 @@ struct RouteEmitter {
         }
         add("Goto(\(done))")
         label(none)
-        add("Set(DIALSTATUS=CHANUNAVAIL)")
+        add(ring.targets.count == 1 && ring.targets[0].afterSeconds == 0 && ring.targets[0].isPhone
+            ? "Set(DIALSTATUS=CHANUNAVAIL)" : "Set(DIALSTATUS=${IF($[${SAWBUSY} = 1]?BUSY:CHANUNAVAIL)})")
         label(done)
         add("NoOp(ring ended: ${DIALSTATUS})")
     }
 
-    /// Appends a target to the `&`-separated dial string in `variable` (nothing for a phone
-    /// with no registered device).
-    func dialString(_ kind: RingTarget.Kind, into variable: String) -> [DialplanLine] {
+    /// Appends a target to the `&`-separated dial string in `variable`: nothing for a phone
+    /// with no registered device, nothing but `SAWBUSY=1` for a phone already on a call.
+    /// `skip` and `busy` are labels for these lines' own branches.
+    /// `live`: the line runs on another channel (a delayed leg), which has not the route's
+    /// captured states.
+    func dialString(_ kind: RingTarget.Kind, into variable: String, skip: String, busy: String, live: Bool = false) -> [DialplanLine] {
         switch kind {
-        case .phone(_, let endpoint):
+        case .phone(let number, let endpoint):
             return [DialplanLine("Set(C=${PJSIP_DIAL_CONTACTS(\(endpoint))})"),
-                    DialplanLine("Set(\(variable)=${\(variable)}${IF($[${LEN(${C})} > 0]?&)}${C})")]
+                    DialplanLine("GotoIf($[${LEN(${C})} = 0]?\(skip))"),
+                    DialplanLine("GotoIf($[\(live ? Self.inUseNow(endpoint) : inUse(number: number, endpoint: endpoint))]?\(busy))"),
+                    DialplanLine("Set(\(variable)=${\(variable)}&${C})"),
+                    DialplanLine("Goto(\(skip))"),
+                    DialplanLine("Set(SAWBUSY=1)", label: busy),
+                    DialplanLine("NoOp()", label: skip)]
         case .external(let number):
             return [DialplanLine("Set(\(variable)=${\(variable)}&PJSIP/\(number)@\(options.trunk))")]
         }
+    }
+
+    /// The device states that mean "on a call" (phones with `device_state_busy_at=1`).
+    static let busyStates = ["INUSE", "BUSY", "RINGINUSE", "ONHOLD"]
+
+    static func inUseNow(_ endpoint: String) -> String {
+        busyStates.map { "\"${DEVICE_STATE(PJSIP/\(endpoint))}\" = \"\($0)\"" }.joined(separator: " | ")
+    }
+
+    /// An expression that holds while the phone is on a call: its state as the route found it
+    /// when the route captured it, else as it is now.
+    func inUse(number: String, endpoint: String) -> String {
+        guard let state = capturedStates[number] else { return Self.inUseNow(endpoint) }
+        return Self.busyStates.map { "\"\(state)\" = \"\($0)\"" }.joined(separator: " | ")
     }
 
     /// The condition as an Asterisk expression (inside `$[…]`); intervals first set a variable.
@@ -293,7 +344,7 @@ struct RouteEmitter {
             return "(\"\(state)\" != \"UNAVAILABLE\" & \"\(state)\" != \"INVALID\")"
         case .busy(let number):
             let state = deviceState(number)
-            return "(" + ["INUSE", "BUSY", "RINGINUSE", "ONHOLD"].map { "\"\(state)\" = \"\($0)\"" }.joined(separator: " | ") + ")"
+            return "(" + Self.busyStates.map { "\"\(state)\" = \"\($0)\"" }.joined(separator: " | ") + ")"
         case .lastRing(let outcomes):
             return "(" + outcomes.map { "\"${DIALSTATUS}\" = \"\($0.dialStatus)\"" }.joined(separator: " | ") + ")"
         case .applied:
@@ -308,8 +359,34 @@ struct RouteEmitter {
         }
     }
 
-    /// Reads the phone's device state into a variable once, for the expression that tests it.
+    /// Phones whose registration or busy state the steps test, in first-use order.
+    static func devicesTested(in steps: [Step]) -> [String] {
+        var found: [String] = []
+        func visit(_ c: Condition) {
+            switch c {
+            case .registered(let n), .busy(let n): if !found.contains(n) { found.append(n) }
+            case .not(let inner): visit(inner)
+            case .all(let all): all.forEach(visit)
+            default: break
+            }
+        }
+        func visit(_ steps: [Step]) {
+            for step in steps {
+                if case .when(let c, let then, let otherwise) = step {
+                    visit(c)
+                    visit(then)
+                    visit(otherwise)
+                }
+            }
+        }
+        visit(steps)
+        return found
+    }
+
+    /// The phone's device state: read at the route's start, or (in IVR options and call
+    /// flows) into a variable where the expression tests it.
     mutating func deviceState(_ number: String) -> String {
+        if let captured = capturedStates[number] { return captured }
         let v = variable("DST")
         add("Set(\(v)=${DEVICE_STATE(PJSIP/\(lookup.endpoints[number] ?? number))})")
         return "${\(v)}"

@@ -16,7 +16,9 @@ struct CallRun {
 
     var plan: CallPlan { DialplanCompiler.plan(snapshot, options: ConformanceTenants.options) }
 
-    func play() async throws -> ObservedCall {
+    /// Plays the call and returns Asterisk's path; when `expected` is given and the path differs,
+    /// throws while the node still runs (so `CENTRALITA_KEEP_ASTERISK=1` keeps its folder).
+    func play(expecting expected: [String]? = nil) async throws -> ObservedCall {
         let bundle = DialplanCompiler.compile(snapshot, options: ConformanceTenants.options)
         let plan = self.plan
         let scenario = self.scenario
@@ -46,50 +48,84 @@ struct CallRun {
                 try await ami.action(["Action": "Originate", "Channel": "PJSIP/\(user)", "Application": "Wait", "Data": "300", "Async": "true"])
                 try await Self.waitForDeviceState(ami, user, ["INUSE", "BUSY"])
             }
+            // *74N states the scenario assumes: the dial plan reads them from Asterisk's database.
+            for (key, on) in scenario.toggles ?? [:] {
+                let parts = key.split(separator: "/")
+                guard parts.count == 2 else { continue }
+                try await ami.action(["Action": "DBPut", "Family": "centralita-\(snapshot.prefix)", "Key": "\(parts[0])-\(parts[1])", "Val": on ? "on" : "off"])
+            }
             let start = ami.events.count
             let main: String
             let linkedID: String
-            if scenario.presses == nil && scenario.keys.isEmpty {
+            if scenario.to.hasPrefix("+") {
                 let caller = try peers.call(scenario.to, from: scenario.from)
                 running.append(caller)
-                let first: AMIClient.Message
-                do {
-                    first = try await ami.waitForEvent(timeout: .seconds(20), after: start) {
-                        $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix("PJSIP/centralita-trunk-")
-                    }
-                } catch {
-                    let connected = (try? await node.cli("manager show connected")) ?? ""
-                    let seen = connected + ami.status + "\(start) \(ami.events.count) " + Set(ami.events.compactMap { $0.event }).sorted().joined(separator: ",")
-                    throw Failure(description: "the carrier's call never reached the dial plan (events: \(seen)): \(caller.output.suffix(300)) \(node.problems)")
+                guard let first = try await Self.firstStep(ami, after: start, caller: caller) else {
+                    // The node refused the call without running any dial plan (404: no such number).
+                    return ObservedCall(steps: ["outcome notRouted"], applications: [])
                 }
                 main = first["Channel"] ?? ""
                 linkedID = first["Linkedid"] ?? ""
             } else {
-                throw Failure(description: "keys not supported yet")
+                // An internal number: a local channel enters the tenant's internal context with
+                // the scenario's caller ID, as a call transferred there would; its caller's side
+                // sends a tone all along, as a phone sends audio.
+                linkedID = "call-\(UUID().uuidString.prefix(8))"
+                let caller = scenario.from == "anonymous" ? "\"Anonymous\" <anonymous>" : "<\(scenario.from)>"
+                try await ami.action(["Action": "Originate", "Channel": "Local/\(scenario.to)@\(snapshot.prefix)-ext/n", "Application": "Milliwatt",
+                                      "Data": "m", "CallerID": caller, "ChannelId": linkedID, "OtherChannelId": linkedID + "-2", "Async": "true"])
+                let first = try await ami.waitForEvent(timeout: .seconds(20), after: start) { $0.event == "Newexten" && $0["Uniqueid"] == linkedID + "-2" }
+                main = first["Channel"] ?? ""
             }
-            try await Self.follow(ami, main: main, from: start)
+            var answers = scenario.presses ?? {
+                var parts = scenario.keys.split(separator: "#", omittingEmptySubsequences: false).map(String.init)
+                if parts.last == "" { parts.removeLast() }
+                return parts
+            }()
+            try await Self.follow(ami, main: main, from: start, answers: &answers)
             try await Task.sleep(for: .milliseconds(300))
             let events = ami.events[start...].filter { $0["Linkedid"] == linkedID || $0.event == "DialBegin" && $0["Linkedid"] == linkedID }
-            return ObservedCall(events: Array(events), main: main, plan: plan, trunk: ConformanceTenants.options.trunk)
+            let observed = ObservedCall(events: Array(events), main: main, plan: plan, trunk: ConformanceTenants.options.trunk)
+            if let expected, observed.steps != expected {
+                throw Failure(description: "Asterisk took \(observed.steps), the simulator says \(expected)")
+            }
+            return observed
         }
     }
 
     /// Waits for the call's dial-plan channel to hang up, ending the call once nothing the
     /// dial plan does next depends on the call going on: a mailbox has started recording, the
     /// caller has been connected, or the voicemail menu has started.
-    static func follow(_ ami: AMIClient, main: String, from start: Int, timeout: Duration = .seconds(90)) async throws {
+    /// Keys are the caller's answers, one per prompt: sent (as DTMF the channel receives) when
+    /// the dial plan starts waiting for them, `#`-terminated where it reads a number.
+    static func follow(_ ami: AMIClient, main: String, from start: Int, answers: inout [String], timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         var seen = start
         var hangUpAt: ContinuousClock.Instant?
+        var pending: (at: ContinuousClock.Instant, keys: String)?
         while ContinuousClock.now < deadline {
             let events = ami.events
             for e in events[seen...] {
                 if e.event == "Hangup", e["Channel"] == main { return }
+                if e.event == "Newexten", e["Channel"] == main, let app = e["Application"], app == "Read" || app == "WaitExten" {
+                    guard !answers.isEmpty else { continue }
+                    let answer = answers.removeFirst()
+                    // A moment after the prompt starts, as a person would: keys that arrive
+                    // while Read is still answering the channel are lost.
+                    pending = (ContinuousClock.now + .milliseconds(600), app == "Read" ? answer + "#" : answer)
+                }
                 let settled = (e.event == "Newexten" && e["Channel"] == main && ["VoiceMail", "VoiceMailMain"].contains(e["Application"] ?? ""))
                     || (e.event == "DialEnd" && e["Channel"] == main && e["DialStatus"] == "ANSWER")
                 if settled, hangUpAt == nil { hangUpAt = ContinuousClock.now + .milliseconds(700) }
             }
             seen = events.count
+            if let (at, keys) = pending, ContinuousClock.now >= at {
+                pending = nil
+                for key in keys {
+                    let r = try await ami.action(["Action": "PlayDTMF", "Channel": main, "Digit": String(key), "Duration": "120", "Receive": "true"])
+                    if ProcessInfo.processInfo.environment["CENTRALITA_DEBUG_DTMF"] != nil { print("DTMF", key, main, ContinuousClock.now, r) }
+                }
+            }
             if let at = hangUpAt, ContinuousClock.now >= at {
                 try await ami.action(["Action": "Hangup", "Channel": main])
                 hangUpAt = ContinuousClock.now + .seconds(5)
@@ -97,6 +133,27 @@ struct CallRun {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw Failure(description: "the call on \(main) did not end within \(timeout)")
+    }
+
+    /// The first dial-plan step of the carrier's call, or nil when the carrier's call ended
+    /// without reaching the dial plan.
+    static func firstStep(_ ami: AMIClient, after start: Int, caller: Shell.Running) async throws -> AMIClient.Message? {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var seen = start
+        while ContinuousClock.now < deadline {
+            let events = ami.events
+            if let hit = events[seen...].first(where: { $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix("PJSIP/centralita-trunk-") }) {
+                return hit
+            }
+            seen = events.count
+            if !AsteriskNode.isAlive(caller.pid) {
+                try await Task.sleep(for: .milliseconds(200))
+                let late = ami.events[start...].first { $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix("PJSIP/centralita-trunk-") }
+                return late
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "the carrier's call neither reached the dial plan nor ended: \(caller.output.suffix(400))")
     }
 
     static func waitForDeviceState(_ ami: AMIClient, _ user: String, _ states: Set<String>, timeout: Duration = .seconds(15)) async throws {

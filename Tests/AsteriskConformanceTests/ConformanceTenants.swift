@@ -84,9 +84,16 @@ enum ConformanceTenants {
             },
             rule(2, .transfer) { $0.extensionState = .any; $0.callState = .noAnswer; $0.destination = .voicemail(extensionID: "e2003") },
         ])
+        // Two extensions that send every call to each other: the loop limit ends it.
+        let gil = phone("e2007", "2007", sip: "500000007", owner: "Gil Mora", rules: [
+            rule(1, .transfer) { $0.extensionState = .any; $0.callState = .any; $0.destination = .extensionTarget(id: "e2008") },
+        ])
+        let hugo = phone("e2008", "2008", sip: "500000008", owner: "Hugo Vila", rules: [
+            rule(1, .transfer) { $0.extensionState = .any; $0.callState = .any; $0.destination = .extensionTarget(id: "e2007") },
+        ])
         return TenantSnapshot(
             tenantID: "00000000-0000-0000-0000-000000000501", key: 501, name: "Conformance Rules", revision: 1,
-            extensions: [ana, bruno, carla, dario, eva, fede],
+            extensions: [ana, bruno, carla, dario, eva, fede, gil, hugo],
             intervals: [.init(id: officeID, name: "Office hours", interval: office), .init(id: holidaysID, name: "Holidays", interval: holidays)],
             groups: [.init(id: salesID, name: "Sales", memberIDs: ["e2002", "e2003"])],
             publicNumbers: [
@@ -99,6 +106,7 @@ enum ConformanceTenants {
                 .init(id: "n7", number: "+34910500007", destination: .extensionTarget(id: "e2005")),
                 .init(id: "n8", number: "+34910500008", destination: .extensionTarget(id: "e2006")),
                 .init(id: "n9", number: "+34910500009", destination: nil),
+                .init(id: "n10", number: "+34910500010", destination: .extensionTarget(id: "e2007")),
             ])
     }()
 }

@@ -13,6 +13,11 @@ struct ObservedCall: Equatable, CustomStringConvertible {
 
     var description: String { steps.joined(separator: " → ") }
 
+    init(steps: [String], applications: [String]) {
+        self.steps = steps
+        self.applications = applications
+    }
+
     /// The same projection of a simulator trace.
     static func expected(_ trace: CallTrace) -> [String] {
         var steps: [String] = []
@@ -66,7 +71,9 @@ struct ObservedCall: Equatable, CustomStringConvertible {
                 if let dest = e["DestChannel"], let s = e["DialString"] { dialString[dest] = s }
             case "DialEnd" where e["DialStatus"] == "ANSWER":
                 let dest = e["DestChannel"] ?? ""
-                if channel == main {
+                if channel == main, outcome == "external" {
+                    // The carrier took the external call: the outcome stays "external".
+                } else if channel == main {
                     steps.append("ring answered" + (who(dest).map { " by \($0)" } ?? ""))
                     outcome = "answered"
                 } else if channel.hasPrefix("Local/") {
@@ -80,6 +87,8 @@ struct ObservedCall: Equatable, CustomStringConvertible {
                 let context = e["Context"] ?? ""
                 let exten = e["Extension"] ?? ""
                 if e["Priority"] == "1", exten == "loop" {
+                    // The route whose hop count tripped the limit never ran: only its NoOp did.
+                    if steps.last?.hasPrefix("route ") == true { steps.removeLast() }
                     outcome = "loop"
                 } else if e["Priority"] == "1", app == "NoOp", context == "centralita-inbound" || context.hasSuffix("-ext") {
                     steps.append("route \(exten)")
@@ -107,6 +116,8 @@ struct ObservedCall: Equatable, CustomStringConvertible {
                     if pinRefusals == 3 { steps.append("identify refused") }
                 } else if app == "MixMonitor" {
                     steps.append("record")
+                } else if app == "Hangup", data == "21" {
+                    outcome = "rejected"
                 } else if app == "Busy" {
                     outcome = "busy"
                 } else if app == "Congestion" {

@@ -35,8 +35,12 @@ struct SIPpPeers {
         let template = try String(contentsOfFile: Self.folder + "/caller.xml", encoding: .utf8)
         let path = node.directory + "/caller-\(UUID().uuidString.prefix(6)).xml"
         try template.replacingOccurrences(of: "[hold]", with: "\(holdSeconds * 1000)").write(toFile: path, atomically: true, encoding: .utf8)
+        // One second of µ-law silence, looped: the RTP a real caller's phone sends.
+        let audio = node.directory + "/silence.ulaw"
+        if !FileManager.default.fileExists(atPath: audio) { try Data(repeating: 0xFF, count: 8000).write(to: URL(fileURLWithPath: audio)) }
         return try Shell.start(AsteriskNode.sipp, [
-            "127.0.0.1:\(node.sipPort)", "-sf", path, "-s", number, "-key", "caller", caller,
+            "127.0.0.1:\(node.sipPort)", "-sf", path, "-s", number, "-key", "caller", caller, "-key", "audio", audio,
+            "-mp", "\(try Ports.freeUDP(address: AsteriskNode.carrierAddress))",
             "-i", AsteriskNode.carrierAddress, "-p", "\(try Ports.freeUDP(address: AsteriskNode.carrierAddress))", "-mi", AsteriskNode.carrierAddress,
             "-m", "1", "-nostdin", "-timeout", "\(holdSeconds + 60)",
         ])

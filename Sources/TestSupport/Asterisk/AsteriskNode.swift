@@ -89,7 +89,7 @@ public final class AsteriskNode: Sendable {
     }
 
     /// Whether `pid` still runs (an exited child stays a zombie until waited for).
-    static func isAlive(_ pid: pid_t) -> Bool {
+    public static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return false }
         return !stat[close...].hasPrefix(") Z")
