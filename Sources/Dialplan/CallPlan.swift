@@ -23,6 +23,11 @@ public struct CallPlan: Sendable, Equatable {
     public var flows: [Route] = []
     /// CALL-1: the caller IDs chosen with a trailing `c1`, `c2`, … on an outgoing number.
     public var outgoingCallerIDs: [String] = []
+    /// The tenant's main number (its first outgoing caller ID, else its lowest public number):
+    /// the caller ID of emergency calls.
+    public var mainNumber: String?
+    /// Emergency and short numbers every phone may dial, whatever the tenant's state.
+    public var emergencyNumbers: [String] = []
 
     public func route(internal number: String) -> Route? { routes.first { $0.number == number } }
     public func queue(_ number: String) -> QueuePlan? { queues.first { $0.number == number } }

@@ -51,6 +51,8 @@ public struct CallPlanBuilder {
         plan.menus = menus()
         plan.flows = flows()
         plan.outgoingCallerIDs = snapshot.outgoingCallerIDs
+        plan.mainNumber = snapshot.outgoingCallerIDs.first ?? snapshot.publicNumbers.map(\.number).min()
+        plan.emergencyNumbers = NumberingPlan.emergencyNumbers(mainNumber: plan.mainNumber)
         return plan
     }
 
