@@ -38,6 +38,7 @@ struct AsteriskText: Equatable, Sendable, ExpressibleByStringInterpolation, Cust
         mutating func appendInterpolation(digits value: String) { text += TextSink.digits.clean(value) }
         mutating func appendInterpolation(email value: String) { text += TextSink.email.clean(value) }
         mutating func appendInterpolation(url value: String) { text += TextSink.url.clean(value) }
+        mutating func appendInterpolation(timeZone value: String) { text += TextSink.timeZone.clean(value) }
         mutating func appendInterpolation(unsafeRaw value: String) { text += value }
     }
 }

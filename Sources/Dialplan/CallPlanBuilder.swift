@@ -52,7 +52,7 @@ public struct CallPlanBuilder {
         plan.flows = flows()
         plan.outgoingCallerIDs = snapshot.outgoingCallerIDs
         plan.mainNumber = snapshot.outgoingCallerIDs.first ?? snapshot.publicNumbers.map(\.number).min()
-        plan.emergencyNumbers = NumberingPlan.emergencyNumbers(mainNumber: plan.mainNumber)
+        plan.emergencyNumbers = NumberingPlan.emergencyNumbers(mainNumber: plan.mainNumber.map(NumberingPlan.filtered))
         return plan
     }
 

@@ -69,7 +69,7 @@ struct ExtensionsEmitter {
             for (code, lines) in agentCodes(phone) { w.exten(code, lines) }
             for target in phone.supervises { for (code, lines) in spyCodes(target) { w.exten(code, lines) } }
             w.exten("_+X.", outgoing(phone))
-            w.exten("_00X.", refuseUnlessDialable() + [DialplanLine("Goto(+${EXTEN:2},1)"), DialplanLine("Congestion(5)", label: "refused")])
+            w.exten("_00X.", refuseUnlessDialable() + [DialplanLine("Goto(+${FILTER(\(Self.dialledCharacters),${EXTEN:2})},1)"), DialplanLine("Congestion(5)", label: "refused")])
         }
 
         if !plan.emergencyNumbers.isEmpty && !plan.phones.isEmpty {
@@ -127,7 +127,7 @@ struct ExtensionsEmitter {
             DialplanLine("Set(OUTCID=\(number: phone.outgoingCallerID ?? ""))"),
             DialplanLine("Set(OUTREC=\(recording))"),
             DialplanLine("Set(OUTOPT=T\(phone.recording == .onDemand ? "X" : ""))"),
-            DialplanLine("Goto(\(outContext),${EXTEN},1)"),
+            DialplanLine("Goto(\(outContext),${FILTER(\(Self.dialledCharacters),${EXTEN})},1)"),
             DialplanLine("Congestion(5)", label: "refused"),
         ]
     }
@@ -201,7 +201,7 @@ struct ExtensionsEmitter {
         // IVR-1 direct dialling: any 4-digit internal number the tenant has; anything else is
         // an invalid key (one pattern instead of a line per extension; `_XXXX` admits digits only).
         if menu.directDial {
-            w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${EXTEN},1)}?\(extContext),${EXTEN},1:i,1)")])
+            w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${FILTER(0-9,${EXTEN})},1)}?\(extContext),${FILTER(0-9,${EXTEN})},1:i,1)")])
         }
     }
 

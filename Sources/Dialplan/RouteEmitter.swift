@@ -64,7 +64,7 @@ struct RouteEmitter {
             "Set(CALLERID(num)=${FILTER(0-9+,${CALLERID(num)})})",
             "Set(CALLERID(num)=${IF($[\"${CALLERID(num):0:2}\" = \"00\"]?+${CALLERID(num):2}:${CALLERID(num)})})",
         ]
-        guard let country = NumberingPlan.of(calledNumber) else { return lines }
+        guard let country = NumberingPlan.of(NumberingPlan.filtered(calledNumber)) else { return lines }
         lines.append("Set(NATIONAL=${REGEX(\"^[0-9]{6,}$\" ${CALLERID(num)})})")
         if !country.trunkPrefix.isEmpty {
             let n = country.trunkPrefix.count
@@ -180,10 +180,11 @@ struct RouteEmitter {
             add("VoiceMailMain(@\(tenant))")
             add("Hangup()")
         case .webhook(let url, let timeout, let branches, let otherwise):
+            // The raw reply stays in REPLY; only its filtered first digit is ever compared.
             let reply = variable("WH")
             add("Set(CURLOPT(httptimeout)=\(timeout))")
-            add("Set(\(reply)=${CURL(\(Self.url(url)))})")
-            add("Set(\(reply)=${FILTER(1-5,${\(reply):0:1})})")
+            add("Set(REPLY=${CURL(\(Self.url(url)))})")
+            add("Set(\(reply)=${FILTER(1-5,${REPLY:0:1})})")
             let done = newLabel()
             let labels = branches.map { _ in newLabel() }
             for (i, l) in labels.enumerated() { add("GotoIf($[\"${\(reply)}\" = \"\(i + 1)\"]?\(unsafeRaw: l))") }
@@ -335,16 +336,18 @@ struct RouteEmitter {
             let v = variable("IN")
             add("Set(\(v)=0)")
             guard let named = plan.intervals[id] else { return "${\(v)} = 1" }
-            // Built by AsteriskTimeSpec from validated times, weekdays and a tz-database zone.
-            for spec in named.interval.asteriskSpecs() { add("ExecIfTime(\(unsafeRaw: spec.description)?Set(\(v)=1))") }
-            let tz: AsteriskText = "\(unsafeRaw: named.interval.timeZone)"
-            if let start = named.interval.startDate, let end = named.interval.endDate {
+            var interval = named.interval
+            interval.timeZone = TextSink.timeZone.clean(interval.timeZone)
+            // AsteriskTimeSpec writes numbers, weekday and month names and the cleaned zone.
+            for spec in interval.asteriskSpecs() { add("ExecIfTime(\(unsafeRaw: spec.description)?Set(\(v)=1))") }
+            let tz: AsteriskText = "\(timeZone: interval.timeZone)"
+            if let start = interval.startDate, let end = interval.endDate {
                 let today: AsteriskText = "${STRFTIME(${EPOCH},\(tz),%Y%m%d)}"
                 add("ExecIf($[\(today) < \(Self.compact(start)) | \(today) > \(Self.compact(end))]?Set(\(v)=0))")
             }
             return "${\(v)} = 1"
         case .ruleActive(let number, let code):
-            return "\"${DB(\(Self.toggleKey(plan: plan, extension: number, code: code)))}\" != \"off\""
+            return "\"${FILTER(a-z,${DB(\(Self.toggleKey(plan: plan, extension: number, code: code)))})}\" != \"off\""
         case .registered(let number):
             let state = deviceState(number)
             return "(\"\(state)\" != \"UNAVAILABLE\" & \"\(state)\" != \"INVALID\")"

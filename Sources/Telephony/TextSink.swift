@@ -21,6 +21,8 @@ public enum TextSink: String, Sendable, CaseIterable {
     case email
     /// An address fetched with `CURL()`.
     case url
+    /// A tz-database zone (`America/Argentina/Buenos_Aires`, `Etc/GMT+1`).
+    case timeZone
 
     static let displayPunctuation = Set(" .-_'@/+#!".unicodeScalars)
     static let emailPunctuation = Set("._%+-@".unicodeScalars)
@@ -35,6 +37,7 @@ public enum TextSink: String, Sendable, CaseIterable {
         case .digits: return ("0"..."9").contains(scalar)
         case .email: return asciiAlphanumeric || Self.emailPunctuation.contains(scalar)
         case .url: return asciiAlphanumeric || Self.urlPunctuation.contains(scalar)
+        case .timeZone: return asciiAlphanumeric || scalar == "_" || scalar == "/" || scalar == "+" || scalar == "-"
         case .display:
             if scalar.isASCII { return asciiAlphanumeric || Self.displayPunctuation.contains(scalar) }
             switch scalar.properties.generalCategory {
@@ -50,11 +53,13 @@ public enum TextSink: String, Sendable, CaseIterable {
     }
 
     /// `text` with every scalar this sink does not allow left out (and, in display text, marks
-    /// left with nothing to attach to), without leading or trailing spaces.
+    /// that followed a left-out scalar or nothing: `,` + U+0301 loses both), without leading or
+    /// trailing spaces.
     public func clean(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         var previousIsBase = false
-        for scalar in text.unicodeScalars where allows(scalar) {
+        for scalar in text.unicodeScalars {
+            guard allows(scalar) else { previousIsBase = false; continue }
             if self == .display {
                 let isMark = Self.isMark(scalar)
                 if isMark && !previousIsBase { continue }
