@@ -12,12 +12,24 @@ public struct CompileOptions: Sendable, Equatable {
     public var sipRealm: String
     public var trunk: String
     public var sipAuth: SIPAuthStyle
+    /// Writes `redacted` instead of HA1 digests, mailbox PINs, identify passwords and agent PIN
+    /// hashes: for showing a bundle to people (`GET …/compiled`). Only the bundle sent to the
+    /// media agent carries the secrets.
+    public var redactSecrets: Bool
 
-    public init(sipRealm: String = "centralita", trunk: String = "centralita-trunk", sipAuth: SIPAuthStyle = .passwordDigest) {
+    public init(sipRealm: String = "centralita", trunk: String = "centralita-trunk", sipAuth: SIPAuthStyle = .passwordDigest,
+                redactSecrets: Bool = false) {
         self.sipRealm = sipRealm
         self.trunk = trunk
         self.sipAuth = sipAuth
+        self.redactSecrets = redactSecrets
     }
+
+    /// What replaces a secret in a redacted bundle.
+    static let redaction: AsteriskText = "redacted"
+
+    /// `secret`, or the redaction.
+    func secret(_ secret: AsteriskText) -> AsteriskText { redactSecrets ? Self.redaction : secret }
 }
 
 /// Lowers a tenant snapshot into the `CallPlan`. Pure and deterministic: the same snapshot gives

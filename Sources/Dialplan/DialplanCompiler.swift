@@ -29,7 +29,7 @@ public enum DialplanCompiler {
             "extensions.conf": ExtensionsEmitter(plan: plan, options: options, revision: revision).emit(),
             "inbound.conf": Array(("; Centralita: public numbers of tenant \(id: plan.tenant), included in the node's inbound context.\ninclude => \(id: plan.tenant)-inbound\n" as AsteriskText).text.utf8),
             "pjsip.conf": PJSIPEmitter(plan: plan, options: options, revision: revision).emit(),
-            "voicemail.conf": VoicemailEmitter(plan: plan, revision: revision).emit(),
+            "voicemail.conf": VoicemailEmitter(plan: plan, options: options, revision: revision).emit(),
             "queues.conf": QueuesEmitter(plan: plan, revision: revision).emit(),
             "musiconhold.conf": MusicOnHoldEmitter(plan: plan, revision: revision).emit(),
         ]

@@ -15,7 +15,7 @@ extension ExtensionsEmitter {
             var lines: [DialplanLine] = []
             if let pin = seat.pin {
                 lines.append(DialplanLine("Read(PIN,agent-pass,8,,3,10)"))
-                lines.append(DialplanLine("ExecIf($[\"${SHA1(\(id: pin.salt)${FILTER(0-9,${PIN})})}\" != \"\(id: pin.sha1)\"]?Set(DENIED=1))"))
+                lines.append(DialplanLine("ExecIf($[\"${SHA1(\(options.secret("\(id: pin.salt)"))${FILTER(0-9,${PIN})})}\" != \"\(options.secret("\(id: pin.sha1)"))\"]?Set(DENIED=1))"))
             }
             skips += 1
             let skip = "denied\(skips)"

@@ -148,7 +148,7 @@ struct RouteEmitter {
             add("Set(\(tries)=0)")
             label(again)
             add("Read(\(pin),beep,20,,1,10)")
-            add("GotoIf($[\"${FILTER(0-9,${\(pin)})}\" = \"\(digits: password)\"]?\(unsafeRaw: ok))")
+            add("GotoIf($[\"${FILTER(0-9,${\(pin)})}\" = \"\(options.secret("\(digits: password)"))\"]?\(unsafeRaw: ok))")
             add("Set(\(tries)=$[${\(tries)} + 1])")
             add("GotoIf($[${\(tries)} < 3]?\(unsafeRaw: again))")
             add("Hangup()")

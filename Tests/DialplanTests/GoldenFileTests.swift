@@ -77,6 +77,20 @@ import Testing
         #expect(checked > 100)
     }
 
+    @Test func aRedactedBundleHoldsNoSecret() {
+        var options = CompileOptions(sipRealm: "pbx.example.com")
+        options.redactSecrets = true
+        let bundle = DialplanCompiler.compile(Fixtures.contactCenter, options: options)
+        let all = bundle.sortedPaths.map { String(decoding: bundle.files[$0] ?? [], as: UTF8.self) }.joined()
+        for secret in [Fixtures.ha1(1), Fixtures.ha1(2), "1001 => 1234", "\"4321\"", String(repeating: "a", count: 40), "0123456789abcdef"] {
+            #expect(!all.contains(secret), "\(secret)")
+        }
+        #expect(all.contains("password_digest=MD5:redacted"))
+        #expect(all.contains("1001 => redacted,Ana Pérez"))
+        let real = DialplanCompiler.compile(Fixtures.contactCenter, options: CompileOptions(sipRealm: "pbx.example.com"))
+        #expect(String(decoding: real.files["pjsip.conf"] ?? [], as: UTF8.self).contains("password_digest=MD5:\(Fixtures.ha1(1))"))
+    }
+
     @Test func namesPeopleTypeCannotBreakTheSyntax() {
         let text = String(decoding: DialplanCompiler.compile(Fixtures.rich).files["pjsip.conf"] ?? [], as: UTF8.self)
         #expect(text.contains("callerid=\"Darío DJ López Jr.\" <1004>"))
