@@ -21,7 +21,8 @@ public struct CallPlan: Sendable, Equatable {
     public var menus: [Menu] = []
     /// Call flows; `number` is the flow's key within the tenant (`1`, `2`, …).
     public var flows: [Route] = []
-    /// CALL-1: the caller IDs chosen with a trailing `c1`, `c2`, … on an outgoing number.
+    /// CALL-1: the caller IDs chosen with a trailing `c1`, `c2`, … on an outgoing number; only
+    /// the tenant's own public numbers (empty where a listed number is not, or no longer, its own).
     public var outgoingCallerIDs: [String] = []
     /// The tenant's main number (its first outgoing caller ID, else its lowest public number):
     /// the caller ID of emergency calls.

@@ -62,8 +62,11 @@ public struct CallPlanBuilder {
         plan.queues = queuePlans()
         plan.menus = menus()
         plan.flows = flows()
-        plan.outgoingCallerIDs = snapshot.outgoingCallerIDs
-        plan.mainNumber = snapshot.outgoingCallerIDs.first ?? snapshot.publicNumbers.map(\.number).min()
+        // CALL-1 caller IDs are the tenant's own public numbers (the portal refuses others); one
+        // that is no longer the tenant's is left empty, so `cN` keeps its meaning for the rest.
+        let owned = Set(snapshot.publicNumbers.map(\.number))
+        plan.outgoingCallerIDs = snapshot.outgoingCallerIDs.map { owned.contains($0) ? $0 : "" }
+        plan.mainNumber = plan.outgoingCallerIDs.first { !$0.isEmpty } ?? snapshot.publicNumbers.map(\.number).min()
         plan.emergencyNumbers = NumberingPlan.emergencyNumbers(mainNumber: plan.mainNumber.map(NumberingPlan.filtered))
         return plan
     }

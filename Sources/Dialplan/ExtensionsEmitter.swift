@@ -146,7 +146,7 @@ struct ExtensionsEmitter {
         if !plan.outgoingCallerIDs.isEmpty {
             out.append(DialplanLine("Set(CID=${IF($[${REGEX(\"c[1-9]$\" ${NUM})}]?${NUM:-1}:0)})"))
             out.append(DialplanLine("ExecIf($[${CID} > 0]?Set(NUM=${NUM:0:-2}))"))
-            for (i, number) in plan.outgoingCallerIDs.enumerated() {
+            for (i, number) in plan.outgoingCallerIDs.enumerated() where !number.isEmpty {
                 out.append(DialplanLine("ExecIf($[${CID} = \(i + 1)]?Set(CALLERID(num)=\(number: number)))"))
             }
         }

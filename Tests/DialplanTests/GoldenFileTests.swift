@@ -91,6 +91,15 @@ import Testing
         #expect(String(decoding: real.files["pjsip.conf"] ?? [], as: UTF8.self).contains("password_digest=MD5:\(Fixtures.ha1(1))"))
     }
 
+    @Test func outgoingCallerIDsAreOnlyTheTenantsOwnNumbers() {
+        var t = Fixtures.contactCenter
+        t.outgoingCallerIDs = ["+34910000099", "+34910000002"]
+        let text = String(decoding: DialplanCompiler.compile(t).files["extensions.conf"] ?? [], as: UTF8.self)
+        #expect(!text.contains("+34910000099"))
+        #expect(text.contains("ExecIf($[${CID} = 2]?Set(CALLERID(num)=+34910000002))"))
+        #expect(!text.contains("${CID} = 1]"))
+    }
+
     @Test func namesPeopleTypeCannotBreakTheSyntax() {
         let text = String(decoding: DialplanCompiler.compile(Fixtures.rich).files["pjsip.conf"] ?? [], as: UTF8.self)
         #expect(text.contains("callerid=\"Darío DJ López Jr.\" <1004>"))

@@ -218,7 +218,9 @@ enum Hostile {
             t.callFlows[i].name = h(t.callFlows[i].name)
             t.callFlows[i].actions = t.callFlows[i].actions.map { mutate($0, h) }
         }
-        t.outgoingCallerIDs = t.outgoingCallerIDs.map(n)
+        // A caller ID is one of the tenant's public numbers: the same (hostile) text.
+        let renumbered = Dictionary(zip(s.publicNumbers.map(\.number), t.publicNumbers.map(\.number)), uniquingKeysWith: { a, _ in a })
+        t.outgoingCallerIDs = t.outgoingCallerIDs.map { renumbered[$0] ?? n($0) }
         return t
     }
 
