@@ -156,6 +156,7 @@ struct TenantsService: Sendable {
 
     static func validate(_ t: TenantView, into errors: inout FieldErrors) {
         if t.name.trimmingCharacters(in: .whitespaces).isEmpty || t.name.count > 200 { errors.add("name", "must have 1 to 200 characters") }
+        else if let problem = TextSink.displayProblem(t.name) { errors.add("name", problem) }
         if let alias = t.alias, alias.range(of: "^[a-z0-9][a-z0-9-]{0,39}$", options: .regularExpression) == nil {
             errors.add("alias", "must be up to 40 lowercase letters, digits or -")
         }
