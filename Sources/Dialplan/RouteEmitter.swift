@@ -62,6 +62,7 @@ struct RouteEmitter {
     static func callerNormalisation(calledNumber: String) -> [AsteriskText] {
         var lines: [AsteriskText] = [
             "Set(CALLERID(num)=${FILTER(0-9+,${CALLERID(num)})})",
+            "Set(CALLERID(name)=${FILTER(\(printable),${CALLERID(name)})})",
             "Set(CALLERID(num)=${IF($[\"${CALLERID(num):0:2}\" = \"00\"]?+${CALLERID(num):2}:${CALLERID(num)})})",
         ]
         guard let country = NumberingPlan.of(NumberingPlan.filtered(calledNumber)) else { return lines }
@@ -73,6 +74,10 @@ struct RouteEmitter {
         lines.append("Set(CALLERID(num)=${IF($[${NATIONAL}]?+\(digits: country.callingCode)${CALLERID(num)}:${CALLERID(num)})})")
         return lines
     }
+
+    /// The bytes a caller's name may keep: printable ASCII but `"`, and every UTF-8 byte above
+    /// 0x7F; control characters and line breaks go (the name reaches the CDR file and SIP).
+    static let printable: AsteriskText = "\\x20-!#-~\\x80-\\xff"
 
     /// Steps of an IVR option or a call flow, then `tail` (where the call goes when they end).
     mutating func lines(steps: [Step], tail: [AsteriskText], head: [AsteriskText] = [], startLabel: String? = nil) -> [DialplanLine] {
@@ -206,7 +211,7 @@ struct RouteEmitter {
             // an argument that is split again.
             let skip = newLabel()
             add("GotoIf($[${LEN(${\(name)})} = 0]?\(unsafeRaw: skip))")
-            add("Set(CALLERID(name)=${\(name):0:40})")
+            add("Set(CALLERID(name)=${FILTER(\(Self.printable),${\(name):0:40})})")
             label(skip)
         case .rewriteCaller(let prefix, let suffix):
             add("Set(CALLERID(num)=\(number: prefix)${CALLERID(num)}\(number: suffix))")
