@@ -35,6 +35,16 @@ public struct CallPlan: Sendable, Equatable {
     public func menu(_ name: String) -> Menu? { menus.first { $0.name == name } }
     public func flow(_ key: String) -> Route? { flows.first { $0.number == key } }
     public func route(inbound number: String) -> Route? { inbound.first { $0.number == number } }
+
+    /// The public number a carrier's called number stands for: the number itself, or its
+    /// E.164 digits without `+` or with `00` (public numbers are unique on the platform, so
+    /// these forms are too; national forms are not, and are left to the node's trunk).
+    public func publicNumber(called number: String) -> String? {
+        if route(inbound: number) != nil { return number }
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let e164 = "+" + (number.hasPrefix("00") ? String(number.dropFirst(2)) : number)
+        return route(inbound: e164) != nil ? e164 : nil
+    }
     public func phone(_ number: String) -> Phone? { phones.first { $0.number == number } }
 }
 

@@ -42,6 +42,12 @@ struct ExtensionsEmitter {
             var r = RouteEmitter(plan: plan, lookup: lookup, options: options, context: inboundContext, legPrefix: "i" + route.number.filter(\.isNumber))
             w.exten("\(number: route.number)", r.lines(for: route))
             legs += r.legs
+            // The same number as carriers may send it: without `+`, or with `00`.
+            let e164 = NumberingPlan.filtered(route.number)
+            if e164.hasPrefix("+") {
+                let digits = String(e164.dropFirst())
+                for alias in [digits, "00" + digits] { w.exten("\(number: alias)", [DialplanLine("Goto(\(number: route.number),1)")]) }
+            }
         }
         w.exten("o", voicemailExit())
 

@@ -22,6 +22,8 @@ public struct Simulator: Sendable {
     }
 
     public func run(_ scenario: Scenario) -> CallTrace {
+        var scenario = scenario
+        if let number = plan.publicNumber(called: scenario.to) { scenario.to = number }
         var run = Run(simulator: self, scenario: scenario)
         let outcome: CallTrace.Outcome
         if plan.route(inbound: scenario.to) != nil {

@@ -44,6 +44,19 @@ import Testing
         #expect(text.contains("exten => +34910000001,1,NoOp(1001 Ana Pérez)\n same => n,Set(__CENTRALITA_TENANT=t7)\n same => n,Set(CALLERID(num)=${FILTER(0-9+,${CALLERID(num)})})\n"))
     }
 
+    @Test func aPublicNumberAnswersWithoutPlusOrWith00() {
+        let plan = DialplanCompiler.plan(Fixtures.rich)
+        let at = Fixtures.madrid("2026-11-02 10:00")
+        let expected = Simulator(plan: plan).run(Scenario(to: "+34910000001", from: "+34600000001", at: at))
+        for to in ["34910000001", "0034910000001"] {
+            #expect(Simulator(plan: plan).run(Scenario(to: to, from: "+34600000001", at: at)) == expected)
+        }
+        #expect(Simulator(plan: plan).run(Scenario(to: "910000001", from: "+34600000001", at: at)).outcome.kind == "notRouted",
+                "national forms are not unique across countries: the trunk turns them into E.164")
+        let text = String(decoding: DialplanCompiler.compile(Fixtures.rich).files["extensions.conf"] ?? [], as: UTF8.self)
+        #expect(text.contains("exten => 34910000001,1,Goto(+34910000001,1)\nexten => 0034910000001,1,Goto(+34910000001,1)\n"))
+    }
+
     @Test func numberingPlansTurnNationalNumbersIntoE164() {
         #expect(NumberingPlan.normalise("612345678", plan: NumberingPlan.of("+34910000001")) == "+34612345678")
         #expect(NumberingPlan.normalise("0612345678", plan: NumberingPlan.of("+33100000000")) == "+33612345678")
