@@ -76,7 +76,9 @@ struct VoicemailEmitter {
             // A mailbox never opens without a PIN: the portal always sets one; should one be
             // missing all the same, the password is one no keypad can send.
             let pin: AsteriskText = TextSink.digits.clean(box.pin).isEmpty ? Self.locked : "\(digits: box.pin)"
-            w.object("\(number: box.number)", "\(options.secret(pin)),\(display: box.name),\(email: box.email ?? ""),,\(boxOptions)")
+            // An address the email sink would change is left out: never mail someone else.
+            let email = box.email.flatMap { TextSink.email.admits($0) ? $0 : nil } ?? ""
+            w.object("\(number: box.number)", "\(options.secret(pin)),\(display: box.name),\(email: email),,\(boxOptions)")
         }
         return w.bytes
     }

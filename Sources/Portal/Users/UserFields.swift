@@ -41,6 +41,9 @@ struct UserFields: Sendable, Equatable, Codable {
         }
         if let email, email.count > 254 || email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) == nil {
             errors.add("email", "must be an e-mail address")
+        } else if let email, !TextSink.email.admits(email) {
+            // Voicemail notifications go to it from the media node's voicemail.conf.
+            errors.add("email", "must be an e-mail address of letters, digits and . _ % + - @")
         }
         for (field, value, limit) in [("address", address, 200), ("city", city, 100), ("postalCode", postalCode, 20),
                                       ("country", country, 100), ("region", region, 100)] {
