@@ -2,31 +2,33 @@ import Foundation
 import Telephony
 import Testing
 @testable import Dialplan
+import PropertyBased
 
 /// Property: whatever Unicode a tenant admin, a member or a carrier puts into any string field
 /// of a snapshot, the compiled files keep the structure they have with harmless text — no
 /// extra application, section, option, argument or branch — and every byte stays within its
-/// sink's allow-list. A seeded generator (SplitMix64) keeps failures reproducible: the seed is
-/// in the test's name.
+/// sink's allow-list. Inputs come from `PropertyBased` (swift-property-based): a failure names
+/// its seed (`.fixedSeed(…)` replays it) and shrinks the hostile text to the smallest that fails.
 @Suite struct HostileInputTests {
-    static let seeds: [UInt64] = Array(1...60)
+    /// One piece of hostile text per string field of the snapshot.
+    static let insertions = Gen<String?>.element(of: Hostile.pieces).map { $0 ?? "" }.array(of: 0...4).map { $0.joined() }.array(of: Hostile.fieldCount)
 
-    @Test(arguments: seeds)
-    func hostileTextNeverChangesTheStructureOfTheFiles(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+    @Test func hostileTextNeverChangesTheStructureOfTheFiles() async {
         let benign = Fixtures.contactCenter
-        let hostile = Hostile.mutate(benign, &random)
         let options = CompileOptions(sipRealm: "pbx.example.com")
         let expected = DialplanCompiler.compile(benign, options: options)
-        let actual = DialplanCompiler.compile(hostile, options: options)
-        #expect(actual.sortedPaths == expected.sortedPaths)
-        for path in expected.sortedPaths {
-            let text = String(decoding: actual.files[path] ?? [], as: UTF8.self)
-            #expect(Array(text.utf8) == actual.files[path] ?? [], "\(path) is not valid UTF-8")
-            let changed = Self.difference(Self.shapes(text), Self.shapes(String(decoding: expected.files[path] ?? [], as: UTF8.self)))
-            #expect(changed.isEmpty, "seed \(seed): \(path) changed structure: \(changed)")
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                if let problem = Self.problem(in: String(line)) { Issue.record("seed \(seed): \(path): \(problem) in \(line.debugDescription)") }
+        await propertyCheck(count: 150, input: Self.insertions) { insertions in
+            var source = Hostile.Insertions(texts: insertions)
+            let actual = DialplanCompiler.compile(Hostile.mutate(benign, &source), options: options)
+            #expect(actual.sortedPaths == expected.sortedPaths)
+            for path in expected.sortedPaths {
+                let text = String(decoding: actual.files[path] ?? [], as: UTF8.self)
+                #expect(Array(text.utf8) == actual.files[path] ?? [], "\(path) is not valid UTF-8")
+                let changed = Self.difference(Self.shapes(text), Self.shapes(String(decoding: expected.files[path] ?? [], as: UTF8.self)))
+                #expect(changed.isEmpty, "\(path) changed structure: \(changed)")
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    if let problem = Self.problem(in: String(line)) { Issue.record("\(path): \(problem) in \(line.debugDescription)") }
+                }
             }
         }
     }
@@ -124,22 +126,9 @@ import Testing
     }
 }
 
-/// SplitMix64: a tiny seeded generator, so every run of a seed makes the same input.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Hostile text: every string field of a snapshot gets scalars that mean something to
-/// Asterisk, to its config parser or to a terminal, inserted at random places (so a banned
-/// character also lands before a combining mark).
+/// Asterisk, to its config parser or to a terminal, inserted into it (so a banned character
+/// also lands before a combining mark).
 enum Hostile {
     static let scalars: [Unicode.Scalar] = [
         ",", ")", "(", ";", "$", "{", "}", "[", "]", "|", "\"", "'", "\\", "=", "&", "<", ">", ":", "?", "`", "\n", "\r", "\t", " ",
@@ -149,39 +138,45 @@ enum Hostile {
         "\u{2028}", "\u{2029}",                                        // line and paragraph separators
         "\u{FF08}", "\u{FF09}", "\u{FF0C}", "\u{FF1B}", "\u{FF04}", "\u{FF5B}", "\u{FF5D}", "\u{FF10}", "\u{FF21}", // fullwidth look-alikes
         "\u{D7FF}", "\u{E000}", "\u{FFFD}", "\u{FFFF}", "\u{10FFFF}", "\u{1F600}", // around the surrogates, private use, noncharacters
-        "Á", "ß", "ي", "٣", "-", "x",
+        "Á", "ß", "ي", "٣", "-", "x", "+", "1",
     ]
     static let payloads = [",System(touch /tmp/p)", "):System(touch /tmp/p)", "${SHELL(id)}", ";--", "\n[evil]\nexten => s,1,System(id)", "\u{0}", ",Key: x",
-                           ",\u{301}", ")\u{301}", "$\u{301}{SHELL(id)}"]
+                           ",\u{301}", ")\u{301}", "$\u{301}{SHELL(id)}", "\\;", "&Local/1001@t8-ext", "?evil,1:"]
+    /// What one step of the generator picks: a scalar or a payload.
+    static let pieces = scalars.map { String(Character($0)) } + payloads
 
-    static func text<R: RandomNumberGenerator>(_ original: String, _ random: inout R) -> String {
-        insert(into: original, &random) { _ in true }
-    }
+    /// How many string fields `mutate` fills (more than the contact centre has is harmless).
+    static let fieldCount = 80
 
-    /// For numbers and PINs the inserted text holds no ASCII digit, `+`, `*` or `#`: those
-    /// would make it another number (another country, another extension), not an attack.
-    static func number<R: RandomNumberGenerator>(_ original: String, _ random: inout R) -> String {
-        insert(into: original, &random) { !(("0"..."9").contains($0) || "+*#".unicodeScalars.contains($0)) }
-    }
+    /// Hands out the generated texts, one per field, in a fixed order.
+    struct Insertions {
+        var texts: [String]
+        var next = 0
 
-    static func insert<R: RandomNumberGenerator>(into original: String, _ random: inout R, keeping: (Unicode.Scalar) -> Bool) -> String {
-        var scalars = Array(original.unicodeScalars)
-        for _ in 0..<Int.random(in: 1...6, using: &random) {
-            let insertion: [Unicode.Scalar]
-            if Bool.random(using: &random) {
-                insertion = Array(payloads.randomElement(using: &random)!.unicodeScalars)
-            } else {
-                insertion = (0..<Int.random(in: 1...4, using: &random)).map { _ in Hostile.scalars.randomElement(using: &random)! }
-            }
-            scalars.insert(contentsOf: insertion.filter(keeping), at: Int.random(in: 0...scalars.count, using: &random))
+        /// `original` with the next text inserted at a place that depends on both.
+        mutating func text(_ original: String) -> String { insert(original) { _ in true } }
+
+        /// For numbers and PINs the inserted text holds no ASCII digit, `+`, `*` or `#`: those
+        /// would make it another number (another country, another extension), not an attack.
+        mutating func number(_ original: String) -> String {
+            insert(original) { !(("0"..."9").contains($0) || "+*#".unicodeScalars.contains($0)) }
         }
-        return String(String.UnicodeScalarView(scalars))
+
+        mutating func insert(_ original: String, keeping: (Unicode.Scalar) -> Bool) -> String {
+            guard !original.isEmpty else { return original }
+            let text = next < texts.count ? texts[next] : ""
+            next += 1
+            var scalars = Array(original.unicodeScalars)
+            let inserted = text.unicodeScalars.filter(keeping)
+            scalars.insert(contentsOf: inserted, at: (next * 7 + inserted.count) % (scalars.count + 1))
+            return String(String.UnicodeScalarView(scalars))
+        }
     }
 
-    static func mutate<R: RandomNumberGenerator>(_ s: TenantSnapshot, _ random: inout R) -> TenantSnapshot {
+    static func mutate(_ s: TenantSnapshot, _ source: inout Insertions) -> TenantSnapshot {
         var t = s
-        func h(_ text: String) -> String { text.isEmpty ? text : Hostile.text(text, &random) }
-        func n(_ text: String) -> String { text.isEmpty ? text : Hostile.number(text, &random) }
+        func h(_ text: String) -> String { source.text(text) }
+        func n(_ text: String) -> String { source.number(text) }
         t.name = h(t.name)
         for i in t.extensions.indices {
             t.extensions[i].number = n(t.extensions[i].number)
