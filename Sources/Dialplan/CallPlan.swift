@@ -29,6 +29,8 @@ public struct CallPlan: Sendable, Equatable {
     public var mainNumber: String?
     /// Emergency and short numbers every phone may dial, whatever the tenant's state.
     public var emergencyNumbers: [String] = []
+    /// The country of the main number (national dialling from phones), if the platform knows it.
+    public var numbering: NumberingPlan?
 
     public func route(internal number: String) -> Route? { routes.first { $0.number == number } }
     public func queue(_ number: String) -> QueuePlan? { queues.first { $0.number == number } }

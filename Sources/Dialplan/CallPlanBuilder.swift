@@ -68,6 +68,7 @@ public struct CallPlanBuilder {
         plan.outgoingCallerIDs = snapshot.outgoingCallerIDs.map { owned.contains($0) ? $0 : "" }
         plan.mainNumber = plan.outgoingCallerIDs.first { !$0.isEmpty } ?? snapshot.publicNumbers.map(\.number).min()
         plan.emergencyNumbers = NumberingPlan.emergencyNumbers(mainNumber: plan.mainNumber.map(NumberingPlan.filtered))
+        plan.numbering = plan.mainNumber.map(NumberingPlan.filtered).flatMap(NumberingPlan.of)
         return plan
     }
 

@@ -75,7 +75,10 @@ struct ExtensionsEmitter {
             for (code, lines) in agentCodes(phone) { w.exten(code, lines) }
             for target in phone.supervises { for (code, lines) in spyCodes(target) { w.exten(code, lines) } }
             w.exten("_+X.", outgoing(phone))
-            w.exten("_00X.", refuseUnlessDialable() + [DialplanLine("Goto(+${FILTER(\(Self.dialledCharacters),${EXTEN:2})},1)"), DialplanLine("Congestion(5)", label: "refused")])
+            w.exten("_00X.", international(strip: 2, prefix: "+"))
+            for national in plan.numbering?.nationalDialling ?? [] {
+                w.exten("\(unsafeRaw: national.pattern)", international(strip: national.strip, prefix: "+\(digits: plan.numbering?.callingCode ?? "")"))
+            }
         }
 
         if !plan.emergencyNumbers.isEmpty && !plan.phones.isEmpty {
@@ -119,6 +122,14 @@ struct ExtensionsEmitter {
     /// `,` `)` `:` or `$` that would otherwise reach an argument.
     func refuseUnlessDialable() -> [DialplanLine] {
         [DialplanLine("GotoIf($[${LEN(${FILTER(\(Self.dialledCharacters),${EXTEN})})} != ${LEN(${EXTEN})}]?refused)")]
+    }
+
+    /// A number dialled in another form (`00…`, national) turned into `+…` once it is known to
+    /// hold only dialable characters. (`nationalDialling` patterns are the platform's own.)
+    func international(strip: Int, prefix: AsteriskText) -> [DialplanLine] {
+        let exten: AsteriskText = strip == 0 ? "${EXTEN}" : "${EXTEN:\(strip)}"
+        return refuseUnlessDialable() + [DialplanLine("Goto(\(prefix)${FILTER(\(Self.dialledCharacters),\(exten))},1)"),
+                                  DialplanLine("Congestion(5)", label: "refused")]
     }
 
     /// What a phone sets before dialling out: its caller ID, whether it records, and whether

@@ -10,21 +10,37 @@ public struct NumberingPlan: Sendable, Equatable {
     /// Always dialable from every phone of a tenant in this country, even when the tenant is
     /// switched off; sent to the trunk as dialled.
     public var emergencyNumbers: [String]
+    /// How phones dial national numbers: an Asterisk pattern and how many leading digits (the
+    /// trunk prefix) to drop before putting `+<code>` in front. Patterns are long enough never
+    /// to match a 4-digit internal number or an emergency number.
+    public var nationalDialling: [(pattern: String, strip: Int)] = []
+
+    public static func == (a: NumberingPlan, b: NumberingPlan) -> Bool {
+        a.callingCode == b.callingCode && a.trunkPrefix == b.trunkPrefix && a.emergencyNumbers == b.emergencyNumbers
+            && a.nationalDialling.map(\.pattern) == b.nationalDialling.map(\.pattern) && a.nationalDialling.map(\.strip) == b.nationalDialling.map(\.strip)
+    }
 
     /// 112 reaches the emergency services from any GSM network, so every tenant has it.
     public static let everywhere = ["112"]
 
     /// The platform's list, by calling code. Add a country here (and its test) to serve it.
     public static let byCallingCode: [String: NumberingPlan] = [
-        "34": NumberingPlan(callingCode: "34", trunkPrefix: "", emergencyNumbers: ["061", "062", "080", "085", "091", "092", "112"]),
-        "1": NumberingPlan(callingCode: "1", trunkPrefix: "1", emergencyNumbers: ["112", "911"]),
-        "44": NumberingPlan(callingCode: "44", trunkPrefix: "0", emergencyNumbers: ["112", "999"]),
-        "33": NumberingPlan(callingCode: "33", trunkPrefix: "0", emergencyNumbers: ["112", "114", "115", "15", "17", "18"]),
-        "49": NumberingPlan(callingCode: "49", trunkPrefix: "0", emergencyNumbers: ["110", "112"]),
-        "39": NumberingPlan(callingCode: "39", trunkPrefix: "", emergencyNumbers: ["112", "113", "115", "118"]),
-        "351": NumberingPlan(callingCode: "351", trunkPrefix: "", emergencyNumbers: ["112"]),
-        "52": NumberingPlan(callingCode: "52", trunkPrefix: "", emergencyNumbers: ["112", "911"]),
-        "54": NumberingPlan(callingCode: "54", trunkPrefix: "0", emergencyNumbers: ["100", "101", "107", "112", "911"]),
+        "34": NumberingPlan(callingCode: "34", trunkPrefix: "", emergencyNumbers: ["061", "062", "080", "085", "091", "092", "112"],
+                            nationalDialling: [("_[6-9]XXXXXXXX", 0)]),
+        "1": NumberingPlan(callingCode: "1", trunkPrefix: "1", emergencyNumbers: ["112", "911"],
+                           nationalDialling: [("_NXXNXXXXXX", 0), ("_1NXXNXXXXXX", 1)]),
+        "44": NumberingPlan(callingCode: "44", trunkPrefix: "0", emergencyNumbers: ["112", "999"],
+                            nationalDialling: [("_0[1-9]XXXXXXXX", 1), ("_0[1-9]XXXXXXXXX", 1)]),
+        "33": NumberingPlan(callingCode: "33", trunkPrefix: "0", emergencyNumbers: ["112", "114", "115", "15", "17", "18"],
+                            nationalDialling: [("_0[1-9]XXXXXXXX", 1)]),
+        "49": NumberingPlan(callingCode: "49", trunkPrefix: "0", emergencyNumbers: ["110", "112"],
+                            nationalDialling: [("_0[1-9]XXXX.", 1)]),
+        "39": NumberingPlan(callingCode: "39", trunkPrefix: "", emergencyNumbers: ["112", "113", "115", "118"],
+                            nationalDialling: [("_0XXXXX.", 0), ("_3XXXXXXXX.", 0)]),
+        "351": NumberingPlan(callingCode: "351", trunkPrefix: "", emergencyNumbers: ["112"], nationalDialling: [("_[29]XXXXXXXX", 0)]),
+        "52": NumberingPlan(callingCode: "52", trunkPrefix: "", emergencyNumbers: ["112", "911"], nationalDialling: [("_[1-9]XXXXXXXXX", 0)]),
+        "54": NumberingPlan(callingCode: "54", trunkPrefix: "0", emergencyNumbers: ["100", "101", "107", "112", "911"],
+                            nationalDialling: [("_0[1-9]XXXXXXXXX", 1)]),
     ]
 
     /// Two-digit ITU calling codes (1 and 7 have one digit; every other code has three).

@@ -41,6 +41,29 @@ import Testing
         #expect(bare.contains("exten => 112,1,NoOp(emergency 112)\n same => n,Set(CALLERID(pres)=allowed)"), "112 everywhere, even without a number")
     }
 
+    @Test func phonesDialNationalNumbersInTheirCountrysFormat() {
+        let spain = Self.text(Fixtures.rich)
+        #expect(spain.contains("exten => _[6-9]XXXXXXXX,1,GotoIf($[${LEN(${FILTER(0-9+ch,${EXTEN})})} != ${LEN(${EXTEN})}]?refused)\n"
+                               + " same => n,Goto(+34${FILTER(0-9+ch,${EXTEN})},1)\n same => n(refused),Congestion(5)\n"))
+        var us = Fixtures.rich
+        us.publicNumbers = [.init(id: "n", number: "+12125550100", destination: nil)]
+        let text = Self.text(us)
+        #expect(text.contains("exten => _1NXXNXXXXXX,1,") && text.contains(" same => n,Goto(+1${FILTER(0-9+ch,${EXTEN:1})},1)\n"))
+        #expect(!text.contains("_[6-9]XXXXXXXX"))
+    }
+
+    /// A national pattern matches at least 6 digits: never an internal number (4 digits) or an
+    /// emergency number, which the phone's own pattern would otherwise hide.
+    @Test func nationalPatternsNeverMatchInternalOrEmergencyNumbers() {
+        for plan in NumberingPlan.byCallingCode.values {
+            for (pattern, _) in plan.nationalDialling {
+                #expect(pattern.hasPrefix("_"))
+                let length = pattern.dropFirst().replacingOccurrences(of: #"\[[^]]*\]"#, with: "X", options: .regularExpression).count
+                #expect(length >= 6, "\(pattern)")
+            }
+        }
+    }
+
     @Test func everyCountryListHas112AndOnlyShortDigitStrings() {
         for (code, plan) in NumberingPlan.byCallingCode {
             #expect(plan.callingCode == code)
