@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // Property-based tests of the dial-plan compiler (test target only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -77,7 +79,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
-        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony"], exclude: ["Golden"], swiftSettings: commonSettings),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony", .product(name: "PropertyBased", package: "swift-property-based")],
+                    exclude: ["Golden"], swiftSettings: commonSettings),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres", "Dialplan", "MediaProtocol", "Telephony"], swiftSettings: commonSettings),
         // The telephony conformance suite: bundles loaded into a real Asterisk 22, calls placed by
         // SIPp phones and carriers, Asterisk's path compared with the simulator's trace.

@@ -21,14 +21,32 @@ public struct CallPlan: Sendable, Equatable {
     public var menus: [Menu] = []
     /// Call flows; `number` is the flow's key within the tenant (`1`, `2`, …).
     public var flows: [Route] = []
-    /// CALL-1: the caller IDs chosen with a trailing `c1`, `c2`, … on an outgoing number.
+    /// CALL-1: the caller IDs chosen with a trailing `c1`, `c2`, … on an outgoing number; only
+    /// the tenant's own public numbers (empty where a listed number is not, or no longer, its own).
     public var outgoingCallerIDs: [String] = []
+    /// The tenant's main number (its first outgoing caller ID, else its lowest public number):
+    /// the caller ID of emergency calls.
+    public var mainNumber: String?
+    /// Emergency and short numbers every phone may dial, whatever the tenant's state.
+    public var emergencyNumbers: [String] = []
+    /// The country of the main number (national dialling from phones), if the platform knows it.
+    public var numbering: NumberingPlan?
 
     public func route(internal number: String) -> Route? { routes.first { $0.number == number } }
     public func queue(_ number: String) -> QueuePlan? { queues.first { $0.number == number } }
     public func menu(_ name: String) -> Menu? { menus.first { $0.name == name } }
     public func flow(_ key: String) -> Route? { flows.first { $0.number == key } }
     public func route(inbound number: String) -> Route? { inbound.first { $0.number == number } }
+
+    /// The public number a carrier's called number stands for: the number itself, or its
+    /// E.164 digits without `+` or with `00` (public numbers are unique on the platform, so
+    /// these forms are too; national forms are not, and are left to the node's trunk).
+    public func publicNumber(called number: String) -> String? {
+        if route(inbound: number) != nil { return number }
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let e164 = "+" + (number.hasPrefix("00") ? String(number.dropFirst(2)) : number)
+        return route(inbound: e164) != nil ? e164 : nil
+    }
     public func phone(_ number: String) -> Phone? { phones.first { $0.number == number } }
 }
 

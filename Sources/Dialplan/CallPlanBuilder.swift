@@ -12,12 +12,24 @@ public struct CompileOptions: Sendable, Equatable {
     public var sipRealm: String
     public var trunk: String
     public var sipAuth: SIPAuthStyle
+    /// Writes `redacted` instead of HA1 digests, mailbox PINs, identify passwords and agent PIN
+    /// hashes: for showing a bundle to people (`GET …/compiled`). Only the bundle sent to the
+    /// media agent carries the secrets.
+    public var redactSecrets: Bool
 
-    public init(sipRealm: String = "centralita", trunk: String = "centralita-trunk", sipAuth: SIPAuthStyle = .passwordDigest) {
+    public init(sipRealm: String = "centralita", trunk: String = "centralita-trunk", sipAuth: SIPAuthStyle = .passwordDigest,
+                redactSecrets: Bool = false) {
         self.sipRealm = sipRealm
         self.trunk = trunk
         self.sipAuth = sipAuth
+        self.redactSecrets = redactSecrets
     }
+
+    /// What replaces a secret in a redacted bundle.
+    static let redaction: AsteriskText = "redacted"
+
+    /// `secret`, or the redaction.
+    func secret(_ secret: AsteriskText) -> AsteriskText { redactSecrets ? Self.redaction : secret }
 }
 
 /// Lowers a tenant snapshot into the `CallPlan`. Pure and deterministic: the same snapshot gives
@@ -50,7 +62,13 @@ public struct CallPlanBuilder {
         plan.queues = queuePlans()
         plan.menus = menus()
         plan.flows = flows()
-        plan.outgoingCallerIDs = snapshot.outgoingCallerIDs
+        // CALL-1 caller IDs are the tenant's own public numbers (the portal refuses others); one
+        // that is no longer the tenant's is left empty, so `cN` keeps its meaning for the rest.
+        let owned = Set(snapshot.publicNumbers.map(\.number))
+        plan.outgoingCallerIDs = snapshot.outgoingCallerIDs.map { owned.contains($0) ? $0 : "" }
+        plan.mainNumber = plan.outgoingCallerIDs.first { !$0.isEmpty } ?? snapshot.publicNumbers.map(\.number).min()
+        plan.emergencyNumbers = NumberingPlan.emergencyNumbers(mainNumber: plan.mainNumber.map(NumberingPlan.filtered))
+        plan.numbering = plan.mainNumber.map(NumberingPlan.filtered).flatMap(NumberingPlan.of)
         return plan
     }
 

@@ -27,9 +27,9 @@ public enum DialplanCompiler {
     public static func compile(_ plan: CallPlan, revision: Int, options: CompileOptions) -> CompiledBundle {
         let files: [String: [UInt8]] = [
             "extensions.conf": ExtensionsEmitter(plan: plan, options: options, revision: revision).emit(),
-            "inbound.conf": Array("; Centralita: public numbers of tenant \(plan.tenant), included in the node's inbound context.\ninclude => \(plan.tenant)-inbound\n".utf8),
+            "inbound.conf": Array(("; Centralita: public numbers of tenant \(id: plan.tenant), included in the node's inbound context.\ninclude => \(id: plan.tenant)-inbound\n" as AsteriskText).text.utf8),
             "pjsip.conf": PJSIPEmitter(plan: plan, options: options, revision: revision).emit(),
-            "voicemail.conf": VoicemailEmitter(plan: plan, revision: revision).emit(),
+            "voicemail.conf": VoicemailEmitter(plan: plan, options: options, revision: revision).emit(),
             "queues.conf": QueuesEmitter(plan: plan, revision: revision).emit(),
             "musiconhold.conf": MusicOnHoldEmitter(plan: plan, revision: revision).emit(),
         ]

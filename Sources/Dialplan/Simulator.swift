@@ -22,8 +22,15 @@ public struct Simulator: Sendable {
     }
 
     public func run(_ scenario: Scenario) -> CallTrace {
+        var scenario = scenario
+        if let number = plan.publicNumber(called: scenario.to) { scenario.to = number }
         var run = Run(simulator: self, scenario: scenario)
         let outcome: CallTrace.Outcome
+        if plan.route(inbound: scenario.to) != nil {
+            // The public number's trust boundary: the dial plan filters and normalises the
+            // caller's number before anything reads it.
+            run.caller = NumberingPlan.normalise(scenario.from, plan: NumberingPlan.of(scenario.to))
+        }
         if let route = plan.route(inbound: scenario.to) ?? plan.route(internal: scenario.to) {
             outcome = run.enter(route)
         } else {
@@ -56,7 +63,7 @@ private struct Run {
             if parts.last == "" { parts.removeLast() }
             answers = parts
         }
-        caller = scenario.from.filter { $0.isNumber || $0 == "+" }
+        caller = NumberingPlan.filtered(scenario.from)
     }
 
     var plan: CallPlan { simulator.plan }
@@ -296,7 +303,7 @@ private struct Run {
 
     func evaluate(_ condition: Condition) -> Bool {
         switch condition {
-        case .callerIs(let number): return caller == number.filter { $0.isNumber || $0 == "+" }
+        case .callerIs(let number): return caller == NumberingPlan.filtered(number)
         case .callerAnonymous: return caller.isEmpty
         case .inInterval(let id): return plan.intervals[id]?.interval.contains(scenario.at) ?? false
         case .ruleActive(let ext, let code):

@@ -98,12 +98,13 @@ extension MenuAction {
 
     /// http(s) addresses of URL characters only: they are written into the dial plan, where
     /// `$`, `,`, `;`, brackets and quotes would mean something else.
+    /// An http(s) address made of the URL characters the dial plan keeps (`TextSink.url`), with
+    /// braces only in the `{number}` placeholder: what is refused here can never be silently
+    /// changed (or turned into Asterisk syntax) when compiling.
     static func isWebURL(_ text: String) -> Bool {
         (text.hasPrefix("http://") || text.hasPrefix("https://")) && (9...500).contains(text.count)
-            && text.unicodeScalars.allSatisfy { urlCharacters.contains($0) }
+            && text.replacingOccurrences(of: "{number}", with: "").unicodeScalars.allSatisfy(TextSink.url.allows)
     }
-
-    private static let urlCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#@!&'*+=%{}".unicodeScalars)
 
     static func isDialable(_ text: String) -> Bool {
         text.count <= 10 && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "*" || $0 == "#") }

@@ -120,6 +120,12 @@ import Glibc
             #expect(report.bodyText.contains("\"valid\":true"))
             let compiled = try await admin.request("GET", "/api/v1/tenants/\(tenant)/compiled")
             #expect(compiled.bodyText.contains("pjsip.conf"))
+            // Only the media node gets the HA1: what people see is redacted.
+            let deployed = try String(contentsOfFile: "\(directory)/tenants/\(key)/pjsip.conf", encoding: .utf8)
+            let ha1 = deployed.split(separator: "\n").first { $0.hasPrefix("password_digest=MD5:") }?.dropFirst("password_digest=MD5:".count) ?? ""
+            #expect(ha1.count == 32)
+            #expect(compiled.bodyText.contains("password_digest=MD5:redacted"))
+            #expect(!compiled.bodyText.contains(String(ha1)))
 
             // A member may simulate only calls to their own extensions.
             let member = try await portal.createUser(tenant: tenant, role: "member")

@@ -56,6 +56,27 @@ import TestSupport
         }
     }
 
+    @Test func enablingVoicemailWithoutAPinGeneratesOneShownOnce() async throws {
+        try await withLivePortal(label: "voicemail_pin") { portal async throws in
+            let s = try await setup(portal, memberEmail: false)
+            let path = "/api/v1/tenants/\(s.tenant)/extensions/\(s.memberExtension)/voicemail"
+            let saved = try await s.member.request("PUT", path, json: #"{"enabled":true,"deleteAfterDays":0,"notify":"none","answerAfterSeconds":20,"keepUnread":false}"#)
+            #expect(saved.status == 200, "\(saved.bodyText)")
+            let settings = try saved.json(VoicemailSettings.self)
+            let pin = try #require(settings.generatedPin)
+            #expect(settings.pinSet && pin.count == 5 && pin.allSatisfy(\.isNumber))
+            let stored = try await portal.owner.query("SELECT pin FROM voicemail_settings").first?.decode(String?.self, "pin")
+            #expect(stored == pin)
+            let read = try await s.member.request("GET", path)
+            #expect(try read.json(VoicemailSettings.self).generatedPin == nil && !read.bodyText.contains(pin))
+            // Removing the PIN of an enabled mailbox gives it a new one; a disabled one may have none.
+            let cleared = try await s.member.request("PUT", path, json: #"{"enabled":true,"deleteAfterDays":0,"notify":"none","pin":null,"answerAfterSeconds":20,"keepUnread":false}"#)
+            #expect(try cleared.json(VoicemailSettings.self).generatedPin != nil)
+            let kept = try await s.member.request("PUT", path, json: #"{"enabled":true,"deleteAfterDays":0,"notify":"none","answerAfterSeconds":20,"keepUnread":false}"#)
+            #expect(try kept.json(VoicemailSettings.self).generatedPin == nil)
+        }
+    }
+
     @Test func voicemailRulesAreEnforcedFieldByField() async throws {
         try await withLivePortal(label: "voicemail_invalid") { portal async throws in
             let s = try await setup(portal, memberEmail: false)

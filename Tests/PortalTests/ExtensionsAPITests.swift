@@ -97,6 +97,27 @@ import TestSupport
         }
     }
 
+    /// Names reach the media node's files; what cannot be made safe there is refused by field.
+    @Test func namesWithControlBidiOrLineSeparatorsAreRefusedByField() async throws {
+        try await withLivePortal(label: "ext_hostile") { portal async throws in
+            let tenant = try await portal.createTenant()
+            let (admin, id) = try await admin(portal, tenant: tenant)
+            let base = "/api/v1/tenants/\(tenant)/extensions"
+            for name in [#"Front\u001b[31mdesk"#, #"Front\u202edesk"#, #"Front\u2028desk"#, #"Front\u0000desk"#] {
+                let response = try await admin.request("POST", base, json: #"{"kind":"queue","number":"2000","name":"\#(name)"}"#)
+                #expect(response.status == 422, "\(name)")
+                #expect(try response.json(ProblemDetails.self).errors?.map(\.field) == ["name"])
+            }
+            // Punctuation is accepted and dropped when compiling: "Ventas, 1ª (Madrid)" is a name.
+            let fine = try await admin.request("POST", base, json: #"{"kind":"queue","number":"2000","name":"Ventas, 1ª (Madrid)"}"#)
+            #expect(fine.status == 201, "\(fine.bodyText)")
+            let user = try await admin.request("PATCH", "/api/v1/tenants/\(tenant)/users/\(id)", json: #"{"firstName":"Ana\u202e"}"#,
+                                               headers: ["Content-Type": "application/merge-patch+json"])
+            #expect(user.status == 422, "\(user.bodyText)")
+            #expect(try user.json(ProblemDetails.self).errors?.map(\.field) == ["firstName"])
+        }
+    }
+
     @Test func thePlanLimitIsEnforcedAndNamed() async throws {
         try await withLivePortal(label: "ext_limit") { portal async throws in
             let tenant = try await portal.createTenant()

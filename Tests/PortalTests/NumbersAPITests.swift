@@ -37,6 +37,15 @@ import TestSupport
             let extView = try await admin.request("GET", "/api/v1/tenants/\(tenant)/extensions/\(ext)").json(ExtensionView.self)
             #expect(extView.publicNumbers == ["+34910000001"], "the extension shows the numbers routed to it")
 
+            // CALL-1 caller IDs: the company's own numbers only (not another tenant's, not made up).
+            let tenantPath = "/api/v1/tenants/\(tenant)", mergePatch = ["Content-Type": "application/merge-patch+json"]
+            _ = try await operatorClient.request("POST", "/api/v1/tenants/\(other)/numbers", json: #"{"number":"+34910000099"}"#)
+            let foreign = try await admin.request("PATCH", tenantPath, json: #"{"outgoingCallerIds":["+34910000001","+34910000099","+34910000098"]}"#, headers: mergePatch)
+            #expect(foreign.status == 422, "\(foreign.bodyText)")
+            #expect(Set(try foreign.json(ProblemDetails.self).errors?.map(\.field) ?? []) == ["outgoingCallerIds[1]", "outgoingCallerIds[2]"])
+            let own = try await admin.request("PATCH", tenantPath, json: #"{"outgoingCallerIds":["+34 91 000 0001"]}"#, headers: mergePatch)
+            #expect(own.status == 200, "\(own.bodyText)")
+
             let external = try await admin.request("PATCH", "\(base)/\(number.id)", json: #"{"destination":{"type":"external","number":"+1 (415) 555-0100"}}"#)
             #expect(try external.json(NumberView.self).destination == .external(number: "+14155550100"))
             let cleared = try await admin.request("PATCH", "\(base)/\(number.id)", json: #"{"destination":null}"#)

@@ -59,7 +59,9 @@ export async function extensionsView(main, context) {
         exitToExtension: get('exitToExtension').value || null, ...(get('pin').value ? { pin: get('pin').value } : {}),
       }, { etag })).data,
     });
-    if (saved) notify(t('voicemail.saved', { number: ext.number }));
+    // A mailbox is never enabled without a PIN: the portal made one, and shows it this once.
+    if (saved?.generatedPin) notify(t('voicemail.generatedPin', { number: ext.number, pin: saved.generatedPin }));
+    else if (saved) notify(t('voicemail.saved', { number: ext.number }));
   };
   const recording = async (ext) => {
     const { data: rec, etag } = await api('GET', `/tenants/${tenant}/extensions/${ext.id}/recording`);

@@ -87,6 +87,7 @@ struct CallFlowsRoutes: RouteCollection {
         var errors = FieldErrors()
         let name = body.name.trimmingCharacters(in: .whitespaces)
         if name.isEmpty || name.count > 100 { errors.add("name", "must have 1 to 100 characters") }
+        else if let problem = TextSink.displayProblem(name) { errors.add("name", problem) }
         if body.actions.isEmpty { errors.add("actions", "a call flow needs at least one action") }
         for p in MenuAction.problems(body.actions, path: "actions", allowGoto: false) { errors.add(p.field, p.message) }
         try errors.throwIfAny()

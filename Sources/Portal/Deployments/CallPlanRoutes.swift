@@ -20,10 +20,14 @@ struct CallPlanRoutes: RouteCollection {
         var findings: [Finding]
     }
 
+    /// The bundle with its secrets redacted (HA1s, mailbox PINs, identify passwords, agent PIN
+    /// hashes): for everyone, operators included. The checksum is of these redacted files: the
+    /// real bundle's checksum would let anyone try every 4-digit PIN against it offline.
     struct Compiled: Encodable {
         var tenant: String
         var configRevision: Int
         var checksum: String
+        var redacted = true
         var files: [String: String]
     }
 
@@ -58,7 +62,9 @@ struct CallPlanRoutes: RouteCollection {
             let context = try await TenantContext.resolve(request, tenants: tenants, database: database)
             try context.requireAdmin()
             let snapshot = try await load(context)
-            let bundle = DialplanCompiler.compile(snapshot, options: options)
+            var redacting = options
+            redacting.redactSecrets = true
+            let bundle = DialplanCompiler.compile(snapshot, options: redacting)
             let files = bundle.files.mapValues { String(decoding: $0, as: UTF8.self) }
             return try .json(Compiled(tenant: bundle.tenant, configRevision: snapshot.revision, checksum: BundlePayload.checksum(of: bundle.files), files: files),
                              headers: ["Content-Disposition": "attachment; filename=\"\(bundle.tenant)-r\(snapshot.revision).json\""])

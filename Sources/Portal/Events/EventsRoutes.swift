@@ -64,7 +64,10 @@ struct EventsRoutes: RouteCollection {
         case "emailRequested":
             guard let key = event.reference, try await events.firstSighting(tenant, eventID: event.id, on: c),
                   let action = try await outbox.emailAction(tenant, key: key, on: c) else { return false }
-            let text = MenuAction.render(action.template, number: event.caller ?? "", name: event.callerName ?? "",
+            // The dial plan URL-encodes the caller's number in the event (a comma in it could
+            // otherwise add fields); it is digits and `+` once decoded.
+            let caller = NumberingPlan.filtered((event.caller ?? "").removingPercentEncoding ?? "")
+            let text = MenuAction.render(action.template, number: caller, name: event.callerName ?? "",
                                          time: event.at.formatted(.iso8601))
             let subject = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "Centralita"
             try await outbox.enqueue(tenant, to: action.to, subject: String(subject.prefix(120)), body: text, on: c)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Postgres
+import Telephony
 
 /// `/api/v1/tenants/{tenantId}/extension-groups` (EXT-5), admins only: named, ordered sets of
 /// phone extensions that calls can be routed to (`{"type": "group", "id": …}`).
@@ -127,6 +128,7 @@ struct ExtensionGroupsRoutes: RouteCollection {
     static func checkName(_ name: String, _ errors: inout FieldErrors) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || trimmed.count > 100 { errors.add("name", "must have 1 to 100 characters") }
+        else if let problem = TextSink.displayProblem(trimmed) { errors.add("name", problem) }
     }
 
     static func auditValues(_ g: ExtensionGroupView) -> [String: AuditValue] {

@@ -141,7 +141,8 @@ struct IVRService: Sendable {
         switch patch.string("name", errors: &errors) {
         case .value(let name):
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.count > 100 { errors.add("name", "must have 1 to 100 characters") } else { f.name = trimmed }
+            if trimmed.isEmpty || trimmed.count > 100 { errors.add("name", "must have 1 to 100 characters") }
+            else if let problem = TextSink.displayProblem(trimmed) { errors.add("name", problem) } else { f.name = trimmed }
         case .null: errors.add("name", "must have 1 to 100 characters")
         case .absent: break
         }

@@ -172,6 +172,7 @@ struct IntervalsService: Sendable {
             }
         }
         if f.name.isEmpty || f.name.count > 100 { errors.add("name", "must have 1 to 100 characters") }
+        else if let problem = TextSink.displayProblem(f.name) { errors.add("name", problem) }
         let reported = Set(errors.errors.map(\.field))
         for problem in r.problems() where !reported.contains(problem.field) { errors.add(problem.field, problem.message) }
         f.rule = r

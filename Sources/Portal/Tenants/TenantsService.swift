@@ -34,6 +34,7 @@ struct TenantsService: Sendable {
             throw HTTPError.validation(field: "name", "is required")
         }
         let fields = try Self.apply(patch, to: Self.draft(name: name), errors: &errors)
+        Self.checkCallerIDs(fields.outgoingCallerIds, owned: [], into: &errors)
         try errors.throwIfAny()
         return try await Self.mappingConflicts {
             try await database.transaction(.operatorScope(user: identity.userID)) { connection in
@@ -71,6 +72,10 @@ struct TenantsService: Sendable {
                 try Versioning.check(request, current: current.version)
                 var errors = FieldErrors()
                 let wanted = try Self.apply(patch, to: current, errors: &errors)
+                if patch.keys.contains("outgoingCallerIds") {
+                    let owned = Set(try await NumbersRepository().list(on: connection).map(\.number))
+                    Self.checkCallerIDs(wanted.outgoingCallerIds, owned: owned, into: &errors)
+                }
                 try errors.throwIfAny()
                 guard let updated = try await tenants.update(context.tenantID, wanted, on: connection) else {
                     throw HTTPError(.notFound, detail: "There is no such tenant.")
@@ -141,8 +146,17 @@ struct TenantsService: Sendable {
     }
 
     /// Every TEN-1 rule the tenant breaks, also for the operator's command line.
+    /// CALL-1's `cN` caller IDs must be the company's own public numbers: anything else would
+    /// let it call out as another company (another tenant's number included).
+    static func checkCallerIDs(_ numbers: [String], owned: Set<String>, into errors: inout FieldErrors) {
+        for (i, number) in numbers.enumerated() where !owned.contains(number) && !errors.errors.contains(where: { $0.field == "outgoingCallerIds[\(i)]" }) {
+            errors.add("outgoingCallerIds[\(i)]", "must be one of the company's public numbers")
+        }
+    }
+
     static func validate(_ t: TenantView, into errors: inout FieldErrors) {
         if t.name.trimmingCharacters(in: .whitespaces).isEmpty || t.name.count > 200 { errors.add("name", "must have 1 to 200 characters") }
+        else if let problem = TextSink.displayProblem(t.name) { errors.add("name", problem) }
         if let alias = t.alias, alias.range(of: "^[a-z0-9][a-z0-9-]{0,39}$", options: .regularExpression) == nil {
             errors.add("alias", "must be up to 40 lowercase letters, digits or -")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Telephony
 
 /// The editable fields of a user and their rules (USR-3), shared by create and update.
 struct UserFields: Sendable, Equatable, Codable {
@@ -29,6 +30,10 @@ struct UserFields: Sendable, Equatable, Codable {
     func validate(into errors: inout FieldErrors) {
         if firstName.trimmingCharacters(in: .whitespaces).isEmpty || firstName.count > 100 { errors.add("firstName", "must have 1 to 100 characters") }
         if lastName.count > 100 { errors.add("lastName", "must have at most 100 characters") }
+        // Names end up in phones' caller IDs, queue member names and mailboxes.
+        for (field, value) in [("firstName", firstName), ("lastName", lastName)] {
+            if let problem = TextSink.displayProblem(value) { errors.add(field, problem) }
+        }
         if let problem = Self.usernameProblem(username) { errors.add("username", problem) }
         if !["admin", "member"].contains(role) { errors.add("role", "must be admin or member") }
         if let phone, phone.range(of: #"^\+?[0-9][0-9 ()-]{2,24}$"#, options: .regularExpression) == nil {
@@ -36,6 +41,9 @@ struct UserFields: Sendable, Equatable, Codable {
         }
         if let email, email.count > 254 || email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) == nil {
             errors.add("email", "must be an e-mail address")
+        } else if let email, !TextSink.email.admits(email) {
+            // Voicemail notifications go to it from the media node's voicemail.conf.
+            errors.add("email", "must be an e-mail address of letters, digits and . _ % + - @")
         }
         for (field, value, limit) in [("address", address, 200), ("city", city, 100), ("postalCode", postalCode, 20),
                                       ("country", country, 100), ("region", region, 100)] {

@@ -2,7 +2,8 @@ import Foundation
 import Postgres
 
 /// EXT-3 as the API shows it; the PIN itself never leaves the portal (`pinSet` says whether
-/// there is one).
+/// there is one), except once: a mailbox is never enabled without a PIN, so enabling one
+/// without a PIN generates it and that response alone carries it in `generatedPin`.
 struct VoicemailSettings: Codable, Sendable, Equatable {
     var enabled = false
     /// 0: never delete.
@@ -13,6 +14,14 @@ struct VoicemailSettings: Codable, Sendable, Equatable {
     var exitToExtension: String?
     var keepUnread = false
     var version = 0
+    /// Only in the response that generated the PIN.
+    var generatedPin: String?
+
+    /// A random PIN of `length` digits (the system's cryptographic generator).
+    static func randomPin(length: Int = 5) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+    }
 }
 
 /// The SQL of voicemail settings.

@@ -3,7 +3,8 @@ import HTTPServer
 import Postgres
 
 /// `GET|PUT /api/v1/tenants/{t}/extensions/{id}/voicemail` (EXT-3). PUT replaces the block;
-/// `pin` is write-only: absent keeps it, null removes it.
+/// `pin` is write-only: absent keeps it, null removes it. An enabled mailbox always has a PIN:
+/// without one the portal generates it and shows it in that response only (`generatedPin`).
 struct VoicemailSettingsRoutes: RouteCollection {
     let settings: VoicemailSettingsRepository
     let access: ExtensionAccess
@@ -66,11 +67,17 @@ struct VoicemailSettingsRoutes: RouteCollection {
                     }
                 }
                 try errors.throwIfAny()
+                var generated: String?
+                if next.enabled && pin == nil {
+                    generated = VoicemailSettings.randomPin()
+                    pin = generated
+                }
                 try await settings.save(next, pin: pin, extension: id, tenantID: context.tenantID, on: connection)
-                let saved = try await settings.find(extension: id, on: connection).settings
+                var saved = try await settings.find(extension: id, on: connection).settings
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "voicemail", entityID: ext.id, action: .update,
                                        before: Self.auditValues(current), after: Self.auditValues(saved).merging(pin != currentPin ? ["pin": .string("")] : [:]) { a, _ in a },
                                        on: connection)
+                saved.generatedPin = generated
                 return saved
             }
             return try .json(saved, headers: ["ETag": Versioning.etag(saved.version)])
