@@ -11,6 +11,9 @@ import TestSupport
 struct CallRun {
     let snapshot: TenantSnapshot
     let scenario: Scenario
+    /// The extension whose phone dials `scenario.to` (external numbers, feature codes), instead
+    /// of the carrier or a local channel calling in.
+    var dialledFrom: String? = nil
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -57,12 +60,21 @@ struct CallRun {
             let start = ami.events.count
             let main: String
             let linkedID: String
-            if scenario.to.hasPrefix("+") {
+            if let ext = dialledFrom, let phone = snapshot.extensions.first(where: { $0.number == ext }) {
+                let caller = try peers.dial(scenario.to, from: phone.sipUsername, password: ConformanceTenants.password(phone.sipUsername))
+                running.append(caller)
+                let prefix = "PJSIP/\(phone.sipUsername)-"
+                guard let first = try await Self.firstStep(ami, after: start, caller: caller, channelPrefix: prefix) else {
+                    return ObservedCall(steps: ["outcome notRouted"], applications: [], carrierLog: "")
+                }
+                main = first["Channel"] ?? ""
+                linkedID = first["Linkedid"] ?? ""
+            } else if scenario.to.hasPrefix("+") {
                 let caller = try peers.call(scenario.to, from: scenario.from)
                 running.append(caller)
                 guard let first = try await Self.firstStep(ami, after: start, caller: caller) else {
                     // The node refused the call without running any dial plan (404: no such number).
-                    return ObservedCall(steps: ["outcome notRouted"], applications: [])
+                    return ObservedCall(steps: ["outcome notRouted"], applications: [], carrierLog: "")
                 }
                 main = first["Channel"] ?? ""
                 linkedID = first["Linkedid"] ?? ""
@@ -85,7 +97,9 @@ struct CallRun {
             try await Self.follow(ami, main: main, from: start, answers: &answers)
             try await Task.sleep(for: .milliseconds(300))
             let events = ami.events[start...].filter { $0["Linkedid"] == linkedID || $0.event == "DialBegin" && $0["Linkedid"] == linkedID }
-            let observed = ObservedCall(events: Array(events), main: main, plan: plan, trunk: ConformanceTenants.options.trunk)
+            var observed = ObservedCall(events: Array(events), main: main, plan: plan, trunk: ConformanceTenants.options.trunk)
+            observed.carrierLog = (try? String(contentsOfFile: node.directory + "/carrier.log", encoding: .utf8)) ?? ""
+            observed.problems = node.problems
             if let expected, observed.steps != expected {
                 throw Failure(description: "Asterisk took \(observed.steps), the simulator says \(expected)")
             }
@@ -137,18 +151,19 @@ struct CallRun {
 
     /// The first dial-plan step of the carrier's call, or nil when the carrier's call ended
     /// without reaching the dial plan.
-    static func firstStep(_ ami: AMIClient, after start: Int, caller: Shell.Running) async throws -> AMIClient.Message? {
+    static func firstStep(_ ami: AMIClient, after start: Int, caller: Shell.Running,
+                          channelPrefix: String = "PJSIP/centralita-trunk-") async throws -> AMIClient.Message? {
         let deadline = ContinuousClock.now + .seconds(20)
         var seen = start
         while ContinuousClock.now < deadline {
             let events = ami.events
-            if let hit = events[seen...].first(where: { $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix("PJSIP/centralita-trunk-") }) {
+            if let hit = events[seen...].first(where: { $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix(channelPrefix) }) {
                 return hit
             }
             seen = events.count
             if !AsteriskNode.isAlive(caller.pid) {
                 try await Task.sleep(for: .milliseconds(200))
-                let late = ami.events[start...].first { $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix("PJSIP/centralita-trunk-") }
+                let late = ami.events[start...].first { $0.event == "Newexten" && ($0["Channel"] ?? "").hasPrefix(channelPrefix) }
                 return late
             }
             try await Task.sleep(for: .milliseconds(20))

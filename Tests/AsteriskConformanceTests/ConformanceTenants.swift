@@ -44,6 +44,13 @@ enum ConformanceTenants {
 
     /// Every rule kind, caller-ID condition, interval use and destination kind of EXT-4.
     static let rules: TenantSnapshot = {
+        var snapshot = rulesWithoutCallerIDs
+        // CALL-1: `c1` shows the Sales number on an outgoing call.
+        snapshot.outgoingCallerIDs = ["+34910500002"]
+        return snapshot
+    }()
+
+    static let rulesWithoutCallerIDs: TenantSnapshot = {
         var holidays = CalendarInterval(timeZone: "Europe/Madrid", startTime: .midnight, endTime: .midnight)
         holidays.startDate = LocalDate("2026-12-24")
         holidays.endDate = LocalDate("2026-12-26")

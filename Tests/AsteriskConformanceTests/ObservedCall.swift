@@ -6,16 +6,24 @@ import TestSupport
 /// channels (same `Linkedid`) in the simulator's vocabulary, so the two can be compared step by
 /// step: routes entered, rules applied, rings and how they ended, mailboxes, external numbers,
 /// PIN checks, recordings, and the outcome.
-struct ObservedCall: Equatable, CustomStringConvertible {
+struct ObservedCall: CustomStringConvertible {
     var steps: [String]
     /// Every application any of the call's channels ran, in order (for the security checks).
     var applications: [String]
+    /// The call's manager events and main channel, for checks beyond the path.
+    var events: [AMIClient.Message] = []
+    var main = ""
+    /// What the carrier received (one line per INVITE: request URI, From, P-Asserted-Identity).
+    var carrierLog = ""
+    /// WARNING and ERROR lines Asterisk logged during the scenario.
+    var problems: [String] = []
 
     var description: String { steps.joined(separator: " → ") }
 
-    init(steps: [String], applications: [String]) {
+    init(steps: [String], applications: [String], carrierLog: String) {
         self.steps = steps
         self.applications = applications
+        self.carrierLog = carrierLog
     }
 
     /// The same projection of a simulator trace.
@@ -128,5 +136,7 @@ struct ObservedCall: Equatable, CustomStringConvertible {
         }
         self.steps = steps + ["outcome \(outcome)"]
         self.applications = applications
+        self.events = events
+        self.main = main
     }
 }

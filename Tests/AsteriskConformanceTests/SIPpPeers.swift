@@ -32,7 +32,17 @@ struct SIPpPeers {
     /// The carrier delivers one call to `number` from `caller` (a number or `anonymous`). The
     /// call ends when the node hangs up, or after `holdSeconds` from the carrier's side.
     func call(_ number: String, from caller: String, holdSeconds: Int = 120) throws -> Shell.Running {
-        let template = try String(contentsOfFile: Self.folder + "/caller.xml", encoding: .utf8)
+        try place("caller.xml", number, from: caller, address: AsteriskNode.carrierAddress, holdSeconds: holdSeconds)
+    }
+
+    /// A phone dials `number` (authenticating as `username`), as its user would.
+    func dial(_ number: String, from username: String, password: String, holdSeconds: Int = 120) throws -> Shell.Running {
+        try place("phone-call.xml", number, from: username, address: "127.0.0.1", holdSeconds: holdSeconds, auth: ["-au", username, "-ap", password])
+    }
+
+    private func place(_ scenario: String, _ number: String, from caller: String, address: String, holdSeconds: Int,
+                       auth: [String] = []) throws -> Shell.Running {
+        let template = try String(contentsOfFile: Self.folder + "/" + scenario, encoding: .utf8)
         let path = node.directory + "/caller-\(UUID().uuidString.prefix(6)).xml"
         try template.replacingOccurrences(of: "[hold]", with: "\(holdSeconds * 1000)").write(toFile: path, atomically: true, encoding: .utf8)
         // One second of µ-law silence, looped: the RTP a real caller's phone sends.
@@ -40,9 +50,9 @@ struct SIPpPeers {
         if !FileManager.default.fileExists(atPath: audio) { try Data(repeating: 0xFF, count: 8000).write(to: URL(fileURLWithPath: audio)) }
         return try Shell.start(AsteriskNode.sipp, [
             "127.0.0.1:\(node.sipPort)", "-sf", path, "-s", number, "-key", "caller", caller, "-key", "audio", audio,
-            "-mp", "\(try Ports.freeUDP(address: AsteriskNode.carrierAddress))",
-            "-i", AsteriskNode.carrierAddress, "-p", "\(try Ports.freeUDP(address: AsteriskNode.carrierAddress))", "-mi", AsteriskNode.carrierAddress,
+            "-mp", "\(try Ports.freeUDP(address: address))",
+            "-i", address, "-p", "\(try Ports.freeUDP(address: address))", "-mi", address,
             "-m", "1", "-nostdin", "-timeout", "\(holdSeconds + 60)",
-        ])
+        ] + auth)
     }
 }

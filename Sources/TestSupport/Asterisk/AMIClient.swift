@@ -10,7 +10,7 @@ import Glibc
 /// what Asterisk did from these events, never from what the dial plan says it would do.
 public final class AMIClient: Sendable {
     /// One `Key: Value` block. Keys repeat in some events (`ChanVariable`); the last wins here.
-    public struct Message: Sendable, CustomStringConvertible {
+    public struct Message: Sendable, Equatable, CustomStringConvertible {
         public let fields: [String: String]
         public subscript(_ key: String) -> String? { fields[key] }
         public var event: String? { fields["Event"] }
