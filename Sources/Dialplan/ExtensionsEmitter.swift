@@ -49,7 +49,6 @@ struct ExtensionsEmitter {
                 for alias in [digits, "00" + digits] { w.exten("\(number: alias)", [DialplanLine("Goto(\(number: route.number),1)")]) }
             }
         }
-        w.exten("o", voicemailExit())
 
         w.section(extContext, comment: "internal numbers")
         for route in plan.routes {
@@ -58,7 +57,6 @@ struct ExtensionsEmitter {
             w.exten("\(number: route.number)", r.lines(for: route))
             legs += r.legs
         }
-        w.exten("o", voicemailExit())
         w.exten("loop", [DialplanLine("NoOp(Too many transfers: the call went round in a loop)"), DialplanLine("Hangup()")])
 
         for phone in plan.phones {
@@ -79,6 +77,14 @@ struct ExtensionsEmitter {
             for national in plan.numbering?.nationalDialling ?? [] {
                 w.exten("\(unsafeRaw: national.pattern)", international(strip: national.strip, prefix: "+\(digits: plan.numbering?.callingCode ?? "")"))
             }
+        }
+
+        // Every mailbox names this context as its exitcontext: 0 (or *) while leaving a message
+        // continues here, in this tenant, wherever the call came from (a shared inbound
+        // context would otherwise find the first tenant's `o`).
+        if !plan.mailboxes.isEmpty {
+            w.section(Self.voicemailExitContext(plan), comment: "0 while leaving a voicemail message")
+            w.exten("o", voicemailExit())
         }
 
         if !plan.emergencyNumbers.isEmpty && !plan.phones.isEmpty {
@@ -169,7 +175,9 @@ struct ExtensionsEmitter {
         }
         out.append(DialplanLine("ExecIf($[${HIDE} = 1]?Set(CALLERID(pres)=prohib))"))
         out.append(DialplanLine("GotoIf($[${REGEX(\"^[+][0-9]+$\" ${NUM})}]?:bad)"))
-        out.append(DialplanLine("ExecIf($[\"${OUTREC}\" = \"announce\"]?Playback(beep))"))
+        // The notice as early media: the phone's call is not answered before the far end is.
+        out.append(DialplanLine("ExecIf($[\"${OUTREC}\" = \"announce\"]?Progress())"))
+        out.append(DialplanLine("ExecIf($[\"${OUTREC}\" = \"announce\"]?Playback(beep,noanswer))"))
         out.append(DialplanLine("ExecIf($[${LEN(${OUTREC})} > 0]?MixMonitor(\(tenant)/${UNIQUEID}.wav,b))"))
         out.append(DialplanLine("Dial(PJSIP/${NUM}@\(id: options.trunk),,${OUTOPT})"))
         out.append(DialplanLine("Hangup()"))
@@ -221,6 +229,8 @@ struct ExtensionsEmitter {
             w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${FILTER(0-9,${EXTEN})},1)}?\(extContext),${FILTER(0-9,${EXTEN})},1:i,1)")])
         }
     }
+
+    static func voicemailExitContext(_ plan: CallPlan) -> AsteriskText { "\(id: plan.tenant)-vmexit" }
 
     /// Pressing 0 while leaving a voicemail message.
     func voicemailExit() -> [DialplanLine] {

@@ -39,7 +39,9 @@ struct RouteEmitter {
     }
 
     static func recording(plan: CallPlan, announce: Bool) -> [DialplanLine] {
-        (announce ? [DialplanLine("Playback(beep)")] : []) + [DialplanLine("MixMonitor(\(id: plan.tenant)/${UNIQUEID}.wav,b)")]
+        // The notice plays as early media: answering the caller's leg here would bill the caller
+        // and leave them in silence instead of ringback.
+        (announce ? [DialplanLine("Progress()"), DialplanLine("Playback(beep,noanswer)")] : []) + [DialplanLine("MixMonitor(\(id: plan.tenant)/${UNIQUEID}.wav,b)")]
     }
 
     mutating func lines(for route: Route) -> [DialplanLine] {
@@ -168,7 +170,8 @@ struct RouteEmitter {
             let pin = variable("PIN")
             add("Set(\(tries)=0)")
             label(again)
-            add("Read(\(pin),beep,20,,1,10)")
+            // "Please enter your password followed by the pound key" (Asterisk's core prompts).
+            add("Read(\(pin),agent-pass,20,,1,10)")
             add("GotoIf($[\"${FILTER(0-9,${\(pin)})}\" = \"\(options.secret("\(digits: password)"))\"]?\(unsafeRaw: ok))")
             add("Set(\(tries)=$[${\(tries)} + 1])")
             add("GotoIf($[${\(tries)} < 3]?\(unsafeRaw: again))")

@@ -14,6 +14,11 @@ struct CallRun {
     /// The extension whose phone dials `scenario.to` (external numbers, feature codes), instead
     /// of the carrier or a local channel calling in.
     var dialledFrom: String? = nil
+    /// Keys the caller presses while the dial plan runs an application (`["VoiceMail": "0"]`:
+    /// 0 during the mailbox greeting), 1.5 s after it starts.
+    var keysDuring: [String: String] = [:]
+    /// Keys the answering phone presses once connected (`*1`: record on demand), 1 s after.
+    var calleeKeys: String? = nil
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -94,7 +99,7 @@ struct CallRun {
                 if parts.last == "" { parts.removeLast() }
                 return parts
             }()
-            try await Self.follow(ami, main: main, from: start, answers: &answers)
+            try await Self.follow(ami, main: main, from: start, answers: &answers, keysDuring: keysDuring, calleeKeys: calleeKeys)
             try await Task.sleep(for: .milliseconds(300))
             let events = ami.events[start...].filter { $0["Linkedid"] == linkedID || $0.event == "DialBegin" && $0["Linkedid"] == linkedID }
             var observed = ObservedCall(events: Array(events), main: main, plan: plan, trunk: ConformanceTenants.options.trunk)
@@ -112,7 +117,10 @@ struct CallRun {
     /// caller has been connected, or the voicemail menu has started.
     /// Keys are the caller's answers, one per prompt: sent (as DTMF the channel receives) when
     /// the dial plan starts waiting for them, `#`-terminated where it reads a number.
-    static func follow(_ ami: AMIClient, main: String, from start: Int, answers: inout [String], timeout: Duration = .seconds(90)) async throws {
+    static func follow(_ ami: AMIClient, main: String, from start: Int, answers: inout [String], keysDuring: [String: String] = [:],
+                       calleeKeys: String? = nil, timeout: Duration = .seconds(90)) async throws {
+        var keysDuring = keysDuring
+        var calleeKeys = calleeKeys
         let deadline = ContinuousClock.now + timeout
         var seen = start
         var hangUpAt: ContinuousClock.Instant?
@@ -127,6 +135,20 @@ struct CallRun {
                     // A moment after the prompt starts, as a person would: keys that arrive
                     // while Read is still answering the channel are lost.
                     pending = (ContinuousClock.now + .milliseconds(600), app == "Read" ? answer + "#" : answer)
+                }
+                if e.event == "Newexten", e["Channel"] == main, let app = e["Application"], let keys = keysDuring.removeValue(forKey: app) {
+                    pending = (ContinuousClock.now + .milliseconds(1500), keys)
+                    hangUpAt = nil
+                    continue
+                }
+                if e.event == "DialEnd", e["Channel"] == main, e["DialStatus"] == "ANSWER", let keys = calleeKeys, let callee = e["DestChannel"] {
+                    calleeKeys = nil
+                    try await Task.sleep(for: .seconds(1))
+                    for key in keys {
+                        try await ami.action(["Action": "PlayDTMF", "Channel": callee, "Digit": String(key), "Duration": "120", "Receive": "true"])
+                    }
+                    hangUpAt = ContinuousClock.now + .seconds(2)
+                    continue
                 }
                 let settled = (e.event == "Newexten" && e["Channel"] == main && ["VoiceMail", "VoiceMailMain"].contains(e["Application"] ?? ""))
                     || (e.event == "DialEnd" && e["Channel"] == main && e["DialStatus"] == "ANSWER")

@@ -79,7 +79,7 @@ enum ConformanceTenants {
             rule(1, .congestion) { $0.callerId = .init(match: .notEquals, number: "+34911000000"); $0.keypadCode = 5 },
             rule(2, .transfer) { $0.extensionState = .unregistered; $0.callState = .any; $0.destination = .voicemail(extensionID: "e2003") },
         ])
-        let eva = phone("e2005", "2005", sip: "500000005", owner: "Eva Ruiz", rules: [
+        let eva = phone("e2005", "2005", sip: "500000005", owner: "Eva Ruiz", recording: .init(enabled: true, start: .onDemand), rules: [
             rule(1, .busy) { $0.callerId = .init(match: .equals, number: "+34611111111") },
             rule(2, .transfer) { $0.intervalId = officeID; $0.extensionState = .any; $0.callState = .busy; $0.destination = .extensionTarget(id: "e2004") },
         ])

@@ -116,3 +116,45 @@ struct PhoneCallTests {
         #expect(Set(call.applications).isDisjoint(with: Self.forbidden), "\(call.applications)")
     }
 }
+
+/// VM-1: 0 pressed during a mailbox's greeting goes to the extension the user chose, in the
+/// caller's tenant (every mailbox names its tenant's exit context).
+@Suite(.enabled(if: Conformance.available, "no Asterisk 22 here (CENTRALITA_ASTERISK)"))
+struct VoicemailExitTests {
+    @Test func zeroDuringTheGreetingRingsTheChosenExtension() async throws {
+        var run = CallRun(snapshot: ConformanceTenants.rules,
+                          scenario: Scenario(to: "+34910500001", from: "+34600000001", at: ConformanceTenants.saturday, devices: ["2002": .answers]))
+        run.keysDuring = ["VoiceMail": "0"]
+        let call = try await run.play()
+        let steps = call.events.filter { $0.event == "Newexten" && $0["Channel"] == call.main }
+        #expect(steps.contains { $0["Context"] == "t501-vmexit" && $0["Extension"] == "o" }, "\(call.steps)")
+        #expect(call.steps.suffix(2) == ["ring answered by 2002", "outcome answered"], "\(call.steps)")
+    }
+}
+
+/// REC-1/REC-2 on a real Asterisk: the recording notice does not answer the caller's leg, and
+/// a phone with on-demand recording starts it with *1.
+@Suite(.enabled(if: Conformance.available, "no Asterisk 22 here (CENTRALITA_ASTERISK)"))
+struct RecordingTests {
+    @Test func theRecordingNoticeLeavesTheCallUnansweredUntilThePhoneAnswers() async throws {
+        let run = CallRun(snapshot: ConformanceTenants.rules,
+                          scenario: Scenario(to: "2003", from: "2005", at: ConformanceTenants.tuesdayMorning, devices: ["2003": .answers]))
+        let call = try await run.play()
+        let mine = call.events.filter { $0["Channel"] == call.main }
+        let up = mine.firstIndex { $0.event == "Newstate" && $0["ChannelStateDesc"] == "Up" }
+        let answered = mine.firstIndex { $0.event == "DialEnd" && $0["DialStatus"] == "ANSWER" }
+        let notice = mine.firstIndex { $0.event == "Newexten" && $0["Application"] == "Playback" && $0["AppData"] == "beep,noanswer" }
+        #expect(notice != nil, "\(call.steps)")
+        #expect(answered != nil)
+        if let up, let answered { #expect(up > answered, "the caller's leg was answered before the phone answered") }
+        #expect(call.steps.contains("record"))
+    }
+
+    @Test func starOneStartsRecordingOnAPhoneThatMayRecordOnDemand() async throws {
+        var run = CallRun(snapshot: ConformanceTenants.rules,
+                          scenario: Scenario(to: "+34910500007", from: "+34600000001", at: ConformanceTenants.tuesdayNight, devices: ["2005": .answers]))
+        run.calleeKeys = "*1"
+        let call = try await run.play()
+        #expect(call.events.contains { $0.event == "MixMonitorStart" }, "\(call.steps)")
+    }
+}
