@@ -14,6 +14,14 @@ public struct AgentConfiguration: Sendable {
     /// (`dialplan reload`, `module reload res_pjsip.so`, `voicemail reload`): the agent needs
     /// no `asterisk` binary beside it. Needs `ami`.
     public var amiReloadCommands: [String] = []
+    /// Reload through the manager interface exactly the modules whose files changed (dial plan,
+    /// PJSIP, app_queue, voicemail, music on hold), then hold Asterisk's own listings against
+    /// the bundle: an apply is reported only when everything it declares is loaded and
+    /// everything it dropped is gone; otherwise the old tree comes back. Needs `ami`.
+    public var reloadAsterisk = false
+    /// Asterisk's messages log: its WARNING and ERROR lines written during a failed reload are
+    /// quoted in the failure the portal records.
+    public var asteriskLog: String?
     /// Append the `#include tenants/*/…` lines to the main files if they are missing.
     public var installIncludes = true
     /// Where to read Asterisk's events (AMI) and where to report them; both needed to report.

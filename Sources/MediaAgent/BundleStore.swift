@@ -31,6 +31,15 @@ final class BundleStore: Sendable {
 
     enum Outcome: Equatable { case applied, unchanged }
 
+    /// What one apply (or removal) asks of Asterisk: the files that changed, what the new tree
+    /// declares and what only the old tree declared (which must be gone after the reload).
+    struct ReloadScope: Sendable {
+        var tenant: String
+        var changed: Set<String>
+        var wanted: BundleManifest
+        var dropped: BundleManifest
+    }
+
     let root: String
     private let gate = SerialGate()
 
@@ -49,7 +58,7 @@ final class BundleStore: Sendable {
     }
 
     /// Validates, writes, swaps in, reloads; on a failed reload swaps the old tree back.
-    func apply(_ payload: BundlePayload, reload: @Sendable (String) async throws -> Void) async throws -> Outcome {
+    func apply(_ payload: BundlePayload, reload: @Sendable (ReloadScope) async throws -> Void) async throws -> Outcome {
         await gate.acquire()
         do {
             let outcome = try await applyAlone(payload, reload: reload)
@@ -61,7 +70,7 @@ final class BundleStore: Sendable {
         }
     }
 
-    private func applyAlone(_ payload: BundlePayload, reload: @Sendable (String) async throws -> Void) async throws -> Outcome {
+    private func applyAlone(_ payload: BundlePayload, reload: @Sendable (ReloadScope) async throws -> Void) async throws -> Outcome {
         guard BundlePayload.isSafeTenant(payload.tenant) else { throw ApplyError.invalid("tenant key \(payload.tenant)") }
         let current = try await state(of: payload.tenant)
         if let current {
@@ -83,8 +92,14 @@ final class BundleStore: Sendable {
             }
             Self.syncDirectory(root)
         }
+        // After the exchange the staging folder holds the previous tree (if there was one).
+        let newFiles = Dictionary(payload.files.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        let oldFiles = current?.files ?? [:]
+        let changed = Set(newFiles.keys).union(oldFiles.keys).filter { newFiles[$0] != oldFiles[$0] }
+        let (wanted, previous) = try await BlockingIO.run { (BundleManifest(folder: live), BundleManifest(folder: staging)) }
+        let scope = ReloadScope(tenant: payload.tenant, changed: changed, wanted: wanted, dropped: previous.subtracting(wanted))
         do {
-            try await reload(payload.tenant)
+            try await reload(scope)
         } catch {
             // Put the previous tree back (or remove a first tree) and load it again.
             try await BlockingIO.run {
@@ -96,11 +111,63 @@ final class BundleStore: Sendable {
                 }
                 Self.syncDirectory(root)
             }
-            try? await reload(payload.tenant)
+            try? await reload(ReloadScope(tenant: payload.tenant, changed: changed, wanted: previous, dropped: wanted.subtracting(previous)))
             throw ApplyError.reloadFailed("\(error)")
         }
         try? await BlockingIO.run { try FileManager.default.removeItem(atPath: staging) }
         return .applied
+    }
+
+    /// Tenants with a tree on this node.
+    func tenants() async throws -> [String] {
+        let root = self.root
+        return try await BlockingIO.run {
+            ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { !$0.hasPrefix(".") && BundlePayload.isSafeTenant($0) }.sorted()
+        }
+    }
+
+    /// Takes a tenant off the node: its tree goes aside, Asterisk reloads without it, and the
+    /// tree is deleted once Asterisk no longer lists anything it declared; a failed reload puts
+    /// it back. Removing an absent tenant does nothing (a repeated tombstone is harmless).
+    func remove(_ tenant: String, reload: @Sendable (ReloadScope) async throws -> Void) async throws -> Bool {
+        guard BundlePayload.isSafeTenant(tenant) else { throw ApplyError.invalid("tenant key \(tenant)") }
+        await gate.acquire()
+        do {
+            let removed = try await removeAlone(tenant, reload: reload)
+            await gate.release()
+            return removed
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    private func removeAlone(_ tenant: String, reload: @Sendable (ReloadScope) async throws -> Void) async throws -> Bool {
+        let live = tenantPath(tenant)
+        let aside = "\(root)/.\(tenant).removed"
+        let root = self.root
+        let exists = try await BlockingIO.run { FileManager.default.fileExists(atPath: live) }
+        guard exists else { return false }
+        let (previous, files) = try await BlockingIO.run { () -> (BundleManifest, [String]) in
+            (BundleManifest(folder: live), (try? FileManager.default.contentsOfDirectory(atPath: live)) ?? [])
+        }
+        try await BlockingIO.run {
+            try? FileManager.default.removeItem(atPath: aside)
+            guard rename(live, aside) == 0 else { throw SystemError("rename(\(live))", errno: errno) }
+            Self.syncDirectory(root)
+        }
+        do {
+            try await reload(ReloadScope(tenant: tenant, changed: Set(files), wanted: BundleManifest(), dropped: previous))
+        } catch {
+            try? await BlockingIO.run {
+                guard rename(aside, live) == 0 else { throw SystemError("rename(\(aside))", errno: errno) }
+                Self.syncDirectory(root)
+            }
+            try? await reload(ReloadScope(tenant: tenant, changed: Set(files), wanted: previous, dropped: BundleManifest()))
+            throw ApplyError.reloadFailed("\(error)")
+        }
+        try? await BlockingIO.run { try FileManager.default.removeItem(atPath: aside) }
+        return true
     }
 
     /// Writes every file (new content, or the unchanged file copied from the live tree) and the

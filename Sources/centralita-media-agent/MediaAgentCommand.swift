@@ -31,6 +31,13 @@ struct MediaAgentCommand: AsyncParsableCommand {
             help: "Asterisk CLI command run through AMI after each apply (e.g. \"dialplan reload\"); repeatable; `{tenant}` is the tenant key.")
     var amiReloadCommands: [String] = []
 
+    @Flag(name: .customLong("reload-asterisk"),
+          help: "Reload through AMI only what each bundle changed, then check Asterisk lists everything the bundle declares (recommended; needs --ami-username).")
+    var reloadAsterisk = false
+
+    @Option(name: .customLong("asterisk-log"), help: "Asterisk's messages log, quoted when a reload fails (e.g. /var/log/asterisk/messages.log).")
+    var asteriskLog: String?
+
     @Option(name: .customLong("command-timeout"), help: "Seconds a reload command may run (default 30).")
     var commandTimeout: Double = 30
 
@@ -85,6 +92,11 @@ struct MediaAgentCommand: AsyncParsableCommand {
             configuration.portal = .init(url: url, nodeID: node)
         }
         configuration.amiReloadCommands = amiReloadCommands
+        configuration.reloadAsterisk = reloadAsterisk
+        configuration.asteriskLog = asteriskLog
+        if reloadAsterisk && configuration.ami == nil {
+            throw ValidationError("--reload-asterisk needs --ami-username and --ami-secret-file")
+        }
         if !amiReloadCommands.isEmpty && configuration.ami == nil {
             throw ValidationError("--ami-reload-command needs --ami-username and --ami-secret-file")
         }

@@ -64,7 +64,7 @@ import Testing
             #expect(state.revision == 1)
             #expect(state.checksum == Self.bundle(1).checksum)
             let main = try String(contentsOfFile: node.directory + "/extensions.conf", encoding: .utf8)
-            #expect(main.contains("#include tenants/*/extensions.conf"))
+            #expect(main.contains("#tryinclude tenants/*/extensions.conf"))
             #expect(main.hasPrefix("[general]\n"))
         }
     }
@@ -165,6 +165,6 @@ import Testing
         #expect(try AsteriskIncludes.install(in: dir).sorted() == ["extensions.conf", "features.conf", "musiconhold.conf", "pjsip.conf", "queues.conf", "voicemail.conf"])
         #expect(try AsteriskIncludes.install(in: dir).isEmpty)
         let pjsip = try String(contentsOfFile: dir + "/pjsip.conf", encoding: .utf8)
-        #expect(pjsip.components(separatedBy: "#include tenants/*/pjsip.conf").count == 2)
+        #expect(pjsip.components(separatedBy: "#tryinclude tenants/*/pjsip.conf").count == 2)
     }
 }
