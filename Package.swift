@@ -37,6 +37,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Telephony"),
+        target("PropertyTesting"),
         target("Dialplan", dependencies: ["Telephony"]),
         target("MediaProtocol", dependencies: ["COpenSSL"]),
         target("ProcessLauncher", dependencies: ["HTTPServer"]),
@@ -75,9 +76,9 @@ let package = Package(
         ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "TelephonyTests", dependencies: ["Telephony"], swiftSettings: commonSettings),
-        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony"], exclude: ["Golden"], swiftSettings: commonSettings),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres", "Dialplan", "MediaProtocol", "Telephony"], swiftSettings: commonSettings),
+        .testTarget(name: "TelephonyTests", dependencies: ["Telephony", "PropertyTesting"], swiftSettings: commonSettings),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony", "PropertyTesting"], exclude: ["Golden"], swiftSettings: commonSettings),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "HTTPServer", "Postgres", "Dialplan", "MediaProtocol", "Telephony", "PropertyTesting"], swiftSettings: commonSettings),
         .testTarget(name: "MediaAgentTests", dependencies: ["MediaAgent", "MediaProtocol", "HTTPServer", "TestSupport"], swiftSettings: commonSettings),
     ]
 )
