@@ -28,13 +28,20 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Connects (on a Dispatch thread) and puts the session in the codec's expected settings:
     /// UTC, ISO dates, hex bytea.
-    public static func connect(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "centralita") async throws -> PostgresConnection {
+    /// With `keepaliveIdleSeconds`, TCP keepalives probe an idle connection after that many
+    /// seconds, then every 10 s, and give up after 3 unanswered probes.
+    public static func connect(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "centralita",
+                               keepaliveIdleSeconds: Int? = nil) async throws -> PostgresConnection {
         let id = counter.next()
         let connection: PostgresConnection = try await withCheckedThrowingContinuation { continuation in
             // A fresh serial queue: connecting blocks, and serial queues get overcommit threads.
             DispatchQueue(label: "postgres.connect").async {
-                let keywords = ["dbname", "connect_timeout", "application_name"]
-                let values = [connectionString, String(connectTimeout), applicationName]
+                var keywords = ["dbname", "connect_timeout", "application_name"]
+                var values = [connectionString, String(connectTimeout), applicationName]
+                if let idle = keepaliveIdleSeconds {
+                    keywords += ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"]
+                    values += ["1", String(idle), "10", "3"]
+                }
                 let conn = withArrayOfCStrings(keywords) { k in
                     withArrayOfCStrings(values) { v in PQconnectdbParams(k, v, 1) }
                 }
@@ -185,6 +192,10 @@ public final class PostgresConnection: @unchecked Sendable {
             let prepared = PQprepare(conn, name, query.sql, Int32(query.binds.count), &types)
             _ = try check(prepared)
             statements[key] = name
+        }
+        // strdup would cut a value at its first NUL: refuse it rather than store less than asked.
+        if query.binds.contains(where: { $0.text?.utf8.contains(0) == true }) {
+            throw PostgresError(.client, "a text value holds a NUL character, which PostgreSQL cannot store", sqlState: "22021")
         }
         let result = withBindValues(query.binds) { values in
             PQexecPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)

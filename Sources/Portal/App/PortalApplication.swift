@@ -23,6 +23,10 @@ public final class PortalApplication: Sendable {
         var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.databaseURL,
                                                            maxConnections: configuration.databaseConnections)
         poolConfiguration.applicationName = "centralita-portal"
+        // A hung statement or a transaction left open (a request abandoned half-way) must not
+        // pin one of the few pool slots for ever: the server ends them.
+        poolConfiguration.statementTimeout = configuration.databaseStatementTimeout
+        poolConfiguration.idleInTransactionTimeout = configuration.databaseIdleInTransactionTimeout
         // The portal works as a role that owns nothing and cannot bypass row-level security.
         poolConfiguration.sessionSetup = "SET ROLE centralita_app"
         let pool = PostgresPool(poolConfiguration, logger: logger)
@@ -39,7 +43,7 @@ public final class PortalApplication: Sendable {
         let database = TenantDatabase(pool: pool)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
                                       audit: AuditRecorder(), configuration: auth)
-        let v1 = router.group("/api/v1", middleware: [AuthenticationMiddleware(repository: authRepository, configuration: auth)])
+        let v1 = router.group("/api/v1", middleware: [RequestStringsMiddleware(), AuthenticationMiddleware(repository: authRepository, configuration: auth)])
         let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder())
         v1.mount(SessionRoutes(service: sessions, users: usersService))
         v1.mount(TenantsRoutes(service: TenantsService(database: database, tenants: TenantsRepository(), audit: AuditRecorder()),

@@ -12,6 +12,10 @@ public struct PortalConfiguration: Sendable {
     public var dataDirectory: String
     public var logLevel: Logger.Level = .info
     public var databaseConnections = 10
+    /// PostgreSQL's `statement_timeout` on the portal's connections.
+    public var databaseStatementTimeout: Duration = .seconds(30)
+    /// PostgreSQL's `idle_in_transaction_session_timeout` on the portal's connections.
+    public var databaseIdleInTransactionTimeout: Duration = .seconds(60)
     /// The checkout (or install) directory holding `Migrations/`, `Public/` and `Resources/`.
     public var home: String
     /// The SIP digest realm of the media nodes (HA1 = MD5(username:realm:password)).
