@@ -41,10 +41,11 @@ public final class PortalApplication: Sendable {
         api.mount(OperationsRoutes(pool: pool, migrations: migrations, metrics: metrics))
         let authRepository = AuthRepository(pool: pool)
         let database = TenantDatabase(pool: pool)
+        let hasher = PasswordHasher(maxConcurrent: auth.maxConcurrentPasswordHashes, maxQueued: auth.maxQueuedPasswordHashes)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
-                                      audit: AuditRecorder(), configuration: auth)
+                                      audit: AuditRecorder(), configuration: auth, hasher: hasher)
         let v1 = router.group("/api/v1", middleware: [RequestStringsMiddleware(), AuthenticationMiddleware(repository: authRepository, configuration: auth)])
-        let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder())
+        let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder(), hasher: hasher)
         v1.mount(SessionRoutes(service: sessions, users: usersService))
         v1.mount(TenantsRoutes(service: TenantsService(database: database, tenants: TenantsRepository(), audit: AuditRecorder()),
                                tenants: TenantsRepository(), database: database))

@@ -6,10 +6,19 @@ public struct AuthConfiguration: Sendable {
     public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
     /// Adds `Secure` to the session cookie (set behind TLS, or with CENTRALITA_SECURE_COOKIES).
     public var secureCookies = false
-    /// Failed sign-ins allowed per username, and per client address, within `throttleWindow`.
+    /// Failed sign-ins allowed per (username, client address) within `throttleWindow`; then
+    /// that address is locked out of that username (429) until the oldest failure leaves the
+    /// window. Other addresses, the owner's included, are not locked.
     public var maxFailuresPerUsername = 5
+    /// Failed sign-ins allowed per client address across usernames (password spraying).
     public var maxFailuresPerAddress = 20
+    /// Failures on a username from other addresses after which each attempt on it waits
+    /// (250 ms more per failure, at most 5 s) — a slowdown, never a lockout.
+    public var slowdownAfterFailuresElsewhere = 10
     public var throttleWindow: Duration = .seconds(15 * 60)
+    /// scrypt runs this many at once; `maxQueuedPasswordHashes` more wait; beyond that, 429.
+    public var maxConcurrentPasswordHashes = 2
+    public var maxQueuedPasswordHashes = 16
 
     public init() {}
 
