@@ -103,4 +103,21 @@ import TestSupport
             #expect(failures.isEmpty, "\(failures.prefix(5))")
         }
     }
+
+    @Test func outboundAddressesToInternalHostsAre422NamingTheField() async throws {
+        try await withLivePortal(label: "ssrf") { portal async throws in
+            let (tenant, admin, _) = try await signedInAdmin(portal)
+            let t = "/api/v1/tenants/\(tenant)"
+            for url in ["http://127.0.0.1:8090/{number}", "http://169.254.169.254/{number}", "http://localhost:5432/{number}",
+                        "http://0x7f000001/{number}", "http://2130706433/{number}", "http://user@127.0.0.1/{number}", "http://10.1.2.3/{number}"] {
+                let flow = try await admin.request("POST", "\(t)/call-flows", json: #"{"name":"Lookup","actions":[{"type":"lookupName","url":"\#(url)","timeoutSeconds":2},{"type":"hangup"}]}"#)
+                #expect(flow.status == 422, "\(url): \(flow.bodyText)")
+                #expect(flow.bodyText.contains("actions[0].url"), "\(url): \(flow.bodyText)")
+                let hook = try await admin.request("POST", "\(t)/call-flows", json: #"{"name":"Hook","actions":[{"type":"httpNotification","url":"\#(url)","timeoutSeconds":2},{"type":"hangup"}]}"#)
+                #expect(hook.status == 422 && hook.bodyText.contains("actions[0].url"), "\(url): \(hook.bodyText)")
+            }
+            let fine = try await admin.request("POST", "\(t)/call-flows", json: #"{"name":"Lookup","actions":[{"type":"lookupName","url":"https://crm.example.com/n?{number}","timeoutSeconds":2},{"type":"hangup"}]}"#)
+            #expect(fine.status == 201, "\(fine.bodyText)")
+        }
+    }
 }
