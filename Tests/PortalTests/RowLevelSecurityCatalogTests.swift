@@ -47,6 +47,13 @@ import TestSupport
                 #expect(try row.decode(Bool.self, "forced"), "\(name) forces it on its owner")
                 #expect(try row.decode(Int.self, "policies") > 0, "\(name) has a policy")
             }
+            let bypassing = try await portal.owner.query("""
+                SELECT c.relname::text AS name FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+                WHERE EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') LIKE '%app_is_operator%'
+                       OR coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') LIKE '%app_is_operator%')
+                """).map { try $0.decode(String.self, "name") }
+            #expect(bypassing.isEmpty, "tenant policies with an operator bypass: \(bypassing)")
             let tenants = try #require(try await portal.owner.query("SELECT relforcerowsecurity AS f FROM pg_class WHERE relname = 'tenants'").first)
             #expect(try tenants.decode(Bool.self, "f"))
             let definers = try await portal.owner.query("""
@@ -81,6 +88,13 @@ import TestSupport
                         .first?.decode(Int.self, "c")
                 }
                 #expect(leaked == 0, "\(table) shows tenant A another tenant's rows")
+                let leakedToOperator = try await portal.app.pool.transaction { connection in
+                    try await connection.setLocal("app.tenant_id", a)
+                    try await connection.setLocal("app.operator", "on")
+                    return try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS c FROM \(table) WHERE tenant_id <> '\(a)'"))
+                        .first?.decode(Int.self, "c")
+                }
+                #expect(leakedToOperator == 0, "\(table) lets operator scope past the tenant")
                 let unscoped = try await portal.app.pool.transaction { connection in
                     try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS c FROM \(table)")).first?.decode(Int.self, "c")
                 }

@@ -157,6 +157,13 @@ struct DeploymentsRepository: Sendable {
 
     /// Pushes that are due now (operator scope); `applying` rows left by a crashed leader count
     /// as due after a minute.
+    /// Tenants with a deployment due, found across tenants by a definer function (tenant
+    /// IDs only); each tenant's deployments are then read in its own scope with `due`.
+    func tenantsWithDueDeployments(limit: Int = 100, on c: PostgresConnection) async throws -> [UUID] {
+        try await c.query("SELECT id FROM app_tenants_with_due_deployments(\(limit)::int) AS id").map { try $0.decode(UUID.self, "id") }
+    }
+
+    /// The scoped tenant's deployments that are due.
     func due(on c: PostgresConnection) async throws -> [DueDeployment] {
         try await c.query("""
             SELECT d.tenant_id, d.node_id, 't' || t.dial_key AS tenant_key, d.desired_revision, d.attempts, n.url, n.secret
