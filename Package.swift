@@ -74,7 +74,7 @@ let package = Package(
             "HTTPServer", "ProcessLauncher", "Postgres", "Portal",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport", "PropertyTesting"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony", "PropertyTesting"], swiftSettings: commonSettings),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony", "PropertyTesting"], exclude: ["Golden"], swiftSettings: commonSettings),

@@ -199,6 +199,9 @@ public struct HTTPRequestParser: Sendable {
             if end - readIndex == limit + 1 && buffer[end - 1] != 13 { throw tooLong }
             return nil
         }
+        // Judge length first, as the partial case above does, so the verdict does not depend
+        // on whether the LF arrived in the same read (found by the parser property test).
+        if i - readIndex > limit + 1 || (i - readIndex == limit + 1 && buffer[i - 1] != 13) { throw tooLong }
         guard i > readIndex, buffer[i - 1] == 13 else { throw .bareLineFeed }
         let line = buffer[readIndex..<(i - 1)]
         if line.count > limit { throw tooLong }
