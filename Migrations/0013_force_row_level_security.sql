@@ -16,14 +16,22 @@ DECLARE
     owner_bypasses boolean := (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user);
     f regprocedure;
     t regclass;
+    attempt integer;
 BEGIN
     IF can_create THEN
-        BEGIN
-            CREATE ROLE centralita_definer NOLOGIN NOSUPERUSER BYPASSRLS;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- roles are cluster-wide: another database of this cluster created it already
-        END;
-        GRANT USAGE ON SCHEMA public TO centralita_definer;
+        -- Roles are cluster-wide: another database of the cluster may be creating it in a
+        -- transaction that has not committed (or that rolls back), so retry until it exists.
+        FOR attempt IN 1..100 LOOP
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'centralita_definer') THEN
+                    CREATE ROLE centralita_definer NOLOGIN NOSUPERUSER BYPASSRLS;
+                END IF;
+                GRANT USAGE ON SCHEMA public TO centralita_definer;
+                EXIT;
+            EXCEPTION WHEN duplicate_object OR unique_violation OR undefined_object THEN
+                PERFORM pg_sleep(0.05);
+            END;
+        END LOOP;
         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO centralita_definer;
         GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO centralita_definer;
         FOR f IN

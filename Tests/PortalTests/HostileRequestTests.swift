@@ -75,19 +75,34 @@ import TestSupport
             let ext = try await admin.request("POST", "\(t)/extensions", json: #"{"number":"1001","ownerId":"\#(userID)"}"#).json(Created.self).id
             let ivr = try await admin.request("POST", "\(t)/extensions", json: #"{"kind":"ivr","number":"3999"}"#).json(Created.self).id
             let keys = ["name", "number", "kind", "type", "id", "steps", "afterSeconds", "totalSeconds", "startTime", "endTime", "actions",
-                        "destination", "url", "timeoutSeconds", "branches", "firstName", "role", "maxWaiting", "extensionIds", "to", "at",
+                        "destination", "url", "timeoutSeconds", "branches", "firstName", "role", "maxWaiting", "extensionIds", "to", "at", "actions",
+                        "enabled", "pin", "ids", "email", "city", "entry", "algorithm", "months", "startDay", "retrySeconds", "strategy",
                         "external", "cascade", "httpNotification", "ownerId", "\(userID)", "\(ext)", "09:00", "+34910000000"]
             let targets = ["\(t)/extensions", "\(t)/intervals", "\(t)/extensions/\(ext)/rules", "\(t)/queues", "\(t)/call-flows",
-                           "\(t)/ivrs/\(ivr)/contexts", "\(t)/extension-groups", "\(t)/simulate", "\(t)/users", "\(t)/numbers"]
+                           "\(t)/ivrs/\(ivr)/contexts", "\(t)/extension-groups", "\(t)/simulate", "\(t)/users", "\(t)/numbers",
+                           "\(t)/api-keys", "\(t)/intervals/delete"]
+            // Whole replacements and merge patches of existing resources go through the other decoders.
+            let interval = try await admin.request("POST", "\(t)/intervals", json: #"{"name":"Hours","startTime":"09:00","endTime":"18:00"}"#).json(Created.self).id
+            let rule = try await admin.request("POST", "\(t)/extensions/\(ext)/rules", json: #"{"kind":"hangup"}"#).json(Created.self).id
+            let queue = try await admin.request("POST", "\(t)/queues", json: #"{"name":"Support","number":"2000"}"#).json(Created.self).id
+            let flow = try await admin.request("POST", "\(t)/call-flows", json: #"{"name":"Night","actions":[{"type":"hangup"}]}"#).json(Created.self).id
+            let context = try await admin.request("POST", "\(t)/ivrs/\(ivr)/contexts", json: #"{"name":"Main"}"#).json(Created.self).id
+            let replacements: [(String, String)] = [
+                ("PATCH", "\(t)/intervals/\(interval)"), ("PATCH", "\(t)/extensions/\(ext)/rules/\(rule)"), ("PATCH", "\(t)/queues/\(queue)"),
+                ("PATCH", "\(t)/call-flows/\(flow)"), ("PATCH", "\(t)/ivrs/\(ivr)/contexts/\(context)"),
+                ("PUT", "\(t)/ivrs/\(ivr)/contexts/\(context)/options/start"), ("PUT", "\(t)/extensions/\(ext)/voicemail"),
+                ("PUT", "\(t)/extensions/\(ext)/recording"), ("PATCH", "\(t)/users/\(userID)"), ("PATCH", "/api/v1/me"),
+                ("PUT", "\(t)/extensions/\(ext)/rules/order"), ("PATCH", "\(t)/extensions/\(ext)"),
+            ]
             var failures: [String] = []
             var client = admin
             var g = SeededGenerator(seed: 14)
-            for i in 0..<240 {
-                let path = i % 7 == 0 ? "\(t)/extensions/\(ext)" : targets[i % targets.count]
+            for i in 0..<480 {
+                let (method, path) = i % 2 == 0 ? replacements[(i / 2) % replacements.count] : ("POST", targets[(i / 2) % targets.count])
                 let body = Arbitrary.json(&g, depth: 4, keys: keys)
                 let response: RawResponse
                 do {
-                    response = try await client.request(i % 7 == 0 ? "PATCH" : "POST", path, json: body)
+                    response = try await client.request(method, path, json: body)
                 } catch {
                     failures.append("\(i) \(path) \(body) → \(error)")
                     break
@@ -118,6 +133,86 @@ import TestSupport
             }
             let fine = try await admin.request("POST", "\(t)/call-flows", json: #"{"name":"Lookup","actions":[{"type":"lookupName","url":"https://crm.example.com/n?{number}","timeoutSeconds":2},{"type":"hangup"}]}"#)
             #expect(fine.status == 201, "\(fine.bodyText)")
+        }
+    }
+
+    /// `json` with one value (anywhere in it) swapped for a hostile one: the shape stays valid,
+    /// so the request reaches the validators rather than the decoder's type checks.
+    static func mutate(_ json: String, _ g: inout SeededGenerator) -> String {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return json }
+        var paths: [[Any]] = []
+        func collect(_ value: Any, _ path: [Any]) {
+            paths.append(path)
+            if let object = value as? [String: Any] { for (k, v) in object { collect(v, path + [k]) } }
+            if let array = value as? [Any] { for (i, v) in array.enumerated() { collect(v, path + [i]) } }
+        }
+        collect(root, [])
+        let hostile: [Any] = [Int.max, Int.min, -1, 0, 1_000_000_000, 1e300, "", "\u{0}", String(repeating: "9", count: 400), [Any](),
+                              [String: Any](), NSNull(), true, "http://127.0.0.1:8090/{number}", "+", "24:00", "0000-00-00",
+                              Array(repeating: ["type": "hangup"], count: 60), "00000000-0000-0000-0000-000000000000"]
+        func replace(_ value: Any, _ path: ArraySlice<Any>, with new: Any) -> Any {
+            guard let first = path.first else { return new }
+            if var object = value as? [String: Any], let key = first as? String {
+                object[key] = replace(object[key] ?? NSNull(), path.dropFirst(), with: new)
+                return object
+            }
+            if var array = value as? [Any], let index = first as? Int, array.indices.contains(index) {
+                array[index] = replace(array[index], path.dropFirst(), with: new)
+                return array
+            }
+            return value
+        }
+        let path = Arbitrary.element(paths.filter { !$0.isEmpty }.isEmpty ? paths : paths.filter { !$0.isEmpty }, &g)
+        let mutated = replace(root, path[...], with: Arbitrary.element(hostile, &g))
+        guard let data = try? JSONSerialization.data(withJSONObject: mutated, options: [.fragmentsAllowed]) else { return json }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func validBodiesWithOneHostileValueNeverGetA500() async throws {
+        try await withLivePortal(label: "mutated_bodies") { portal async throws in
+            let (tenant, admin, userID) = try await signedInAdmin(portal)
+            let t = "/api/v1/tenants/\(tenant)"
+            let ext = try await admin.request("POST", "\(t)/extensions", json: #"{"number":"1001","ownerId":"\#(userID)"}"#).json(Created.self).id
+            let ivr = try await admin.request("POST", "\(t)/extensions", json: #"{"kind":"ivr","number":"3999"}"#).json(Created.self).id
+            let interval = try await admin.request("POST", "\(t)/intervals", json: #"{"name":"Hours","startTime":"09:00","endTime":"18:00"}"#).json(Created.self).id
+            let context = try await admin.request("POST", "\(t)/ivrs/\(ivr)/contexts", json: #"{"name":"Main"}"#).json(Created.self).id
+            let dest = #"{"type":"extension","id":"\#(ext)"}"#
+            let templates: [(String, String, String)] = [
+                ("POST", "\(t)/extensions/\(ext)/rules", #"{"kind":"cascade","totalSeconds":30,"intervalId":"\#(interval)","keypadCode":3,"callerId":{"match":"equals","number":"+34911111111"},"steps":[{"destination":\#(dest),"afterSeconds":0},{"destination":{"type":"external","number":"+34600000000"},"afterSeconds":10}]}"#),
+                ("POST", "\(t)/extensions/\(ext)/rules", #"{"kind":"transfer","destination":\#(dest),"extensionState":"any","callState":"busy"}"#),
+                ("POST", "\(t)/extensions/\(ext)/rules", #"{"kind":"identify","password":"1234","destination":\#(dest)}"#),
+                ("POST", "\(t)/intervals", #"{"name":"Span","algorithm":"continuous","timezone":"Europe/Madrid","startTime":"22:00","endTime":"06:00","startWeekday":"friday","endWeekday":"monday","startDay":25,"endDay":5,"months":[1,12],"startDate":"2026-12-24","endDate":"2026-12-26"}"#),
+                ("POST", "\(t)/queues", #"{"name":"Support","number":"2000","strategy":"ringAll","maxWaiting":5,"retrySeconds":5,"serviceLevelSeconds":60,"maxWaitSeconds":60,"timeoutDestination":\#(dest),"announcement":{"soundId":"system:queue-periodic","everySeconds":30}}"#),
+                ("PUT", "\(t)/ivrs/\(ivr)/contexts/\(context)/options/start", #"{"actions":[{"type":"play","soundId":"system:welcome"},{"type":"timeRouting","intervalId":"\#(interval)","then":[{"type":"lookupName","url":"https://crm.example.com/{number}","timeoutSeconds":2}],"else":[{"type":"callerNumber","prefix":"9"}]},{"type":"httpNotification","url":"https://crm.example.com/h","timeoutSeconds":3,"branches":[[{"type":"hangup"}],[{"type":"transfer","destination":\#(dest)}]],"default":[{"type":"dialExternal","number":"+34600000000"}]}]}"#),
+                ("POST", "\(t)/call-flows", #"{"name":"Night","actions":[{"type":"email","to":"boss@example.com","template":"Call from {number}"},{"type":"setLanguage","language":"en"},{"type":"transfer","destination":\#(dest)}]}"#),
+                ("POST", "\(t)/simulate", #"{"to":"1001","from":"+34600000000","at":"2026-11-24T10:00:00Z","devices":{"1001":"answers"},"presses":["1","2"],"webhooks":{"https://crm.example.com/h":"1"},"waiting":{"2000":3}}"#),
+                ("PUT", "\(t)/extensions/\(ext)/voicemail", #"{"enabled":true,"deleteAfterDays":30,"notify":"none","pin":"1234","answerAfterSeconds":15,"keepUnread":true}"#),
+                ("POST", "\(t)/users", #"{"firstName":"Ana","lastName":"G","username":"ana.g","password":"correct horse battery","passwordConfirmation":"correct horse battery","role":"member","phone":"+34 600 000 000","timezone":"Europe/Madrid"}"#),
+            ]
+            for (method, path, template) in templates {
+                let plain = try await admin.request(method, path, json: template)
+                #expect(plain.status < 300, "the unmutated template is valid: \(method) \(path) \(plain.bodyText)")
+            }
+            var failures: [String] = []
+            var client = admin
+            var g = SeededGenerator(seed: 1414)
+            for i in 0..<300 {
+                let (method, path, template) = templates[i % templates.count]
+                let body = Self.mutate(template, &g)
+                let response: RawResponse
+                do { response = try await client.request(method, path, json: body) } catch {
+                    failures.append("\(method) \(path) \(body) → \(error)")
+                    break
+                }
+                if response.headers["Connection"] == "close" {
+                    let next = try portal.client()
+                    (next.cookie, next.csrfToken) = (client.cookie, client.csrfToken)
+                    client = next
+                }
+                if response.status >= 500 { failures.append("\(method) \(path) \(body) → \(response.status) \(response.bodyText)") }
+            }
+            #expect(failures.isEmpty, "\(failures.prefix(5))")
+            #expect(try await admin.request("GET", "/healthz").status == 200)
         }
     }
 }
