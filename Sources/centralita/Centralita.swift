@@ -76,6 +76,7 @@ struct Serve: AsyncParsableCommand {
             databaseConnections: databaseConnections ?? env["CENTRALITA_DB_CONNECTIONS"].flatMap { Int($0) } ?? 10,
             home: home)
         var portalConfiguration = configuration
+        if let url = env["CENTRALITA_APP_DATABASE_URL"], !url.isEmpty { portalConfiguration.appDatabaseURL = url }
         if let realm = env["CENTRALITA_SIP_REALM"], !realm.isEmpty { portalConfiguration.sipRealm = realm }
         if let server = env["CENTRALITA_SIP_SERVER"], !server.isEmpty { portalConfiguration.sipServer = server }
         if let trunk = env["CENTRALITA_TRUNK"], !trunk.isEmpty { portalConfiguration.trunk = trunk }

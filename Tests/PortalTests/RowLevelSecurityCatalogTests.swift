@@ -103,4 +103,22 @@ import TestSupport
             #expect(covered.count >= 15, "tables that held tenant B's rows while tenant A looked: \(covered)")
         }
     }
+
+    @Test func thePortalLogsInAsTheAppRoleSoResetRoleDoesNotEscape() async throws {
+        try await withLivePortal(label: "rls_login") { portal async throws in
+            let b = try await portal.createTenant("B")
+            try await populate(portal, b)
+            let (session, afterReset, seen) = try await portal.app.pool.withConnection { connection in
+                let session = try await connection.query("SELECT session_user::text AS u").first?.decode(String.self, "u")
+                try await connection.simpleQuery("RESET ROLE")
+                let afterReset = try await connection.query("SELECT current_user::text AS u").first?.decode(String.self, "u")
+                let seen = try await connection.query("SELECT count(*)::int AS c FROM users").first?.decode(Int.self, "c")
+                try await connection.simpleQuery("SET ROLE centralita_app")
+                return (session, afterReset, seen)
+            }
+            #expect(session == "centralita_app")
+            #expect(afterReset == "centralita_app", "RESET ROLE leaves the portal what it was")
+            #expect(seen == 0, "and row-level security still holds")
+        }
+    }
 }

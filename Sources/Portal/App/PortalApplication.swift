@@ -20,14 +20,18 @@ public final class PortalApplication: Sendable {
                 auth: AuthConfiguration = AuthConfiguration()) throws {
         self.configuration = configuration
         self.logger = logger
-        var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.databaseURL,
+        var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.appDatabaseURL ?? configuration.databaseURL,
                                                            maxConnections: configuration.databaseConnections)
+        if configuration.appDatabaseURL == nil {
+            logger.warning("the portal logs in as the database owner and only SET ROLEs; set CENTRALITA_APP_DATABASE_URL to log in as centralita_app")
+        }
         poolConfiguration.applicationName = "centralita-portal"
         // A hung statement or a transaction left open (a request abandoned half-way) must not
         // pin one of the few pool slots for ever: the server ends them.
         poolConfiguration.statementTimeout = configuration.databaseStatementTimeout
         poolConfiguration.idleInTransactionTimeout = configuration.databaseIdleInTransactionTimeout
-        // The portal works as a role that owns nothing and cannot bypass row-level security.
+        // The portal works as a role that owns nothing and cannot bypass row-level security
+        // (a no-op when it logged in as that role).
         poolConfiguration.sessionSetup = "SET ROLE centralita_app"
         let pool = PostgresPool(poolConfiguration, logger: logger)
         self.pool = pool

@@ -6,8 +6,12 @@ public import Logging
 public struct PortalConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// libpq connection string or URL.
+    /// libpq connection string or URL; the owner's, for migrations and the schema check.
     public var databaseURL: String
+    /// Where the portal's own pool logs in, as `centralita_app` (`CENTRALITA_APP_DATABASE_URL`).
+    /// Unset: the pool logs in with `databaseURL` and only `SET ROLE`s, which a `RESET ROLE`
+    /// could undo, so production should set it.
+    public var appDatabaseURL: String?
     /// Where the portal keeps files (audio, bundles); created if missing.
     public var dataDirectory: String
     public var logLevel: Logger.Level = .info
