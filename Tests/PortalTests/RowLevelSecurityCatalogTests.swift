@@ -121,4 +121,32 @@ import TestSupport
             #expect(seen == 0, "and row-level security still holds")
         }
     }
+
+    @Test func mediaNodeSecretsAreReadableOnlyInOperatorScope() async throws {
+        try await withLivePortal(label: "rls_node_secret") { portal async throws in
+            let tenant = try await portal.createTenant("Served")
+            let node = try await portal.administration.addMediaNode(name: "node-s", url: "http://127.0.0.1:9", secret: "s3cret-s3cret-s3cret-s3cret",
+                                                                    tenants: [try #require(UUID(uuidString: tenant))])
+            let error = try await #require(throws: PostgresError.self) {
+                try await portal.app.pool.transaction { connection in
+                    try await connection.setLocal("app.tenant_id", tenant)
+                    try await connection.query("SELECT secret FROM media_nodes")
+                }
+            }
+            #expect(error.sqlState == "42501", "the portal's role cannot read the column at all")
+            let (name, inTenant) = try await portal.app.pool.transaction { connection in
+                try await connection.setLocal("app.tenant_id", tenant)
+                let name = try await connection.query("SELECT name FROM media_nodes").first?.decode(String.self, "name")
+                let secret = try await connection.query("SELECT app_node_secret(\(try #require(UUID(uuidString: node)))) AS s").first?.decode(String?.self, "s")
+                return (name, secret)
+            }
+            #expect(name == "node-s", "a tenant sees the nodes that serve it")
+            #expect(inTenant == nil, "but not their secret")
+            let asOperator = try await portal.app.pool.transaction { connection in
+                try await connection.setLocal("app.operator", "on")
+                return try await connection.query("SELECT app_node_secret(\(try #require(UUID(uuidString: node)))) AS s").first?.decode(String?.self, "s")
+            }
+            #expect(asOperator == "s3cret-s3cret-s3cret-s3cret")
+        }
+    }
 }

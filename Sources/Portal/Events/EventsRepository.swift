@@ -4,7 +4,8 @@ import Postgres
 /// The SQL behind media-node reports (operator scope: a node is not a tenant's user).
 struct EventsRepository: Sendable {
     func nodeSecret(_ node: UUID, on c: PostgresConnection) async throws -> String? {
-        try await c.query("SELECT secret FROM media_nodes WHERE id = \(node)").first?.decode(String.self, "secret")
+        // Only through the definer function, in operator scope: the portal's role cannot read secrets.
+        try await c.query("SELECT app_node_secret(\(node)) AS secret").first?.decode(String?.self, "secret")
     }
 
     /// The tenant with this dial-plan key (`t<n>`), if it is served by the node.
