@@ -63,6 +63,9 @@ struct Serve: AsyncParsableCommand {
         let logger = try database.makeLogger("centralita")
         var auth = AuthConfiguration()
         auth.secureCookies = secureCookies || ["1", "true", "yes", "on"].contains(env["CENTRALITA_SECURE_COOKIES"]?.lowercased() ?? "")
+        if let proxies = env["CENTRALITA_TRUSTED_PROXIES"] {
+            auth.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         let home = database.home
         guard let port = port ?? env["CENTRALITA_PORT"].map({ Int($0) }) ?? 8080 else {
             throw ValidationError("CENTRALITA_PORT must be a number")

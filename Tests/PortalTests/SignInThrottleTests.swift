@@ -97,3 +97,36 @@ import TestSupport
         #expect(try await hasher.verify("guess", against: stored) == false, "the gate is free again afterwards")
     }
 }
+
+/// Which address the throttle counts, behind a trusted reverse proxy or not.
+@Suite struct ClientAddressTests {
+    @Test func forwardedForIsIgnoredUnlessThePeerIsATrustedProxy() {
+        var auth = AuthConfiguration()
+        #expect(auth.clientAddress(peer: "203.0.113.5", forwardedFor: "1.2.3.4") == "203.0.113.5", "a client cannot pick its own address")
+        auth.trustedProxies = ["10.0.0.2", "10.0.0.3"]
+        #expect(auth.clientAddress(peer: "203.0.113.5", forwardedFor: "1.2.3.4") == "203.0.113.5")
+        #expect(auth.clientAddress(peer: "10.0.0.2", forwardedFor: "1.2.3.4") == "1.2.3.4")
+        #expect(auth.clientAddress(peer: "10.0.0.2", forwardedFor: "6.6.6.6, 198.51.100.7, 10.0.0.3") == "198.51.100.7",
+                "the nearest hop the proxies did not add; what the client wrote to the left is not believed")
+        #expect(auth.clientAddress(peer: "10.0.0.2", forwardedFor: nil) == "10.0.0.2")
+    }
+
+    @Test func behindATrustedProxyEachClientHasItsOwnLimit() async throws {
+        var auth = SignInThrottleTests.pairLimited
+        auth.maxFailuresPerAddress = 3
+        auth.trustedProxies = ["127.0.0.1"]
+        try await withLivePortal(auth: auth, label: "proxy_clients") { portal async throws in
+            let user = try await portal.createUser(tenant: try await portal.createTenant(), role: "member")
+            for i in 0..<3 {
+                _ = try await (try portal.client()).request("POST", "/api/v1/session", json: #"{"username":"x\#(i)","password":"wrong-wrong"}"#,
+                                                             headers: ["X-Forwarded-For": "198.51.100.1"])
+            }
+            let attacker = try await (try portal.client()).request("POST", "/api/v1/session", json: #"{"username":"\#(user.username)","password":"correct-horse-battery"}"#,
+                                                                    headers: ["X-Forwarded-For": "198.51.100.1"])
+            #expect(attacker.status == 429)
+            let owner = try await (try portal.client()).request("POST", "/api/v1/session", json: #"{"username":"\#(user.username)","password":"correct-horse-battery"}"#,
+                                                                 headers: ["X-Forwarded-For": "192.0.2.44"])
+            #expect(owner.status == 200, "another client behind the same proxy is not locked out")
+        }
+    }
+}

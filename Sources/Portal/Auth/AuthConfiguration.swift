@@ -20,7 +20,25 @@ public struct AuthConfiguration: Sendable {
     public var maxConcurrentPasswordHashes = 2
     public var maxQueuedPasswordHashes = 16
 
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed. Behind a proxy every
+    /// client has the proxy's address, so the per-address throttle would lock everyone out
+    /// together; with the proxy listed here, the client is the right-most address in the
+    /// header that is not itself a trusted proxy. Empty: the header is ignored (it is the
+    /// client's to forge).
+    public var trustedProxies: Set<String> = []
+
     public init() {}
+
+    /// The client's address for throttling: the socket's peer, or, when that peer is a trusted
+    /// proxy, the nearest untrusted hop of `X-Forwarded-For`.
+    func clientAddress(peer: String, forwardedFor: String?) -> String {
+        guard trustedProxies.contains(peer), let forwardedFor else { return peer }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for hop in hops.reversed() where !trustedProxies.contains(hop) {
+            return String(hop.prefix(64))
+        }
+        return hops.first.map { String($0.prefix(64)) } ?? peer
+    }
 
     static let cookieName = "centralita_session"
 }
