@@ -1,4 +1,5 @@
 import Foundation
+import MediaProtocol
 import HTTPServer
 @testable import Portal
 import Postgres
@@ -214,5 +215,13 @@ import TestSupport
             #expect(failures.isEmpty, "\(failures.prefix(5))")
             #expect(try await admin.request("GET", "/healthz").status == 200)
         }
+    }
+
+    @Test func aNulInACallersNameFromAMediaNodeIsDroppedNotAStuckBatch() {
+        let event = NodeEvent(type: "emailRequested", id: "e\u{0}1", tenant: "t1", reference: "k", caller: "+34\u{0}600",
+                              callerName: "Eve\u{0}", at: Date(timeIntervalSince1970: 0))
+        let clean = EventsRoutes.withoutNUL(event)
+        #expect(clean.caller == "+34600" && clean.callerName == "Eve" && clean.id == "e1")
+        #expect(EventsRoutes.withoutNUL(clean) == clean)
     }
 }
