@@ -9,6 +9,8 @@ import MediaProtocol
 public final class PortalApplication: Sendable {
     public let configuration: PortalConfiguration
     public let pool: PostgresPool
+    /// The deployer's and the mailer's connections, apart from the requests' `pool`.
+    public let backgroundPool: PostgresPool
     public let server: HTTPServer
     public let router: Router
     public let metrics: MetricsRegistry
@@ -35,6 +37,14 @@ public final class PortalApplication: Sendable {
         poolConfiguration.sessionSetup = "SET ROLE centralita_app"
         let pool = PostgresPool(poolConfiguration, logger: logger)
         self.pool = pool
+        // Background work (the deployer, the mailer) has a small pool of its own, so a burst of
+        // deployments cannot take the connections requests need, nor the reverse.
+        var backgroundConfiguration = poolConfiguration
+        backgroundConfiguration.maxConnections = configuration.backgroundDatabaseConnections
+        backgroundConfiguration.applicationName = "centralita-background"
+        let backgroundPool = PostgresPool(backgroundConfiguration, logger: logger)
+        self.backgroundPool = backgroundPool
+        let background = TenantDatabase(pool: backgroundPool)
         let metrics = MetricsRegistry()
         self.metrics = metrics
         let migrations = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
@@ -96,12 +106,15 @@ public final class PortalApplication: Sendable {
                                       database: database, audit: AuditRecorder()))
         tenants.mount(SoundsRoutes(tenants: TenantsRepository(), database: database))
         v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
-        let mailer = Mailer(database: database, settings: configuration.mail, logger: logger)
+        let mailer = Mailer(database: background, settings: configuration.mail, logger: logger)
         self.mailer = mailer
         api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard(),
                                mailer: mailer))
         deployer = configuration.deployerEnabled
-            ? Deployer(connectionString: configuration.databaseURL, database: database, service: deployments, settings: configuration.deployer, logger: logger)
+            ? Deployer(connectionString: configuration.databaseURL, database: background,
+                       service: DeploymentService(database: background, repository: DeploymentsRepository(), snapshots: SnapshotRepository(),
+                                                  options: compileOptions),
+                       settings: configuration.deployer, logger: logger)
             : nil
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
@@ -123,6 +136,8 @@ public final class PortalApplication: Sendable {
                 ("db_pool_connections", "Database pool connections by state.", ["state": "in_use"], Double(stats.inUse)),
                 ("db_pool_connections", "Database pool connections by state.", ["state": "idle"], Double(stats.idle)),
                 ("db_pool_waiting", "Requests waiting for a database connection.", [:], Double(stats.waiting)),
+                ("db_background_pool_connections", "Background (deployer, mailer) pool connections in use.", [:],
+                 Double(backgroundPool.statistics.inUse)),
             ]
         }
     }
@@ -151,5 +166,6 @@ public final class PortalApplication: Sendable {
         await mailer.stop()
         await server.shutdown()
         pool.shutdown()
+        backgroundPool.shutdown()
     }
 }

@@ -16,6 +16,8 @@ public struct PortalConfiguration: Sendable {
     public var dataDirectory: String
     public var logLevel: Logger.Level = .info
     public var databaseConnections = 10
+    /// Size of the separate pool of the deployer and the mailer.
+    public var backgroundDatabaseConnections = 3
     /// PostgreSQL's `statement_timeout` on the portal's connections.
     public var databaseStatementTimeout: Duration = .seconds(30)
     /// PostgreSQL's `idle_in_transaction_session_timeout` on the portal's connections.
