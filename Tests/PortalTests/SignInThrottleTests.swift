@@ -109,6 +109,7 @@ import TestSupport
         #expect(auth.clientAddress(peer: "10.0.0.2", forwardedFor: "6.6.6.6, 198.51.100.7, 10.0.0.3") == "198.51.100.7",
                 "the nearest hop the proxies did not add; what the client wrote to the left is not believed")
         #expect(auth.clientAddress(peer: "10.0.0.2", forwardedFor: nil) == "10.0.0.2")
+        #expect(auth.clientAddress(peer: "10.0.0.2", forwardedFor: "1.2.3.4, evil\u{0}text") == "1.2.3.4", "junk is not an address")
     }
 
     @Test func behindATrustedProxyEachClientHasItsOwnLimit() async throws {

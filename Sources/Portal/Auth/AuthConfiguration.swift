@@ -33,11 +33,13 @@ public struct AuthConfiguration: Sendable {
     /// proxy, the nearest untrusted hop of `X-Forwarded-For`.
     func clientAddress(peer: String, forwardedFor: String?) -> String {
         guard trustedProxies.contains(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // Only what looks like an address counts as a hop (digits, hex, dots and colons).
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0.count <= 45 && $0.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } }
         for hop in hops.reversed() where !trustedProxies.contains(hop) {
-            return String(hop.prefix(64))
+            return hop
         }
-        return hops.first.map { String($0.prefix(64)) } ?? peer
+        return hops.first ?? peer
     }
 
     static let cookieName = "centralita_session"
