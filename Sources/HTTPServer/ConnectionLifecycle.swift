@@ -102,13 +102,14 @@ struct ConnectionLifecycle: Sendable, Equatable {
         }
     }
 
-    /// Below the minimum average rate once the grace period is over.
+    /// Apache's `mod_reqtimeout` rule: a body that has started arriving has `bodyRateGrace`,
+    /// plus one second for every `minBodyBytesPerSecond` bytes received. A body that has not
+    /// started is left to `idleBody` (a client waiting for `100 Continue`, or held up by a busy
+    /// machine, is silent, not slow).
     private func isBodyTooSlow(now: ContinuousClock.Instant) -> Bool {
-        let elapsed = now - phaseStart
-        guard timeouts.minBodyBytesPerSecond > 0, elapsed >= timeouts.bodyRateGrace else { return false }
-        let (seconds, attoseconds) = elapsed.components
-        let expected = Double(timeouts.minBodyBytesPerSecond) * (Double(seconds) + Double(attoseconds) / 1e18)
-        return Double(bodyBytes) < expected
+        guard timeouts.minBodyBytesPerSecond > 0, bodyBytes > 0 else { return false }
+        let earned = Duration.seconds(Double(bodyBytes) / Double(timeouts.minBodyBytesPerSecond))
+        return now - phaseStart >= timeouts.bodyRateGrace + earned
     }
 
     private mutating func enter(_ next: Phase, _ now: ContinuousClock.Instant) {

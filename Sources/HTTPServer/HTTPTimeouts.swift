@@ -5,9 +5,10 @@ public struct HTTPTimeouts: Sendable, Equatable {
     public var slowHeader: Duration = .seconds(10)
     /// Longest silence while a body is being received (→ 408, close).
     public var idleBody: Duration = .seconds(30)
-    /// Slowest average body rate, in bytes per second, once `bodyRateGrace` has passed
-    /// (→ 408, close). A body trickled a byte at a time never goes silent long enough for
-    /// `idleBody`; this ends it. 0 turns the check off.
+    /// Slowest body rate, in bytes per second (→ 408, close): once a body has started, it has
+    /// `bodyRateGrace` plus a second per this many bytes received (Apache's `mod_reqtimeout`
+    /// rule). A body trickled a byte at a time never goes silent long enough for `idleBody`;
+    /// this ends it. 0 turns the check off.
     public var minBodyBytesPerSecond: Int = 500
     public var bodyRateGrace: Duration = .seconds(10)
     /// Longest time from a request's first byte until its body is complete, however steadily
