@@ -1,6 +1,7 @@
 import CLibPQ
 import Dispatch
 import Foundation
+import Synchronization
 
 /// One libpq connection. libpq calls block, so each connection runs them on its own serial
 /// Dispatch queue — never on Swift's cooperative pool — and callers await the result. A
@@ -12,7 +13,16 @@ public final class PostgresConnection: @unchecked Sendable {
     private var statements: [String: String] = [:]
     private var nextStatement = 0
     /// Set once a command failed in a way that leaves the connection unusable.
-    public private(set) var isBroken = false
+    private var broken = false
+    /// Set when a cancel request was sent: it may land on a later statement, so the
+    /// connection is not used again.
+    private let cancelIssued = Atomic<Bool>(false)
+    /// libpq's handle for cancelling the running statement from another thread.
+    private let cancelHandle: OpaquePointer?
+    public private(set) var isBroken: Bool {
+        get { broken || cancelIssued.load(ordering: .acquiring) }
+        set { broken = newValue }
+    }
     public let id: Int
 
     private static let statementCacheLimit = 512
@@ -22,9 +32,22 @@ public final class PostgresConnection: @unchecked Sendable {
         self.conn = conn
         self.id = id
         self.queue = DispatchQueue(label: "postgres.connection.\(id)")
+        self.cancelHandle = PQgetCancel(conn)
     }
 
-    deinit { PQfinish(conn) }
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        PQfinish(conn)
+    }
+
+    /// Asks the server to stop the statement running on this connection (`PQcancel`, safe
+    /// from any thread). The connection is then retired: a cancel that arrives late could
+    /// otherwise stop someone else's statement.
+    func cancelRunningStatement() {
+        guard let cancelHandle, !cancelIssued.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        var error = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &error, Int32(error.count))
+    }
 
     /// Connects (on a Dispatch thread) and puts the session in the codec's expected settings:
     /// UTC, ISO dates, hex bytea.
@@ -168,11 +191,18 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Internals
 
+    /// Runs `body` on the connection's queue. When the calling task is cancelled meanwhile
+    /// (a shutdown, an abandoned request), the server is asked to stop the statement, which
+    /// then fails with SQLSTATE 57014 instead of holding the connection to its end.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body() })
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async {
+                    continuation.resume(with: Result { try body() })
+                }
             }
+        } onCancel: {
+            cancelRunningStatement()
         }
     }
 

@@ -61,4 +61,18 @@ import TestSupport
         #expect(error.sqlState == "22021")
         #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 0)
     }
+
+    @Test func cancellingTheTaskStopsItsStatementOnTheServer() async throws {
+        let pool = PostgresPool(.init(connectionString: try await PostgresCluster.freshDatabase("cancel"), maxConnections: 1))
+        defer { pool.shutdown() }
+        let started = ContinuousClock.now
+        let sleeper = Task { try await pool.query("SELECT pg_sleep(20)") }
+        try await Task.sleep(for: .milliseconds(300))
+        sleeper.cancel()
+        let result = await sleeper.result
+        guard case .failure(let error as PostgresError) = result else { Issue.record("the statement ran to its end: \(result)"); return }
+        #expect(error.sqlState == "57014")
+        #expect(ContinuousClock.now - started < .seconds(10), "stopped, not waited out")
+        #expect(try await pool.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1, "the pool carries on with a fresh connection")
+    }
 }
