@@ -28,6 +28,8 @@ struct SessionService: Sendable {
                             headers: ["Retry-After": String(claim.retryAfter)])
         }
         if claim.slowdown > .zero { try await Task.sleep(for: claim.slowdown) }
+        // A 429 from a saturated scrypt gate below leaves the claim counted: under a flood the
+        // attempt costs one of the pair's five, never a check of the password.
         let stored = try await auth.user(username: username)
         let valid = try await hasher.verify(password, against: stored?.passwordHash ?? Secrets.decoyHash)
         guard valid, let stored else {
