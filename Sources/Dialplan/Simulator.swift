@@ -170,7 +170,7 @@ private struct Run {
             return .ended(outcome("voicemailMain", phrases.listenVoicemail))
         case .webhook(let url, _, let branches, let otherwise):
             let reply = scenario.webhooks?[url]
-            let branch = reply.flatMap { $0.first.flatMap { Int(String($0)) } }.flatMap { (1...branches.count).contains($0) ? $0 : nil }
+            let branch = reply.flatMap { $0.first.flatMap { Int(String($0)) } }.flatMap { branches.indices.contains($0 - 1) ? $0 : nil }
             note("webhook", ["url": url, "reply": reply ?? "", "branch": branch.map(String.init) ?? "default"],
                  phrases.webhook(url, reply: reply, branch: branch))
             return run(branch.map { branches[$0 - 1] } ?? otherwise)

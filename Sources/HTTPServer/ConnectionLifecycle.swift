@@ -18,10 +18,10 @@ struct ConnectionLifecycle: Sendable, Equatable {
     }
 
     enum Timeout: Sendable, Equatable {
-        case slowHeader, idleBody, keepAliveIdle, idleWrite
+        case slowHeader, idleBody, slowBody, requestDeadline, keepAliveIdle, idleWrite
 
         /// Whether the client should get a 408 before the connection closes.
-        var answersRequestTimeout: Bool { self == .slowHeader || self == .idleBody }
+        var answersRequestTimeout: Bool { self == .slowHeader || self == .idleBody || self == .slowBody || self == .requestDeadline }
     }
 
     let timeouts: HTTPTimeouts
@@ -30,28 +30,40 @@ struct ConnectionLifecycle: Sendable, Equatable {
     private(set) var phaseStart: ContinuousClock.Instant
     /// The last time bytes moved in the direction the phase waits for.
     private(set) var lastProgress: ContinuousClock.Instant
+    /// When the current request's first byte arrived.
+    private(set) var requestStart: ContinuousClock.Instant
+    /// Bytes received since the body phase began.
+    private(set) var bodyBytes = 0
 
     init(timeouts: HTTPTimeouts, now: ContinuousClock.Instant) {
         self.timeouts = timeouts
         phaseStart = now
         lastProgress = now
+        requestStart = now
     }
 
     /// Bytes arrived; `headStarted`/`readingBody` describe the parser after consuming them.
-    mutating func received(now: ContinuousClock.Instant, readingHead: Bool, readingBody: Bool) {
+    /// `bytes` is how many arrived (they count towards the body rate while a body is read).
+    mutating func received(now: ContinuousClock.Instant, bytes: Int = 0, readingHead: Bool, readingBody: Bool) {
         switch phase {
         case .idle where readingHead:
+            requestStart = now
             enter(.readingHead, now)
+        case .idle where readingBody:
+            requestStart = now
+            enter(.readingBody, now)
         case .readingHead where readingBody:
             enter(.readingBody, now)
         case .readingBody:
             lastProgress = now
+            bodyBytes += bytes
         default:
             break
         }
     }
 
     mutating func headComplete(now: ContinuousClock.Instant) {
+        if phase == .idle { requestStart = now }
         if phase == .idle || phase == .readingHead { enter(.readingBody, now) }
     }
 
@@ -79,7 +91,10 @@ struct ConnectionLifecycle: Sendable, Equatable {
         case .readingHead:
             now - phaseStart >= timeouts.slowHeader ? .slowHeader : nil
         case .readingBody:
-            now - lastProgress >= timeouts.idleBody ? .idleBody : nil
+            if now - requestStart >= timeouts.requestDeadline { .requestDeadline }
+            else if now - lastProgress >= timeouts.idleBody { .idleBody }
+            else if isBodyTooSlow(now: now) { .slowBody }
+            else { nil }
         case .writing:
             now - lastProgress >= timeouts.idleWrite ? .idleWrite : nil
         case .handling, .closed:
@@ -87,9 +102,20 @@ struct ConnectionLifecycle: Sendable, Equatable {
         }
     }
 
+    /// Apache's `mod_reqtimeout` rule: a body that has started arriving has `bodyRateGrace`,
+    /// plus one second for every `minBodyBytesPerSecond` bytes received. A body that has not
+    /// started is left to `idleBody` (a client waiting for `100 Continue`, or held up by a busy
+    /// machine, is silent, not slow).
+    private func isBodyTooSlow(now: ContinuousClock.Instant) -> Bool {
+        guard timeouts.minBodyBytesPerSecond > 0, bodyBytes > 0 else { return false }
+        let earned = Duration.seconds(Double(bodyBytes) / Double(timeouts.minBodyBytesPerSecond))
+        return now - phaseStart >= timeouts.bodyRateGrace + earned
+    }
+
     private mutating func enter(_ next: Phase, _ now: ContinuousClock.Instant) {
         phase = next
         phaseStart = now
         lastProgress = now
+        bodyBytes = 0
     }
 }

@@ -98,7 +98,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             return
         }
         if received > 0 {
-            lifecycle.received(now: .now, readingHead: parser.isReadingHead, readingBody: parser.isReadingBody)
+            lifecycle.received(now: .now, bytes: received, readingHead: parser.isReadingHead, readingBody: parser.isReadingBody)
         }
         processInput()
         guard !isClosed else { return }
@@ -297,8 +297,13 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         }
         guard let timeout = lifecycle.expired(now: now) else { return }
         if timeout.answersRequestTimeout && !inFlight {
-            fail(HTTPError(.requestTimeout, detail: timeout == .slowHeader
-                ? "The request head was not received in time." : "The request body stopped arriving."))
+            let detail = switch timeout {
+            case .slowHeader: "The request head was not received in time."
+            case .slowBody: "The request body is arriving too slowly."
+            case .requestDeadline: "The request was not received in time."
+            default: "The request body stopped arriving."
+            }
+            fail(HTTPError(.requestTimeout, detail: detail))
         } else {
             forceClose()
         }

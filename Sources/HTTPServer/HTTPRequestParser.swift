@@ -40,12 +40,33 @@ public struct HTTPRequestParser: Sendable {
     }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) {
+        compact()
         buffer.append(contentsOf: bytes)
     }
 
     public mutating func feed(_ pointer: UnsafeRawBufferPointer) {
+        compact()
         buffer.append(contentsOf: pointer)
     }
+
+    /// Drops consumed bytes before new ones arrive, so a connection that keeps sending what
+    /// is consumed without completing a request (empty lines between requests, a long body
+    /// streamed in small reads) holds only what is still unparsed, not all it ever sent.
+    private mutating func compact() {
+        guard readIndex > 0 else { return }
+        if readIndex == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 64 * 1024)
+        } else if readIndex >= 4096 && readIndex >= buffer.count / 2 {
+            buffer.removeFirst(readIndex)
+        } else {
+            return
+        }
+        scanIndex -= readIndex
+        readIndex = 0
+    }
+
+    /// Bytes held, consumed or not (for tests of compaction).
+    var storedByteCount: Int { buffer.count }
 
     /// Bytes received but not yet consumed by a complete event.
     public var bufferedByteCount: Int { buffer.count - readIndex }
@@ -178,6 +199,9 @@ public struct HTTPRequestParser: Sendable {
             if end - readIndex == limit + 1 && buffer[end - 1] != 13 { throw tooLong }
             return nil
         }
+        // Judge length first, as the partial case above does, so the verdict does not depend
+        // on whether the LF arrived in the same read (found by the parser property test).
+        if i - readIndex > limit + 1 || (i - readIndex == limit + 1 && buffer[i - 1] != 13) { throw tooLong }
         guard i > readIndex, buffer[i - 1] == 13 else { throw .bareLineFeed }
         let line = buffer[readIndex..<(i - 1)]
         if line.count > limit { throw tooLong }

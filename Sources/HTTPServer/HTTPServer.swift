@@ -78,19 +78,21 @@ public final class HTTPServer: Sendable {
             Socket.setNoDelay(fd)
             let loop = nextLoop.withLock { i in defer { i = (i + 1) % loops.count }; return loops[i] }
             let connection = HTTPConnection(fd: fd, remoteAddress: address, loop: loop, core: core)
-            guard core.register(connection) else {
-                refuse(fd)
+            if let refusal = core.register(connection) {
+                refuse(fd, refusal)
                 continue
             }
             loop.queue.async { connection.start() }
         }
     }
 
-    /// Answers 503 on a connection beyond the limit and closes it without reading.
-    private func refuse(_ fd: Int32) {
-        let response = core.renderer.response(
-            for: HTTPError(.serviceUnavailable, detail: "The server has too many open connections; try again shortly."),
-            requestID: RequestID.generate())
+    /// Answers a connection beyond a limit and closes it without reading: 503 when the server
+    /// is full, 429 when this client already holds its share.
+    private func refuse(_ fd: Int32, _ refusal: ServerCore.Refusal) {
+        let error = refusal == .serverFull
+            ? HTTPError(.serviceUnavailable, detail: "The server has too many open connections; try again shortly.")
+            : HTTPError(.tooManyRequests, detail: "This client has too many open connections; close some first.", headers: ["Retry-After": "1"])
+        let response = core.renderer.response(for: error, requestID: RequestID.generate())
         let body: [UInt8] = if case .bytes(let b) = response.body { b } else { [] }
         var bytes = ResponseSerializer.head(response, version: .http1_1, framing: .length(body.count), requestID: RequestID.generate(),
                                             serverName: configuration.serverName, close: true)

@@ -8,6 +8,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var timeouts = HTTPTimeouts()
     /// Connections beyond this are answered 503 and closed at once.
     public var maxConnections: Int = 10_000
+    /// Connections one client address may hold open; more are answered 429 and closed at
+    /// once, so one client cannot take all of `maxConnections`. 0: no per-client limit (behind
+    /// a proxy every client has the proxy's address).
+    public var maxConnectionsPerClient: Int = 256
     public var backlog: Int32 = 1024
     /// Event-loop queues; each connection lives on one. Defaults to one per core.
     public var eventLoops: Int = System.coreCount

@@ -5,6 +5,15 @@ public struct HTTPTimeouts: Sendable, Equatable {
     public var slowHeader: Duration = .seconds(10)
     /// Longest silence while a body is being received (→ 408, close).
     public var idleBody: Duration = .seconds(30)
+    /// Slowest body rate, in bytes per second (→ 408, close): once a body has started, it has
+    /// `bodyRateGrace` plus a second per this many bytes received (Apache's `mod_reqtimeout`
+    /// rule). A body trickled a byte at a time never goes silent long enough for `idleBody`;
+    /// this ends it. 0 turns the check off.
+    public var minBodyBytesPerSecond: Int = 500
+    public var bodyRateGrace: Duration = .seconds(10)
+    /// Longest time from a request's first byte until its body is complete, however steadily
+    /// it arrives (→ 408, close).
+    public var requestDeadline: Duration = .seconds(300)
     /// Longest silence between requests on a kept-alive connection (→ close).
     public var keepAliveIdle: Duration = .seconds(60)
     /// Longest time a response may sit unsent because the client is not reading (→ close).
@@ -16,7 +25,7 @@ public struct HTTPTimeouts: Sendable, Equatable {
 
     /// How often deadlines are checked: a quarter of the shortest timeout, 10 ms to 1 s.
     var sweepInterval: Duration {
-        let shortest = [slowHeader, idleBody, keepAliveIdle, idleWrite].min() ?? .seconds(1)
+        let shortest = [slowHeader, idleBody, bodyRateGrace, keepAliveIdle, idleWrite].min() ?? .seconds(1)
         return min(max(shortest / 4, .milliseconds(10)), .seconds(1))
     }
 }

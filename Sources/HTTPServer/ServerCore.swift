@@ -12,6 +12,8 @@ final class ServerCore: Sendable {
     let accessLog: AccessLog
     private let chain: HTTPHandler
     private let connections = Mutex<[ObjectIdentifier: HTTPConnection]>([:])
+    /// Open connections by client address (changed only while `connections` is locked).
+    private let perAddress = Mutex<[String: Int]>([:])
     private let drained = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     init(configuration: HTTPServerConfiguration, router: Router, middleware: [any HTTPMiddleware],
@@ -50,17 +52,31 @@ final class ServerCore: Sendable {
 
     var openConnections: Int { connections.withLock { $0.count } }
 
-    func register(_ connection: HTTPConnection) -> Bool {
+    enum Refusal: Equatable { case serverFull, clientFull }
+
+    /// Takes the connection on, or says why not.
+    func register(_ connection: HTTPConnection) -> Refusal? {
         connections.withLock { open in
-            guard open.count < configuration.maxConnections else { return false }
+            guard open.count < configuration.maxConnections else { return .serverFull }
+            let perClient = configuration.maxConnectionsPerClient
+            if perClient > 0 {
+                let fromClient = perAddress.withLock { $0[connection.remoteAddress, default: 0] }
+                guard fromClient < perClient else { return .clientFull }
+            }
+            perAddress.withLock { $0[connection.remoteAddress, default: 0] += 1 }
             open[ObjectIdentifier(connection)] = connection
-            return true
+            return nil
         }
     }
 
     func connectionClosed(_ connection: HTTPConnection) {
         let waiters: [CheckedContinuation<Void, Never>] = connections.withLock { open in
-            open[ObjectIdentifier(connection)] = nil
+            if open.removeValue(forKey: ObjectIdentifier(connection)) != nil {
+                perAddress.withLock { counts in
+                    let left = counts[connection.remoteAddress, default: 1] - 1
+                    counts[connection.remoteAddress] = left > 0 ? left : nil
+                }
+            }
             return open.isEmpty ? drained.withLock { w in defer { w = [] }; return w } : []
         }
         waiters.forEach { $0.resume() }

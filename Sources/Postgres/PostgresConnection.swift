@@ -1,6 +1,7 @@
 import CLibPQ
 import Dispatch
 import Foundation
+import Synchronization
 
 /// One libpq connection. libpq calls block, so each connection runs them on its own serial
 /// Dispatch queue — never on Swift's cooperative pool — and callers await the result. A
@@ -12,7 +13,16 @@ public final class PostgresConnection: @unchecked Sendable {
     private var statements: [String: String] = [:]
     private var nextStatement = 0
     /// Set once a command failed in a way that leaves the connection unusable.
-    public private(set) var isBroken = false
+    private var broken = false
+    /// Set when a cancel request was sent: it may land on a later statement, so the
+    /// connection is not used again.
+    private let cancelIssued = Atomic<Bool>(false)
+    /// libpq's handle for cancelling the running statement from another thread.
+    private let cancelHandle: OpaquePointer?
+    public private(set) var isBroken: Bool {
+        get { broken || cancelIssued.load(ordering: .acquiring) }
+        set { broken = newValue }
+    }
     public let id: Int
 
     private static let statementCacheLimit = 512
@@ -22,19 +32,39 @@ public final class PostgresConnection: @unchecked Sendable {
         self.conn = conn
         self.id = id
         self.queue = DispatchQueue(label: "postgres.connection.\(id)")
+        self.cancelHandle = PQgetCancel(conn)
     }
 
-    deinit { PQfinish(conn) }
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        PQfinish(conn)
+    }
+
+    /// Asks the server to stop the statement running on this connection (`PQcancel`, safe
+    /// from any thread). The connection is then retired: a cancel that arrives late could
+    /// otherwise stop someone else's statement.
+    func cancelRunningStatement() {
+        guard let cancelHandle, !cancelIssued.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        var error = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &error, Int32(error.count))
+    }
 
     /// Connects (on a Dispatch thread) and puts the session in the codec's expected settings:
     /// UTC, ISO dates, hex bytea.
-    public static func connect(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "centralita") async throws -> PostgresConnection {
+    /// With `keepaliveIdleSeconds`, TCP keepalives probe an idle connection after that many
+    /// seconds, then every 10 s, and give up after 3 unanswered probes.
+    public static func connect(_ connectionString: String, connectTimeout: Int = 5, applicationName: String = "centralita",
+                               keepaliveIdleSeconds: Int? = nil) async throws -> PostgresConnection {
         let id = counter.next()
         let connection: PostgresConnection = try await withCheckedThrowingContinuation { continuation in
             // A fresh serial queue: connecting blocks, and serial queues get overcommit threads.
             DispatchQueue(label: "postgres.connect").async {
-                let keywords = ["dbname", "connect_timeout", "application_name"]
-                let values = [connectionString, String(connectTimeout), applicationName]
+                var keywords = ["dbname", "connect_timeout", "application_name"]
+                var values = [connectionString, String(connectTimeout), applicationName]
+                if let idle = keepaliveIdleSeconds {
+                    keywords += ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"]
+                    values += ["1", String(idle), "10", "3"]
+                }
                 let conn = withArrayOfCStrings(keywords) { k in
                     withArrayOfCStrings(values) { v in PQconnectdbParams(k, v, 1) }
                 }
@@ -161,11 +191,18 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Internals
 
+    /// Runs `body` on the connection's queue. When the calling task is cancelled meanwhile
+    /// (a shutdown, an abandoned request), the server is asked to stop the statement, which
+    /// then fails with SQLSTATE 57014 instead of holding the connection to its end.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body() })
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async {
+                    continuation.resume(with: Result { try body() })
+                }
             }
+        } onCancel: {
+            cancelRunningStatement()
         }
     }
 
@@ -185,6 +222,10 @@ public final class PostgresConnection: @unchecked Sendable {
             let prepared = PQprepare(conn, name, query.sql, Int32(query.binds.count), &types)
             _ = try check(prepared)
             statements[key] = name
+        }
+        // strdup would cut a value at its first NUL: refuse it rather than store less than asked.
+        if query.binds.contains(where: { $0.text?.utf8.contains(0) == true }) {
+            throw PostgresError(.client, "a text value holds a NUL character, which PostgreSQL cannot store", sqlState: "22021")
         }
         let result = withBindValues(query.binds) { values in
             PQexecPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)

@@ -19,6 +19,16 @@ public final class PostgresPool: Sendable {
         /// SQL run once on every new connection before it is used (e.g. `SET ROLE …`). A
         /// failure fails the connection: it is never handed out half set up.
         public var sessionSetup: String?
+        /// How often `transaction` runs its body again after a serialization failure or deadlock.
+        public var serializationRetries = 3
+        /// `statement_timeout`: a statement running longer is cancelled by the server (nil: none).
+        public var statementTimeout: Duration?
+        /// `idle_in_transaction_session_timeout`: a connection left idle inside a transaction
+        /// this long is closed by the server, releasing its locks (nil: none).
+        public var idleInTransactionTimeout: Duration?
+        /// TCP keepalives on the connection, so a half-open connection (the server's host
+        /// vanished) is noticed within about `keepaliveIdleSeconds + 3 × 10` seconds.
+        public var keepaliveIdleSeconds: Int? = 30
 
         public init(connectionString: String, maxConnections: Int = 10) {
             self.connectionString = connectionString
@@ -81,10 +91,27 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// A serialization failure or deadlock (40001, 40P01) rolls back and runs `body` again, up
+    /// to `Configuration.serializationRetries` times with a short random pause: the database
+    /// asks for exactly that, and `body` only talks to the database (side effects come after
+    /// the commit), so running it again is safe.
     @discardableResult
     /// - Parameter repeatableRead: every statement sees the same snapshot (reports that read
     ///   several tables and must agree with each other).
     public func transaction<T: Sendable>(repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await transactionOnce(repeatableRead: repeatableRead, body)
+            } catch let error as PostgresError where error.isRetryable && attempt < configuration.serializationRetries {
+                attempt += 1
+                logger.debug("retrying a transaction", metadata: ["sqlState": .string(error.sqlState ?? ""), "attempt": .stringConvertible(attempt)])
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+            }
+        }
+    }
+
+    private func transactionOnce<T: Sendable>(repeatableRead: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             try await connection.simpleQuery(repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN")
             do {
@@ -134,9 +161,18 @@ public final class PostgresPool: Sendable {
     private func connect() async throws -> PostgresConnection {
         let connection = try await PostgresConnection.connect(
             configuration.connectionString, connectTimeout: configuration.connectTimeoutSeconds,
-            applicationName: configuration.applicationName)
+            applicationName: configuration.applicationName, keepaliveIdleSeconds: configuration.keepaliveIdleSeconds)
+        var limits: [String] = []
+        if let t = configuration.statementTimeout { limits.append("SET statement_timeout = \(Self.milliseconds(t))") }
+        if let t = configuration.idleInTransactionTimeout { limits.append("SET idle_in_transaction_session_timeout = \(Self.milliseconds(t))") }
+        if !limits.isEmpty { try await connection.simpleQuery(limits.joined(separator: "; ")) }
         if let setup = configuration.sessionSetup { try await connection.simpleQuery(setup) }
         return connection
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 
     /// Waits, up to the timeout, for a released connection or one opened for this waiter when

@@ -76,7 +76,7 @@ public struct CalendarInterval: Sendable, Equatable, Codable {
     /// Read straight from the fields, independently of `asteriskSpecs()` (a test checks that
     /// the two agree all year).
     public func contains(_ local: LocalTime) -> Bool {
-        if let s = startDate, let e = endDate, !(s...e).contains(local.date) { return false }
+        if let s = startDate, let e = endDate, local.date < s || e < local.date { return false }
         if !months.isEmpty && !months.contains(local.date.month) { return false }
         if !(startDay == 1 && endDay == 31) && !Self.cyclic(local.date.day, from: startDay, through: endDay) { return false }
         switch algorithm {

@@ -109,8 +109,9 @@ public struct IncomingRule: Sendable, Equatable, Codable {
                 case .extensionTarget, .group, .external: break
                 default: p.append(("steps[\(i)].destination.type", "a cascade rings extensions, extension groups or external numbers"))
                 }
-                start += max(step.afterSeconds, 0)
-                if start >= total { p.append(("steps[\(i)].afterSeconds", "starts at \(start) s, not within the total of \(total) s")) }
+                // Clamped: a hostile `afterSeconds` (Int.max) must not overflow the running sum.
+                start = min(start + min(max(step.afterSeconds, 0), total), total)
+                if start >= total { p.append(("steps[\(i)].afterSeconds", "does not start within the total of \(total) s")) }
             }
         case .busy:
             if destination == nil { p.append(("destination", "is required")) }

@@ -35,11 +35,11 @@ extension MenuAction {
         case .timeRouting:
             break
         case .httpNotification(let url, let timeout, let replies, _):
-            if !Self.isWebURL(url) { p.append(("\(here).url", "must be an http:// or https:// address")) }
+            if let problem = Self.urlProblem(url) { p.append(("\(here).url", problem)) }
             if !(1...30).contains(timeout) { p.append(("\(here).timeoutSeconds", "must be 1 to 30 seconds")) }
             if replies.count > 5 { p.append(("\(here).branches", "holds at most 5 branches, for replies 1 to 5")) }
         case .lookupName(let url, let timeout):
-            if !Self.isWebURL(url) { p.append(("\(here).url", "must be an http:// or https:// address")) }
+            if let problem = Self.urlProblem(url) { p.append(("\(here).url", problem)) }
             if !url.contains("{number}") { p.append(("\(here).url", "must contain {number}, where the caller's number goes")) }
             if !(1...10).contains(timeout) { p.append(("\(here).timeoutSeconds", "must be 1 to 10 seconds")) }
         case .callerNumber(let prefix, let suffix):
@@ -104,6 +104,11 @@ extension MenuAction {
     static func isWebURL(_ text: String) -> Bool {
         (text.hasPrefix("http://") || text.hasPrefix("https://")) && (9...500).contains(text.count)
             && text.replacingOccurrences(of: "{number}", with: "").unicodeScalars.allSatisfy(TextSink.url.allows)
+    }
+
+    /// The dial plan's character rule, then the public-host rule (`OutboundURL`).
+    static func urlProblem(_ text: String) -> String? {
+        isWebURL(text) ? OutboundURL.problem(text) : "must be an http:// or https:// address"
     }
 
     static func isDialable(_ text: String) -> Bool {

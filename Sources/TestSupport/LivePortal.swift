@@ -33,6 +33,8 @@ public final class LivePortal: Sendable {
         configuration.deployer.firstRetry = 0.2
         configuration.deployer.maximumRetry = 1
         configuration.deployer.poll = .milliseconds(100)
+        // The portal's pool logs in as centralita_app, as production should (trust auth here).
+        configuration.appDatabaseURL = url.replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://centralita_app@")
         configuration.deployerEnabled = deployer
         configuration.mail.poll = .milliseconds(100)
         configuration.mail.firstRetry = 0.2

@@ -63,6 +63,9 @@ struct Serve: AsyncParsableCommand {
         let logger = try database.makeLogger("centralita")
         var auth = AuthConfiguration()
         auth.secureCookies = secureCookies || ["1", "true", "yes", "on"].contains(env["CENTRALITA_SECURE_COOKIES"]?.lowercased() ?? "")
+        if let proxies = env["CENTRALITA_TRUSTED_PROXIES"] {
+            auth.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         let home = database.home
         guard let port = port ?? env["CENTRALITA_PORT"].map({ Int($0) }) ?? 8080 else {
             throw ValidationError("CENTRALITA_PORT must be a number")
@@ -76,6 +79,7 @@ struct Serve: AsyncParsableCommand {
             databaseConnections: databaseConnections ?? env["CENTRALITA_DB_CONNECTIONS"].flatMap { Int($0) } ?? 10,
             home: home)
         var portalConfiguration = configuration
+        if let url = env["CENTRALITA_APP_DATABASE_URL"], !url.isEmpty { portalConfiguration.appDatabaseURL = url }
         if let realm = env["CENTRALITA_SIP_REALM"], !realm.isEmpty { portalConfiguration.sipRealm = realm }
         if let server = env["CENTRALITA_SIP_SERVER"], !server.isEmpty { portalConfiguration.sipServer = server }
         if let trunk = env["CENTRALITA_TRUNK"], !trunk.isEmpty { portalConfiguration.trunk = trunk }

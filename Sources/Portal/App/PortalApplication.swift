@@ -9,6 +9,8 @@ import MediaProtocol
 public final class PortalApplication: Sendable {
     public let configuration: PortalConfiguration
     public let pool: PostgresPool
+    /// The deployer's and the mailer's connections, apart from the requests' `pool`.
+    public let backgroundPool: PostgresPool
     public let server: HTTPServer
     public let router: Router
     public let metrics: MetricsRegistry
@@ -20,13 +22,29 @@ public final class PortalApplication: Sendable {
                 auth: AuthConfiguration = AuthConfiguration()) throws {
         self.configuration = configuration
         self.logger = logger
-        var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.databaseURL,
+        var poolConfiguration = PostgresPool.Configuration(connectionString: configuration.appDatabaseURL ?? configuration.databaseURL,
                                                            maxConnections: configuration.databaseConnections)
+        if configuration.appDatabaseURL == nil {
+            logger.warning("the portal logs in as the database owner and only SET ROLEs; set CENTRALITA_APP_DATABASE_URL to log in as centralita_app")
+        }
         poolConfiguration.applicationName = "centralita-portal"
-        // The portal works as a role that owns nothing and cannot bypass row-level security.
+        // A hung statement or a transaction left open (a request abandoned half-way) must not
+        // pin one of the few pool slots for ever: the server ends them.
+        poolConfiguration.statementTimeout = configuration.databaseStatementTimeout
+        poolConfiguration.idleInTransactionTimeout = configuration.databaseIdleInTransactionTimeout
+        // The portal works as a role that owns nothing and cannot bypass row-level security
+        // (a no-op when it logged in as that role).
         poolConfiguration.sessionSetup = "SET ROLE centralita_app"
         let pool = PostgresPool(poolConfiguration, logger: logger)
         self.pool = pool
+        // Background work (the deployer, the mailer) has a small pool of its own, so a burst of
+        // deployments cannot take the connections requests need, nor the reverse.
+        var backgroundConfiguration = poolConfiguration
+        backgroundConfiguration.maxConnections = configuration.backgroundDatabaseConnections
+        backgroundConfiguration.applicationName = "centralita-background"
+        let backgroundPool = PostgresPool(backgroundConfiguration, logger: logger)
+        self.backgroundPool = backgroundPool
+        let background = TenantDatabase(pool: backgroundPool)
         let metrics = MetricsRegistry()
         self.metrics = metrics
         let migrations = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
@@ -37,10 +55,11 @@ public final class PortalApplication: Sendable {
         api.mount(OperationsRoutes(pool: pool, migrations: migrations, metrics: metrics))
         let authRepository = AuthRepository(pool: pool)
         let database = TenantDatabase(pool: pool)
+        let hasher = PasswordHasher(maxConcurrent: auth.maxConcurrentPasswordHashes, maxQueued: auth.maxQueuedPasswordHashes)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
-                                      audit: AuditRecorder(), configuration: auth)
-        let v1 = router.group("/api/v1", middleware: [AuthenticationMiddleware(repository: authRepository, configuration: auth)])
-        let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder())
+                                      audit: AuditRecorder(), configuration: auth, hasher: hasher)
+        let v1 = router.group("/api/v1", middleware: [RequestStringsMiddleware(), AuthenticationMiddleware(repository: authRepository, configuration: auth)])
+        let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder(), hasher: hasher)
         v1.mount(SessionRoutes(service: sessions, users: usersService))
         v1.mount(TenantsRoutes(service: TenantsService(database: database, tenants: TenantsRepository(), audit: AuditRecorder()),
                                tenants: TenantsRepository(), database: database))
@@ -87,12 +106,15 @@ public final class PortalApplication: Sendable {
                                       database: database, audit: AuditRecorder()))
         tenants.mount(SoundsRoutes(tenants: TenantsRepository(), database: database))
         v1.mount(MediaNodesRoutes(repository: DeploymentsRepository(), database: database))
-        let mailer = Mailer(database: database, settings: configuration.mail, logger: logger)
+        let mailer = Mailer(database: background, settings: configuration.mail, logger: logger)
         self.mailer = mailer
         api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard(),
                                mailer: mailer))
         deployer = configuration.deployerEnabled
-            ? Deployer(connectionString: configuration.databaseURL, database: database, service: deployments, settings: configuration.deployer, logger: logger)
+            ? Deployer(connectionString: configuration.databaseURL, database: background,
+                       service: DeploymentService(database: background, repository: DeploymentsRepository(), snapshots: SnapshotRepository(),
+                                                  options: compileOptions),
+                       settings: configuration.deployer, logger: logger)
             : nil
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 
@@ -114,6 +136,8 @@ public final class PortalApplication: Sendable {
                 ("db_pool_connections", "Database pool connections by state.", ["state": "in_use"], Double(stats.inUse)),
                 ("db_pool_connections", "Database pool connections by state.", ["state": "idle"], Double(stats.idle)),
                 ("db_pool_waiting", "Requests waiting for a database connection.", [:], Double(stats.waiting)),
+                ("db_background_pool_connections", "Background (deployer, mailer) pool connections in use.", [:],
+                 Double(backgroundPool.statistics.inUse)),
             ]
         }
     }
@@ -142,5 +166,6 @@ public final class PortalApplication: Sendable {
         await mailer.stop()
         await server.shutdown()
         pool.shutdown()
+        backgroundPool.shutdown()
     }
 }

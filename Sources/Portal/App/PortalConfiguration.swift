@@ -6,12 +6,22 @@ public import Logging
 public struct PortalConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// libpq connection string or URL.
+    /// libpq connection string or URL; the owner's, for migrations and the schema check.
     public var databaseURL: String
+    /// Where the portal's own pool logs in, as `centralita_app` (`CENTRALITA_APP_DATABASE_URL`).
+    /// Unset: the pool logs in with `databaseURL` and only `SET ROLE`s, which a `RESET ROLE`
+    /// could undo, so production should set it.
+    public var appDatabaseURL: String?
     /// Where the portal keeps files (audio, bundles); created if missing.
     public var dataDirectory: String
     public var logLevel: Logger.Level = .info
     public var databaseConnections = 10
+    /// Size of the separate pool of the deployer and the mailer.
+    public var backgroundDatabaseConnections = 3
+    /// PostgreSQL's `statement_timeout` on the portal's connections.
+    public var databaseStatementTimeout: Duration = .seconds(30)
+    /// PostgreSQL's `idle_in_transaction_session_timeout` on the portal's connections.
+    public var databaseIdleInTransactionTimeout: Duration = .seconds(60)
     /// The checkout (or install) directory holding `Migrations/`, `Public/` and `Resources/`.
     public var home: String
     /// The SIP digest realm of the media nodes (HA1 = MD5(username:realm:password)).

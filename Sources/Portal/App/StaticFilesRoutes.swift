@@ -39,6 +39,10 @@ struct StaticFilesRoutes: RouteCollection {
             guard let file = StaticFilesRoutes.safePath(relative) else {
                 throw HTTPError(.notFound, detail: "There is nothing at this path.")
             }
+            // The API's namespace never falls back to the app: a typo in a path is a 404 problem.
+            if file == "api" || file.hasPrefix("api/") || file == "internal" || file.hasPrefix("internal/") {
+                throw HTTPError(.notFound, detail: "There is no API endpoint at this path.")
+            }
             let candidate = publicDirectory + "/" + file
             var isDirectory: ObjCBool = false
             if !file.isEmpty, file != "index.html", FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue {

@@ -29,7 +29,7 @@ struct AuditRoutes: RouteCollection {
                 if userID == nil { errors.add("user", "must be a user ID") }
             }
             var beforeID: Int?
-            if let cursor = request.queryValue("cursor") {
+            if let cursor = request.cursor {
                 beforeID = Int(cursor)
                 if beforeID == nil { errors.add("cursor", "is not a cursor from this list") }
             }

@@ -64,33 +64,34 @@ struct AuthRepository: Sendable {
                         credential: .apiKey(id: id, name: name))
     }
 
-    struct Failures: Sendable {
-        var byUsername: Int
-        var byAddress: Int
-        /// Seconds until the oldest counted failure leaves the window, for each count.
-        var usernameClearsIn: Int
-        var addressClearsIn: Int
+    /// The throttle's answer to one sign-in attempt, decided and counted in one statement.
+    struct Claim: Sendable {
+        var allowed: Bool
+        /// Seconds until the attempt may be tried again, when refused.
+        var retryAfter: Int
+        /// How long to wait before checking the password (failures from other addresses).
+        var slowdown: Duration
     }
 
-    func recentFailures(username: String, address: String, window: Duration) async throws -> Failures {
-        let seconds = Self.seconds(window)
+    /// Claims an attempt: refused (nothing counted) when the (username, address) pair or the
+    /// address is over its limit, otherwise counted as a failure until `clearFailures`
+    /// withdraws it. Concurrent claims on the same username or address queue on advisory
+    /// locks, so a burst cannot slip past the limit.
+    func claimAttempt(username: String, address: String, configuration: AuthConfiguration) async throws -> Claim {
         let rows = try await pool.query("""
-            SELECT by_username::int AS u, by_address::int AS a,
-                   coalesce(ceil(extract(epoch FROM oldest_username + make_interval(secs => \(seconds)) - now())), 0)::int AS u_wait,
-                   coalesce(ceil(extract(epoch FROM oldest_address + make_interval(secs => \(seconds)) - now())), 0)::int AS a_wait
-            FROM auth_recent_failures(\(username), \(address), make_interval(secs => \(seconds)))
+            SELECT allowed, retry_after, slowdown_ms
+            FROM auth_claim_attempt(\(username), \(address), make_interval(secs => \(Self.seconds(configuration.throttleWindow))),
+                                    \(configuration.maxFailuresPerUsername)::int, \(configuration.maxFailuresPerAddress)::int,
+                                    \(configuration.slowdownAfterFailuresElsewhere)::int)
             """)
-        guard let row = rows.first else { return Failures(byUsername: 0, byAddress: 0, usernameClearsIn: 0, addressClearsIn: 0) }
-        return Failures(byUsername: try row.decode(Int.self, "u"), byAddress: try row.decode(Int.self, "a"),
-                        usernameClearsIn: try row.decode(Int.self, "u_wait"), addressClearsIn: try row.decode(Int.self, "a_wait"))
+        guard let row = rows.first else { return Claim(allowed: false, retryAfter: 1, slowdown: .zero) }
+        return Claim(allowed: try row.decode(Bool.self, "allowed"), retryAfter: try row.decode(Int.self, "retry_after"),
+                     slowdown: .milliseconds(try row.decode(Int.self, "slowdown_ms")))
     }
 
-    func recordFailure(username: String, address: String) async throws {
-        try await pool.query("SELECT auth_record_failure(\(username), \(address))")
-    }
-
-    func clearFailures(username: String) async throws {
-        try await pool.query("SELECT auth_clear_failures(\(username))")
+    /// A correct password withdraws this address's claims on the username.
+    func clearFailures(username: String, address: String) async throws {
+        try await pool.query("SELECT auth_clear_failures(\(username), \(address))")
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -25,7 +25,8 @@ struct SessionRoutes: RouteCollection {
         routes.post("/session", maxBodyBytes: 4096) { request in
             let credentials = try request.decodeJSON(Credentials.self)
             let signedIn = try await service.signIn(username: credentials.username, password: credentials.password,
-                                                    address: request.remoteAddress)
+                                                    address: service.configuration.clientAddress(peer: request.remoteAddress,
+                                                                                                  forwardedFor: request.headers["X-Forwarded-For"]))
             var headers: HTTPHeaders = ["Set-Cookie": service.cookie(for: signedIn.token, request: request), "Cache-Control": "no-store"]
             headers.add("Vary", "Cookie")
             return try .json(SessionResponse(user: signedIn.user, tenantId: signedIn.user.tenantId, csrfToken: signedIn.csrfToken),

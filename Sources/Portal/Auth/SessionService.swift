@@ -9,6 +9,7 @@ struct SessionService: Sendable {
     let users: UsersRepository
     let audit: AuditRecorder
     let configuration: AuthConfiguration
+    let hasher: PasswordHasher
 
     struct SignedIn: Sendable {
         var user: UserView
@@ -18,25 +19,26 @@ struct SessionService: Sendable {
 
     /// Checks the credentials with the same work whether or not the username exists, and
     /// answers the same way for both, so neither the reply nor its timing tells them apart.
+    /// The throttle decides and counts the attempt before the password is checked (see
+    /// `AuthRepository.claimAttempt`); no password is hashed inside a transaction.
     func signIn(username: String, password: String, address: String) async throws -> SignedIn {
-        let failures = try await auth.recentFailures(username: username, address: address, window: configuration.throttleWindow)
-        var wait = 0
-        if failures.byUsername >= configuration.maxFailuresPerUsername { wait = max(wait, failures.usernameClearsIn) }
-        if failures.byAddress >= configuration.maxFailuresPerAddress { wait = max(wait, failures.addressClearsIn) }
-        if wait > 0 || failures.byUsername >= configuration.maxFailuresPerUsername || failures.byAddress >= configuration.maxFailuresPerAddress {
-            throw HTTPError(.tooManyRequests, detail: "Too many failed sign-ins; try again in \(max(wait, 1)) seconds.",
-                            headers: ["Retry-After": String(max(wait, 1))])
+        let claim = try await auth.claimAttempt(username: username, address: address, configuration: configuration)
+        guard claim.allowed else {
+            throw HTTPError(.tooManyRequests, detail: "Too many failed sign-ins; try again in \(claim.retryAfter) seconds.",
+                            headers: ["Retry-After": String(claim.retryAfter)])
         }
+        if claim.slowdown > .zero { try await Task.sleep(for: claim.slowdown) }
+        // A 429 from a saturated scrypt gate below leaves the claim counted: under a flood the
+        // attempt costs one of the pair's five, never a check of the password.
         let stored = try await auth.user(username: username)
-        let valid = await Secrets.verifyPassword(password, against: stored?.passwordHash ?? Secrets.decoyHash)
+        let valid = try await hasher.verify(password, against: stored?.passwordHash ?? Secrets.decoyHash)
         guard valid, let stored else {
-            try await auth.recordFailure(username: username, address: address)
             throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The username or password is not correct.")
         }
-        try await auth.clearFailures(username: username)
+        try await auth.clearFailures(username: username, address: address)
         if Secrets.needsRehash(stored.passwordHash) {
             // Stored at an older cost: store it again at today's, now that we have the password.
-            let upgraded = try await Secrets.hashPassword(password)
+            let upgraded = try await hasher.hash(password)
             try await database.transaction(Self.scope(userID: stored.id, tenantID: stored.tenantID, role: stored.role)) {
                 try await users.upgradeHash(stored.id, hash: upgraded, on: $0)
             }
@@ -88,13 +90,13 @@ struct SessionService: Sendable {
             throw HTTPError(.notFound, detail: "The user no longer exists.")
         }
         var errors = FieldErrors()
-        if !(await Secrets.verifyPassword(change.currentPassword, against: storedHash)) {
+        if !(try await hasher.verify(change.currentPassword, against: storedHash)) {
             errors.add("currentPassword", "is not correct")
         }
         if let problem = PasswordPolicy.problem(change.newPassword, username: user.username) { errors.add("newPassword", problem) }
         if change.confirmation != change.newPassword { errors.add("confirmation", "does not match the new password") }
         try errors.throwIfAny()
-        let newHash = try await Secrets.hashPassword(change.newPassword)
+        let newHash = try await hasher.hash(change.newPassword)
         try await database.transaction(scope) { connection in
             try await users.setPassword(userID, hash: newHash, on: connection)
             if let tenantID = identity.tenantID {

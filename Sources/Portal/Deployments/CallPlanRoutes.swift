@@ -35,6 +35,7 @@ struct CallPlanRoutes: RouteCollection {
         routes.post("/simulate", maxBodyBytes: 16 * 1024) { request in
             let context = try await TenantContext.resolve(request, tenants: tenants, database: database)
             let scenario: Scenario
+            try RequestStrings.refuseNUL(inJSON: request.body)
             do { scenario = try JSONCoding.decode(Scenario.self, from: request.body) } catch {
                 throw HTTPError(.unprocessableContent, detail: "The scenario is not valid: \(Self.describe(error))",
                                 errors: [.init(field: Self.field(error) ?? "body", message: "is missing or has the wrong type")])

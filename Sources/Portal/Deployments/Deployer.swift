@@ -111,10 +111,13 @@ public final class Deployer: Sendable {
                     logger.notice("changes not applied: the configuration has errors", metadata: ["tenant": "\(tenant)"])
                 }
             }
-            let due = try await database.transaction(scope) { c in
-                let due = try await repository.due(on: c)
-                for d in due { try await repository.markApplying(d, on: c) }
-                return due
+            var due: [DueDeployment] = []
+            for tenant in try await database.transaction(scope, { try await repository.tenantsWithDueDeployments(on: $0) }) {
+                due += try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
+                    let due = try await repository.due(on: c)
+                    for d in due { try await repository.markApplying(d, on: c) }
+                    return due
+                }
             }
             await withTaskGroup(of: Void.self) { group in
                 for d in due { group.addTask { await self.push(d) } }

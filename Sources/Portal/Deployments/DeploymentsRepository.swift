@@ -157,9 +157,16 @@ struct DeploymentsRepository: Sendable {
 
     /// Pushes that are due now (operator scope); `applying` rows left by a crashed leader count
     /// as due after a minute.
+    /// Tenants with a deployment due, found across tenants by a definer function (tenant
+    /// IDs only); each tenant's deployments are then read in its own scope with `due`.
+    func tenantsWithDueDeployments(limit: Int = 100, on c: PostgresConnection) async throws -> [UUID] {
+        try await c.query("SELECT id FROM app_tenants_with_due_deployments(\(limit)::int) AS id").map { try $0.decode(UUID.self, "id") }
+    }
+
+    /// The scoped tenant's deployments that are due.
     func due(on c: PostgresConnection) async throws -> [DueDeployment] {
         try await c.query("""
-            SELECT d.tenant_id, d.node_id, 't' || t.dial_key AS tenant_key, d.desired_revision, d.attempts, n.url, n.secret
+            SELECT d.tenant_id, d.node_id, 't' || t.dial_key AS tenant_key, d.desired_revision, d.attempts, n.url, app_node_secret(n.id) AS secret
             FROM deployments d JOIN tenants t ON t.id = d.tenant_id JOIN media_nodes n ON n.id = d.node_id
             WHERE d.desired_revision <> d.applied_revision AND d.desired_revision > 0 AND d.next_attempt_at <= now()
               AND (d.state <> 'applying' OR d.updated_at < now() - interval '1 minute')
@@ -195,7 +202,7 @@ struct DeploymentsRepository: Sendable {
     /// tenant's key.
     func servingNodes(_ tenantID: UUID, on c: PostgresConnection) async throws -> [ServingNode] {
         try await c.query("""
-            SELECT n.id::text AS id, n.name, n.url, n.secret, 't' || t.dial_key AS tenant_key
+            SELECT n.id::text AS id, n.name, n.url, app_node_secret(n.id) AS secret, 't' || t.dial_key AS tenant_key
             FROM deployments d JOIN media_nodes n ON n.id = d.node_id JOIN tenants t ON t.id = d.tenant_id
             WHERE d.tenant_id = \(tenantID) ORDER BY n.name
             """).map { row in
@@ -230,10 +237,15 @@ struct DeploymentsRepository: Sendable {
     }
 
     func updateNode(_ id: UUID, name: String, url: String, secret: String?, on c: PostgresConnection) async throws -> MediaNode? {
-        try await c.query("""
-            UPDATE media_nodes SET name = \(name), url = \(url), secret = coalesce(\(secret)::text, secret), version = version + 1, updated_at = now()
+        let updated = try await c.query("""
+            UPDATE media_nodes SET name = \(name), url = \(url), version = version + 1, updated_at = now()
             WHERE id = \(id) RETURNING \(unsafeRaw: Self.nodeColumns)
             """).first.map(Self.decodeNode)
+        // Set apart: the portal's role may write the secret but not read it (no coalesce).
+        if let secret, let node = updated {
+            try await c.query("UPDATE media_nodes SET secret = \(secret) WHERE id = \(UUID(uuidString: node.id) ?? id)")
+        }
+        return updated
     }
 
     func deleteNode(_ id: UUID, on c: PostgresConnection) async throws -> Bool {

@@ -23,6 +23,12 @@ struct EmailOutboxRepository: Sendable {
 
     /// Claims up to `limit` due emails (operator scope): they are not due again for five
     /// minutes, so another portal process does not send them meanwhile.
+    /// Tenants with email due (tenant IDs only, across tenants through a definer function).
+    func tenantsWithDueEmail(limit: Int = 50, on c: PostgresConnection) async throws -> [UUID] {
+        try await c.query("SELECT id FROM app_tenants_with_due_email(\(limit)::int) AS id").map { try $0.decode(UUID.self, "id") }
+    }
+
+    /// The scoped tenant's due email, claimed for five minutes.
     func claimDue(limit: Int = 20, on c: PostgresConnection) async throws -> [OutgoingEmail] {
         try await c.query("""
             UPDATE email_outbox SET next_attempt_at = now() + interval '5 minutes'

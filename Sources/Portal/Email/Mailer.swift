@@ -68,8 +68,11 @@ final class Mailer: Sendable {
 
     func sendDue() async {
         do {
-            let due = try await database.transaction(.operatorScope(user: nil)) { try await repository.claimDue(on: $0) }
-            for email in due { await send(email) }
+            // Which tenants have mail due comes from a definer function; each is claimed in its own scope.
+            for tenant in try await database.transaction(.operatorScope(user: nil), { try await repository.tenantsWithDueEmail(on: $0) }) {
+                let due = try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { try await repository.claimDue(on: $0) }
+                for email in due { await send(email) }
+            }
         } catch {
             logger.error("mail pass failed", metadata: ["error": "\(error)"])
         }

@@ -38,7 +38,7 @@ struct EventsRoutes: RouteCollection {
             var queuedEmail = false
             // A batch is mostly one tenant's events: each key is looked up once.
             var tenants: [String: UUID?] = [:]
-            for event in batch.events {
+            for event in batch.events.map(Self.withoutNUL) {
                 if tenants[event.tenant] == nil {
                     tenants[event.tenant] = try await database.transaction(scope) { try await events.tenant(key: event.tenant, servedBy: nodeID, on: $0) }
                 }
@@ -51,6 +51,19 @@ struct EventsRoutes: RouteCollection {
             if queuedEmail { mailer.poke() }
             return .noContent()
         }
+    }
+
+    /// The event with NUL characters removed from its text. A node reports what callers sent
+    /// (names, numbers); PostgreSQL cannot store NUL, and refusing the batch would make the
+    /// node resend it for ever, so the characters are dropped here instead.
+    static func withoutNUL(_ event: NodeEvent) -> NodeEvent {
+        func clean(_ text: String?) -> String? { text.map { $0.contains("\u{0}") ? $0.replacingOccurrences(of: "\u{0}", with: "") : $0 } }
+        var e = event
+        e.id = clean(e.id) ?? ""
+        e.tenant = clean(e.tenant) ?? ""
+        (e.extensionNumber, e.queue, e.endpoint, e.state) = (clean(e.extensionNumber), clean(e.queue), clean(e.endpoint), clean(e.state))
+        (e.reference, e.caller, e.callerName) = (clean(e.reference), clean(e.caller), clean(e.callerName))
+        return e
     }
 
     /// One report, for a tenant the node serves; kinds this portal does not know are skipped.

@@ -11,7 +11,7 @@ struct ExtensionsRoutes: RouteCollection {
         routes.get("/extensions") { request in
             let context = try await context(request)
             return try .json(try await service.list(context, kind: request.queryValue("kind"), search: request.queryValue("q"),
-                                                    limit: try UsersRoutes.limit(request), cursor: request.queryValue("cursor")))
+                                                    limit: try UsersRoutes.limit(request), cursor: request.cursor))
         }
         routes.post("/extensions", maxBodyBytes: 8 * 1024) { request in
             let context = try await context(request)

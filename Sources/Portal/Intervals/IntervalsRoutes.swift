@@ -17,7 +17,7 @@ struct IntervalsRoutes: RouteCollection {
             let context = try await context(request)
             var errors = FieldErrors()
             var cursor: NameCursor?
-            if let text = request.queryValue("cursor") {
+            if let text = request.cursor {
                 cursor = NameCursor(encoded: text)
                 if cursor == nil { errors.add("cursor", "is not a cursor from this list") }
             }

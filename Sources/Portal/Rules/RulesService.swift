@@ -33,7 +33,7 @@ struct RulesService: Sendable {
         try await Self.mappingConflicts {
             try await database.transaction(context.scope) { connection in
                 let owner = try await access.resolve(ext, context, forUpdate: true, on: connection)
-                try await validate(rule, on: connection)
+                try await validate(rule, context, on: connection)
                 let created = try await rules.create(rule, extension: ext, tenantID: context.tenantID, on: connection)
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "rule", entityID: created.id, action: .create,
                                        before: nil, after: ["extension": .string(owner.number), "kind": .string(rule.kind.rawValue),
@@ -52,7 +52,7 @@ struct RulesService: Sendable {
                 }
                 try Versioning.check(request, current: current.version)
                 let next = try JSONMerge.patched(current.rule, with: request)
-                try await validate(next, on: connection)
+                try await validate(next, context, keeping: current.rule.intervalId, on: connection)
                 guard let updated = try await rules.update(id, next, on: connection) else { throw HTTPError(.notFound) }
                 try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "rule", entityID: updated.id, action: .update,
                                        before: ["enabled": .bool(current.rule.enabled), "kind": .string(current.rule.kind.rawValue)],
@@ -90,12 +90,17 @@ struct RulesService: Sendable {
         }
     }
 
-    private func validate(_ rule: IncomingRule, on connection: PostgresConnection) async throws {
+    /// A member may only choose intervals they can read (their own); an interval the rule
+    /// already had (`keeping`, set by an admin) stays. Either way one answer, so a member
+    /// cannot tell someone else's interval from none.
+    private func validate(_ rule: IncomingRule, _ context: TenantContext, keeping previous: String? = nil,
+                          on connection: PostgresConnection) async throws {
         var errors = FieldErrors()
         for problem in rule.problems() { errors.add(problem.field, problem.message) }
         try errors.throwIfAny()
-        if let interval = rule.intervalId {
-            guard let id = UUID(uuidString: interval), try await intervals.find(id, on: connection) != nil else {
+        if let interval = rule.intervalId, interval != previous {
+            guard let id = UUID(uuidString: interval), let found = try await intervals.find(id, on: connection),
+                  context.isAdmin || found.ownerId == context.identity.userID?.lowercased else {
                 throw HTTPError.validation(field: "intervalId", "is not an interval of this tenant")
             }
         }

@@ -20,6 +20,7 @@ enum JSONMerge {
     /// `current` (encoded) patched with the request body, decoded back as `T`, with field
     /// errors for whatever the result gets wrong.
     static func patched<T: Codable>(_ current: T, with request: HTTPRequest) throws -> T {
+        try RequestStrings.refuseNUL(inJSON: request.body)
         guard !request.body.isEmpty, let patch = try? JSONSerialization.jsonObject(with: Data(request.body)), patch is [String: Any] else {
             throw HTTPError(.badRequest, detail: "The body must be a JSON object with the fields to change.")
         }

@@ -1,3 +1,4 @@
+import HTTPServer
 /// The one shape every list answers with (API.md): `{items, nextCursor, total}`.
 struct ListPage<Item: Encodable & Sendable>: Encodable, Sendable {
     var items: [Item]
@@ -13,4 +14,13 @@ struct ListPage<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey { case items, nextCursor, total }
+}
+
+extension HTTPRequest {
+    /// The `cursor` query parameter; an empty `cursor=` (what a client sends for the first
+    /// page when it echoes `nextCursor` blindly) means the first page, like no cursor.
+    var cursor: String? {
+        guard let text = queryValue("cursor"), !text.isEmpty else { return nil }
+        return text
+    }
 }

@@ -33,6 +33,7 @@ struct MergePatch {
     func rawValue(_ key: String) -> Any? { raw[key] }
 
     init(_ request: HTTPRequest, allowed: Set<String>) throws {
+        try RequestStrings.refuseNUL(inJSON: request.body)
         guard !request.body.isEmpty, let object = try? JSONCoding.decode([String: Value].self, from: request.body) else {
             throw HTTPError(.badRequest, detail: "The body must be a JSON object with the fields to set.")
         }

@@ -10,8 +10,10 @@ extension HTTPRequest {
         return try Self.decodeJSON(type, from: body)
     }
 
-    /// Decodes JSON bytes, mapping decoding failures to 400 / 422 naming the field.
+    /// Decodes JSON bytes, mapping decoding failures to 400 / 422 naming the field. Every JSON
+    /// body of the API comes through here (or `MergePatch`, which applies the same string rule).
     static func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
+        try RequestStrings.refuseNUL(inJSON: body)
         do {
             return try JSONCoding.decode(type, from: body)
         } catch let error as DecodingError {
@@ -30,7 +32,8 @@ extension HTTPRequest {
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        if keys.isEmpty { return "body" }
+        return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
 }
 

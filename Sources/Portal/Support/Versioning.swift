@@ -6,7 +6,8 @@ enum Versioning {
     static func etag(_ version: Int) -> String { "\"\(version)\"" }
 
     static func check(_ request: HTTPRequest, current version: Int) throws {
-        guard let header = request.headers["If-Match"] else { return }
+        // An empty If-Match (some clients send the header with no stored ETag) asks for nothing.
+        guard let header = request.headers["If-Match"], !header.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         let tags = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if tags.contains("*") { return }
         let wanted = tags.map { tag -> String in

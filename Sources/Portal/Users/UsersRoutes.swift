@@ -13,7 +13,7 @@ struct UsersRoutes: RouteCollection {
             let context = try await context(request)
             let limit = try Self.limit(request)
             var cursor: UserCursor?
-            if let text = request.queryValue("cursor") {
+            if let text = request.cursor {
                 guard let decoded = UserCursor(encoded: text) else { throw HTTPError.validation(field: "cursor", "is not a cursor from this list") }
                 cursor = decoded
             }

@@ -9,6 +9,7 @@ struct UsersService: Sendable {
     let database: TenantDatabase
     let users: UsersRepository
     let audit: AuditRecorder
+    let hasher: PasswordHasher
 
     /// A new user: the user fields plus the password, twice.
     struct CreateRequest: Decodable, Sendable {
@@ -48,7 +49,8 @@ struct UsersService: Sendable {
         if let problem = PasswordPolicy.problem(request.password, username: fields.username) { errors.add("password", problem) }
         if request.passwordConfirmation != request.password { errors.add("passwordConfirmation", "does not match the password") }
         try errors.throwIfAny()
-        let hash = try await Secrets.hashPassword(request.password)
+        // Hashed before the transaction: scrypt must not run while row locks are held.
+        let hash = try await hasher.hash(request.password)
         return try await Self.mappingConflicts {
             try await database.transaction(context.scope) { connection in
                 let user = try await users.create(.init(tenantID: context.tenantID, passwordHash: hash, fields: fields), on: connection)
@@ -65,6 +67,15 @@ struct UsersService: Sendable {
     func update(_ context: TenantContext, id: UUID, request: HTTPRequest) async throws -> UserView {
         try requireSelfOrAdmin(context, id)
         let patch = try MergePatch(request, allowed: Self.patchable)
+        // A new password is hashed before the transaction (scrypt must not run while the user's
+        // row is locked); it is stored only if the rest of the change is valid. Members cannot
+        // set a password here, so their requests cost no hash.
+        var unused = FieldErrors()
+        let prehashed: String? = if context.isAdmin, case .value(let password) = patch.string("password", errors: &unused) {
+            try await hasher.hash(password)
+        } else {
+            nil
+        }
         return try await Self.mappingConflicts {
             try await database.transaction(context.scope) { connection in
                 guard let current = try await users.findForUpdate(id, on: connection), current.tenantId == context.tenantID.lowercased else {
@@ -102,7 +113,12 @@ struct UsersService: Sendable {
                         errors.add("passwordConfirmation", "does not match the password")
                     }
                 }
-                after.validate(into: &errors)
+                // Only what this request changes is judged: a user created elsewhere (the CLI)
+                // with, say, no first name can still change their city.
+                var fieldErrors = FieldErrors()
+                after.validate(into: &fieldErrors)
+                let changed = Set(patch.keys)
+                for error in fieldErrors.errors where changed.contains(error.field) { errors.add(error.field, error.message) }
                 try errors.throwIfAny()
                 if !context.isAdmin {
                     if after.role != before.role { throw HTTPError(.forbidden, detail: "Members cannot change their role.") }
@@ -117,7 +133,7 @@ struct UsersService: Sendable {
                                         errors: [.init(field: "role", message: "the last administrator cannot be demoted")])
                     }
                 }
-                let hash: String? = if let newPassword { try await Secrets.hashPassword(newPassword) } else { nil }
+                let hash: String? = newPassword == nil ? nil : prehashed
                 guard let updated = try await users.update(id, fields: after, passwordHash: hash, on: connection) else {
                     throw HTTPError(.notFound, detail: "There is no such user.")
                 }

@@ -1,0 +1,78 @@
+import Foundation
+import Postgres
+import Synchronization
+import Testing
+import TestSupport
+
+/// What the pool does when the database pushes back: serialization failures retried, hung
+/// statements and idle transactions ended by the server, text it cannot store refused.
+@Suite struct PostgresFaultTests {
+    @Test func aSerializationFailureIsRetriedAndThenCommits() async throws {
+        let pool = PostgresPool(.init(connectionString: try await PostgresCluster.freshDatabase("retry"), maxConnections: 1))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE items (name text PRIMARY KEY)")
+        let attempts = Atomic(0)
+        try await pool.transaction { connection in
+            try await connection.query("INSERT INTO items VALUES (\("kept"))")
+            if attempts.add(1, ordering: .relaxed).newValue < 3 {
+                try await connection.simpleQuery("DO $$ BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '40001'; END $$")
+            }
+        }
+        #expect(attempts.load(ordering: .relaxed) == 3)
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 1)
+    }
+
+    @Test func aTransactionThatKeepsFailingToSerializeGivesUp() async throws {
+        var configuration = PostgresPool.Configuration(connectionString: try await PostgresCluster.freshDatabase("retry_give_up"), maxConnections: 1)
+        configuration.serializationRetries = 2
+        let pool = PostgresPool(configuration)
+        defer { pool.shutdown() }
+        let attempts = Atomic(0)
+        let error = try await #require(throws: PostgresError.self) {
+            try await pool.transaction { connection in
+                attempts.add(1, ordering: .relaxed)
+                try await connection.simpleQuery("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$")
+            }
+        }
+        #expect(error.sqlState == "40P01")
+        #expect(attempts.load(ordering: .relaxed) == 3, "the first try and two retries")
+    }
+
+    @Test func theServerEndsAHungStatementAndAnIdleTransaction() async throws {
+        var configuration = PostgresPool.Configuration(connectionString: try await PostgresCluster.freshDatabase("timeouts"), maxConnections: 1)
+        configuration.statementTimeout = .milliseconds(200)
+        configuration.idleInTransactionTimeout = .seconds(7)
+        let pool = PostgresPool(configuration)
+        defer { pool.shutdown() }
+        let error = try await #require(throws: PostgresError.self) { try await pool.query("SELECT pg_sleep(5)") }
+        #expect(error.sqlState == "57014", "cancelled by statement_timeout")
+        let settings = try await pool.query("""
+            SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i
+            """).first
+        #expect(try settings?.decode(String.self, "s") == "200ms")
+        #expect(try settings?.decode(String.self, "i") == "7s")
+    }
+
+    @Test func textWithANulIsRefusedNotCutShort() async throws {
+        let pool = PostgresPool(.init(connectionString: try await PostgresCluster.freshDatabase("nul_bind"), maxConnections: 1))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE items (name text)")
+        let error = try await #require(throws: PostgresError.self) { try await pool.query("INSERT INTO items VALUES (\("abc\u{0}def"))") }
+        #expect(error.sqlState == "22021")
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 0)
+    }
+
+    @Test func cancellingTheTaskStopsItsStatementOnTheServer() async throws {
+        let pool = PostgresPool(.init(connectionString: try await PostgresCluster.freshDatabase("cancel"), maxConnections: 1))
+        defer { pool.shutdown() }
+        let started = ContinuousClock.now
+        let sleeper = Task { try await pool.query("SELECT pg_sleep(20)") }
+        try await Task.sleep(for: .milliseconds(300))
+        sleeper.cancel()
+        let result = await sleeper.result
+        guard case .failure(let error as PostgresError) = result else { Issue.record("the statement ran to its end: \(result)"); return }
+        #expect(error.sqlState == "57014")
+        #expect(ContinuousClock.now - started < .seconds(10), "stopped, not waited out")
+        #expect(try await pool.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1, "the pool carries on with a fresh connection")
+    }
+}
