@@ -4,6 +4,8 @@
 set -euo pipefail
 
 packages=(pkg-config libpq-dev libssl-dev zlib1g-dev postgresql postgresql-contrib python3 python3-pip curl)
+# The telephony conformance suite runs Asterisk at chosen instants with libfaketime.
+if [ "${1:-}" = "--test" ]; then packages+=(faketime); fi
 if [ "${1:-}" = "--bench" ]; then packages+=(wrk); fi
 # The browser tests drive a real Chromium through chromedriver.
 if [ "${1:-}" = "--test" ]; then packages+=(chromium chromium-driver); fi

@@ -193,12 +193,20 @@ struct CallRun {
         throw Failure(description: "the carrier's call neither reached the dial plan nor ended: \(caller.output.suffix(400))")
     }
 
-    static func waitForDeviceState(_ ami: AMIClient, _ user: String, _ states: Set<String>, timeout: Duration = .seconds(15)) async throws {
+    /// Asterisk qualifies a contact as soon as it registers, which is before the phone's
+    /// answering SIPp listens on the same port: an UNAVAILABLE phone is qualified again, every
+    /// second, until it answers.
+    static func waitForDeviceState(_ ami: AMIClient, _ user: String, _ states: Set<String>, timeout: Duration = .seconds(45)) async throws {
         let deadline = ContinuousClock.now + timeout
         var last = ""
+        var nextQualify = ContinuousClock.now + .milliseconds(500)
         while ContinuousClock.now < deadline {
             last = try await ami.action(["Action": "Getvar", "Variable": "DEVICE_STATE(PJSIP/\(user))"])["Value"] ?? ""
             if states.contains(last) { return }
+            if last == "UNAVAILABLE", ContinuousClock.now >= nextQualify {
+                try await ami.action(["Action": "PJSIPQualify", "Endpoint": user])
+                nextQualify = ContinuousClock.now + .seconds(1)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw Failure(description: "PJSIP/\(user) stayed \(last), expected \(states.sorted())")

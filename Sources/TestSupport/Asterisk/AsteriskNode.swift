@@ -16,6 +16,7 @@ public final class AsteriskNode: Sendable {
     public static var unavailableReason: String? {
         if !FileManager.default.isExecutableFile(atPath: binary) { return "no Asterisk at \(binary) (set CENTRALITA_ASTERISK to an Asterisk 22 prefix)" }
         if !FileManager.default.isExecutableFile(atPath: sipp) { return "no SIPp at \(sipp)" }
+        if !FileManager.default.fileExists(atPath: libfaketime) { return "no libfaketime (Debian package faketime)" }
         return nil
     }
 
@@ -60,7 +61,10 @@ public final class AsteriskNode: Sendable {
         }
         var argv = [binary, "-C", directory + "/etc/asterisk.conf", "-f", "-n"]
         if let clock {
-            argv = ["/usr/bin/faketime", Self.faketimeStamp(clock)] + argv
+            // libfaketime straight into Asterisk's environment: the `faketime` wrapper keeps a
+            // semaphore per pid in /dev/shm, which a killed instance leaves behind for the next
+            // process that gets the same pid ("sem_open: File exists").
+            argv = ["/usr/bin/env", "TZ=UTC", "LD_PRELOAD=" + Self.libfaketime, "FAKETIME=@" + Self.faketimeStamp(clock)] + argv
         }
         let process = try Shell.start(argv[0], Array(argv.dropFirst()))
         let node = AsteriskNode(directory: directory, sipPort: sipPort, amiPort: amiPort, carrierPort: carrierPort, process: process)
@@ -79,13 +83,20 @@ public final class AsteriskNode: Sendable {
         throw Shell.Failure(command: "asterisk start", status: -1, output: output)
     }
 
-    /// `2026-03-29 00:59:50 UTC`: faketime starts the clock there and lets it run.
+    /// `2026-03-29 00:59:50` in UTC (Asterisk runs with `TZ=UTC`): the clock starts there and runs.
     static func faketimeStamp(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return f.string(from: date)
+    }
+
+    /// Debian's multi-threaded libfaketime (package `faketime`).
+    static var libfaketime: String {
+        let candidates = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+                          "/usr/lib/faketime/libfaketimeMT.so.1"]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
     }
 
     /// Whether `pid` still runs (an exited child stays a zombie until waited for).
