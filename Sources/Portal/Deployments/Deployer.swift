@@ -16,6 +16,9 @@ public final class Deployer: Sendable {
         public var maximumRetry: Double = 30
         public var poll: Duration = .milliseconds(500)
         public var requestTimeout: Double = 30
+        /// How often every node's tenant list is compared with the assignments (a tenant deleted
+        /// or moved off a node is taken off it: its phones unregister, its numbers stop routing).
+        public var reconcileEvery: Duration = .seconds(60)
         public init() {}
     }
 
@@ -31,6 +34,7 @@ public final class Deployer: Sendable {
     let commander: NodeCommander
     private let running = Mutex<Task<Void, Never>?>(nil)
     private let woken = Mutex(false)
+    private let nextReconciliation = Mutex(ContinuousClock.now)
     private let listener: PostgresListener
 
     init(connectionString: String, database: TenantDatabase, service: DeploymentService, settings: Settings, logger: Logger) {
@@ -40,7 +44,7 @@ public final class Deployer: Sendable {
         self.settings = settings
         self.logger = logger
         commander = NodeCommander(database: database, repository: repository, timeout: settings.requestTimeout, logger: logger)
-        listener = PostgresListener(connectionString: connectionString, channels: ["centralita_config", "centralita_deploy"], logger: logger)
+        listener = PostgresListener(connectionString: connectionString, channels: ["centralita_config", "centralita_deploy", Self.reconcileChannel], logger: logger)
     }
 
     public func start() {
@@ -48,7 +52,10 @@ public final class Deployer: Sendable {
             // Notifications only shorten the wait; the loop polls without them.
             let wake = Task { [self] in
                 await listener.start()
-                for await _ in listener.notifications { woken.withLock { $0 = true } }
+                for await note in listener.notifications {
+                    if note.channel == Self.reconcileChannel { nextReconciliation.withLock { $0 = ContinuousClock.now } }
+                    woken.withLock { $0 = true }
+                }
             }
             await run()
             wake.cancel()
@@ -122,6 +129,12 @@ public final class Deployer: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 for d in due { group.addTask { await self.push(d) } }
             }
+            let reconcile = nextReconciliation.withLock { next -> Bool in
+                guard ContinuousClock.now >= next else { return false }
+                next = ContinuousClock.now + settings.reconcileEvery
+                return true
+            }
+            if reconcile { await self.reconcile() }
         } catch {
             logger.error("deployer pass failed", metadata: ["error": "\(error)"])
         }
@@ -153,6 +166,41 @@ public final class Deployer: Sendable {
             _ = try? await database.transaction(scope) { try await repository.markFailed(d, error: "\(error)", retryIn: delay, on: $0) }
         }
     }
+
+    /// Takes off every node the tenants it holds but no longer serves (deleted, or moved to
+    /// another node): the agent's `DELETE /v1/tenants/{t}` removes the tree, reloads Asterisk
+    /// and checks nothing of it is left. A node that cannot be reached is tried next time.
+    func reconcile() async {
+        let scope = TenantDatabase.Scope.operatorScope(user: nil)
+        guard let nodes = try? await database.transaction(scope, { try await repository.nodesWithSecrets(on: $0) }) else { return }
+        for node in nodes {
+            do {
+                let assigned = try await database.transaction(scope) { try await repository.assignedKeys(node: node.id, on: $0) }
+                let secret = Array(node.secret.utf8)
+                let listing = try await HTTPClient.request("GET", base: node.url, path: "/v1/tenants",
+                                                           headers: RequestSignature.headers(secret: secret, method: "GET", path: "/v1/tenants", body: []),
+                                                           timeout: settings.requestTimeout)
+                struct Held: Decodable { var tenants: [String] }
+                guard listing.status == 200, let held = try? listing.json(Held.self) else { continue }
+                for key in held.tenants where !assigned.contains(key) {
+                    let path = "/v1/tenants/\(key)"
+                    let response = try await HTTPClient.request("DELETE", base: node.url, path: path,
+                                                                headers: RequestSignature.headers(secret: secret, method: "DELETE", path: path, body: []),
+                                                                timeout: settings.requestTimeout)
+                    if response.status == 200 {
+                        logger.info("tenant taken off node", metadata: ["tenant": "\(key)", "node": "\(node.id)"])
+                    } else {
+                        logger.warning("tenant removal failed", metadata: ["tenant": "\(key)", "node": "\(node.id)", "error": "\(Self.detail(response))"])
+                    }
+                }
+            } catch {
+                logger.warning("node reconciliation failed", metadata: ["node": "\(node.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Notified (by `unassign`) when a tenant leaves a node: reconcile on the next pass.
+    static let reconcileChannel = "centralita_reconcile"
 
     /// Queue members live on the node (kept across its restarts), not in the bundle: a node
     /// that had nothing of the tenant (new, or rebuilt) gets the agents the portal holds as

@@ -211,6 +211,18 @@ struct DeploymentsRepository: Sendable {
         }
     }
 
+    /// Every media node with its address and secret (operator scope), for reconciliation.
+    func nodesWithSecrets(on c: PostgresConnection) async throws -> [(id: UUID, url: String, secret: String)] {
+        try await c.query("SELECT id, url, app_node_secret(id) AS secret FROM media_nodes ORDER BY name").map { row in
+            (try row.decode(UUID.self, "id"), try row.decode(String.self, "url"), try row.decode(String.self, "secret"))
+        }
+    }
+
+    /// The tenant keys (`t<dial key>`) assigned to a node, whatever the scope.
+    func assignedKeys(node: UUID, on c: PostgresConnection) async throws -> Set<String> {
+        Set(try await c.query("SELECT app_node_tenant_keys(\(node)) AS key").map { try $0.decode(String.self, "key") })
+    }
+
     // MARK: media nodes (operator)
 
     static let nodeColumns = "id::text AS id, name, url, version, created_at, updated_at"
@@ -263,8 +275,11 @@ struct DeploymentsRepository: Sendable {
         try await c.query("UPDATE tenants SET staged_revision = 0 WHERE id = \(tenantID) AND \(latest) = 0")
     }
 
+    /// Ends the assignment; at commit the deployer is told to take the tenant off the node.
     func unassign(_ tenantID: UUID, node: UUID, on c: PostgresConnection) async throws -> Bool {
-        try await c.query("DELETE FROM deployments WHERE tenant_id = \(tenantID) AND node_id = \(node) RETURNING node_id").first != nil
+        let removed = try await c.query("DELETE FROM deployments WHERE tenant_id = \(tenantID) AND node_id = \(node) RETURNING node_id").first != nil
+        if removed { try await c.query("SELECT pg_notify('centralita_reconcile', '')") }
+        return removed
     }
 
     func recordToggle(_ tenantID: UUID, extensionNumber: String, code: Int, active: Bool, on c: PostgresConnection) async throws {
