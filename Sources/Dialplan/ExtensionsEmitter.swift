@@ -216,9 +216,14 @@ struct ExtensionsEmitter {
             legs += r.legs
         }
         // IVR-1 direct dialling: any 4-digit internal number the tenant has; anything else is
-        // an invalid key (one pattern instead of a line per extension; `_XXXX` admits digits only).
+        // an invalid key. One pattern per first digit the tenant's internal numbers start
+        // with (patterns admit digits only): a key no internal number starts with acts at
+        // once, where `_XXXX` made every key wait the digit timeout for more digits.
         if menu.directDial {
-            w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${FILTER(0-9,${EXTEN})},1)}?\(extContext),${FILTER(0-9,${EXTEN})},1:i,1)")])
+            let firsts = Set(plan.routes.compactMap { TextSink.number.clean($0.number).first { ("0"..."9").contains($0) } })
+            for first in firsts.sorted() {
+                w.exten("_\(digits: String(first))XXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${FILTER(0-9,${EXTEN})},1)}?\(extContext),${FILTER(0-9,${EXTEN})},1:i,1)")])
+            }
         }
     }
 
