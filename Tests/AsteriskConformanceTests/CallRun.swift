@@ -11,6 +11,8 @@ import TestSupport
 struct CallRun {
     let snapshot: TenantSnapshot
     let scenario: Scenario
+    /// Queue agents log in and pause with their phones' feature codes, not the portal's commands.
+    var agentsByPhone = false
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -55,7 +57,7 @@ struct CallRun {
                 guard parts.count == 2 else { continue }
                 try await ami.action(["Action": "DBPut", "Family": "centralita-\(snapshot.prefix)", "Key": "\(parts[0])-\(parts[1])", "Val": on ? "on" : "off"])
             }
-            try await Self.prepareQueues(ami, plan: plan, scenario: scenario)
+            try await Self.prepareQueues(ami, plan: plan, scenario: scenario, byPhone: agentsByPhone)
             let start = ami.events.count
             let main: String
             let linkedID: String

@@ -6,6 +6,11 @@ import Telephony
 /// menus wait two seconds for a key: a scenario lasts seconds.
 extension ConformanceTenants {
     static let tuesdayLunch = madrid("2026-12-01 14:30")
+    // The Mondays after Madrid's clocks change (29 March and 25 October 2026).
+    static let afterSpringChange = madrid("2026-03-30 09:30")
+    static let afterSpringChangeEarly = madrid("2026-03-30 08:30")
+    static let afterAutumnChange = madrid("2026-10-26 17:30")
+    static let afterAutumnChangeLate = madrid("2026-10-26 18:30")
 
     static func queueExtension(_ id: String, _ number: String, _ name: String) -> TenantSnapshot.Extension {
         .init(id: id, kind: .queue, number: number, name: name, sipUsername: "", ha1: "")
@@ -31,7 +36,7 @@ extension ConformanceTenants {
         let names: [(String, String, String)] = [
             ("q6001", "6001", "Ring all"), ("q6002", "6002", "Linear"), ("q6003", "6003", "Least recent"), ("q6004", "6004", "Fewest calls"),
             ("q6005", "6005", "Random"), ("q6006", "6006", "Round robin"), ("q6007", "6007", "Weighted"), ("q6008", "6008", "Sticky"),
-            ("q6009", "6009", "Small"),
+            ("q6009", "6009", "Small"), ("q6010", "6010", "Small, no overflow"),
         ]
         var t = TenantSnapshot(tenantID: "00000000-0000-0000-0000-000000000503", key: 503, name: "Conformance Queues",
                                extensions: [ana, bruno, carla, dario] + names.map { queueExtension($0.0, $0.1, $0.2) })
@@ -52,6 +57,7 @@ extension ConformanceTenants {
                 $0.maxWaiting = 1
                 $0.overflowDestination = .external(number: "+34699000999")
             },
+            queue("q6010", .ringAll, wait: 30, agents: [("e3001", 0)]) { $0.maxWaiting = 1 },
         ]
         return t
     }()

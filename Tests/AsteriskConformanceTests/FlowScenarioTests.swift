@@ -36,6 +36,6 @@ struct FlowScenarioTests {
 
     @Test(arguments: cases)
     func asteriskTakesTheSimulatorsPath(_ c: ConformanceCase) async throws {
-        try await c.check()
+        try await c.checkRetryingBench()
     }
 }
