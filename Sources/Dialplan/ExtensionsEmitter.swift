@@ -114,6 +114,16 @@ struct ExtensionsEmitter {
                 DialplanLine("Return()", label: "done"),
             ])
         }
+        if plan.queues.contains(where: \.settings.stickyAgent) {
+            // Run (Dial's U option, from `s`) on the last agent's channel when they answer: the
+            // statistics count the call as the queue's (the media agent reports it as it
+            // reports AgentConnect). ARG1 is the queue's number, a literal of the dial plan.
+            w.section("\(tenant)-sticky", comment: "a returning caller's last agent answered")
+            w.exten("s", [
+                DialplanLine("UserEvent(CentralitaStickyAgent,Queue: \(tenant)-q${FILTER(0-9,${ARG1})},Interface: PJSIP/${FILTER(0-9A-Za-z,${CHANNEL(endpoint)})})"),
+                DialplanLine("Return()"),
+            ])
+        }
         return w.bytes
     }
 

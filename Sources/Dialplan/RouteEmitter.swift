@@ -273,7 +273,9 @@ struct RouteEmitter {
             add("GotoIf($[${FIELDNUM(MEMBERS,\\,,${LAST})} = 0]?\(unsafeRaw: skip))")
             add("GotoIf($[\"${QUEUE_MEMBER(\(name),paused,${LAST})}\" = \"1\"]?\(unsafeRaw: skip))")
             add("GotoIf($[\"${DEVICE_STATE(${LAST})}\" != \"NOT_INUSE\"]?\(unsafeRaw: skip))")
-            add("Dial(${LAST},\(Simulator.stickyRingSeconds),t)")
+            // U: once the agent answers, their channel reports the call as the queue's (the
+            // node's queue events never see it: the ring is not Queue()'s).
+            add("Dial(${LAST},\(Simulator.stickyRingSeconds),tU(\(tenant)-sticky^\(number: queue.number)))")
             add("GotoIf($[\"${DIALSTATUS}\" = \"ANSWER\"]?\(unsafeRaw: done))")
             label(skip)
         }

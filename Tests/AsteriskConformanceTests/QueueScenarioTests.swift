@@ -80,6 +80,15 @@ struct QueueScenarioTests {
         byPhone(c("by phone: linear, Bruno logged in first", to: "6002", ["3002": .answers])),
     ]
 
+    /// The last agent's call happens outside Queue(): their channel reports it (a UserEvent
+    /// the media agent forwards as an agent call), so queue statistics count it.
+    @Test func aCallTakenByTheLastAgentIsReportedAsTheQueues() async throws {
+        let c = try #require(Self.cases.first { $0.name.hasPrefix("sticky: the returning caller's last agent answers") })
+        let observed = try await CallRun(snapshot: c.snapshot, scenario: c.scenario).play()
+        #expect(observed.steps.contains("stickyAgent 3002"))
+        #expect(observed.applications.contains("UserEvent"))
+    }
+
     static func byPhone(_ c: ConformanceCase) -> ConformanceCase {
         var c = c
         c.agentsByPhone = true
