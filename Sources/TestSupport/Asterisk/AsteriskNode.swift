@@ -16,6 +16,7 @@ public final class AsteriskNode: Sendable {
     public static var unavailableReason: String? {
         if !FileManager.default.isExecutableFile(atPath: binary) { return "no Asterisk at \(binary) (set CENTRALITA_ASTERISK to an Asterisk 22 prefix)" }
         if !FileManager.default.isExecutableFile(atPath: sipp) { return "no SIPp at \(sipp)" }
+        if !FileManager.default.fileExists(atPath: libfaketime) { return "no libfaketime at \(libfaketime) (apt-get install faketime)" }
         return nil
     }
 
@@ -60,7 +61,10 @@ public final class AsteriskNode: Sendable {
         }
         var argv = [binary, "-C", directory + "/etc/asterisk.conf", "-f", "-n"]
         if let clock {
-            argv = ["/usr/bin/faketime", Self.faketimeStamp(clock)] + argv
+            // libfaketime preloaded into Asterisk itself (`env` execs it): the `faketime`
+            // wrapper names a semaphore after its own pid and leaves it behind when killed, so
+            // a later wrapper with a reused pid failed with "sem_open: File exists".
+            argv = ["/usr/bin/env", "LD_PRELOAD=" + Self.libfaketime, "FAKETIME=@" + Self.faketimeStart(clock)] + argv
         }
         let process = try Shell.start(argv[0], Array(argv.dropFirst()))
         let node = AsteriskNode(directory: directory, sipPort: sipPort, amiPort: amiPort, carrierPort: carrierPort, process: process)
@@ -79,12 +83,15 @@ public final class AsteriskNode: Sendable {
         throw Shell.Failure(command: "asterisk start", status: -1, output: output)
     }
 
-    /// `2026-03-29 00:59:50 UTC`: faketime starts the clock there and lets it run.
-    static func faketimeStamp(_ date: Date) -> String {
+    static let libfaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+    /// `2026-03-29 00:59:50` in the process's local time: libfaketime starts the clock there
+    /// and lets it run.
+    static func faketimeStart(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        f.timeZone = TimeZone.current
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return f.string(from: date)
     }
 
