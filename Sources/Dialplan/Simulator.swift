@@ -265,7 +265,9 @@ private struct Run {
     }
 
     /// An IVR context: the start runs, then each answer is a key, a direct-dialled number, or
-    /// nothing; options that do not hand the call over come back to the start.
+    /// nothing; options that do not hand the call over come back to the start. With direct
+    /// dialling on, a key that an internal number starts with acts after the node's digit
+    /// timeout (5 s: more digits may follow); any other key acts at once.
     mutating func enterMenu(_ name: String) -> CallTrace.Outcome {
         guard let menu = plan.menu(name) else { return outcome("hangup", phrases.hangup) }
         menuVisits += 1

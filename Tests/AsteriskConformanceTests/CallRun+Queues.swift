@@ -7,14 +7,25 @@ import TestSupport
 /// agents are not members), a returning caller's last agent in the database family the dial
 /// plan's hang-up handler writes, and callers already waiting as real calls in the queue.
 extension CallRun {
-    /// `byPhone`: agents log in (`*45<queue>`) and pause (`*46<queue>`) with the feature codes
-    /// of their own phone's context instead of the portal's commands.
+    /// `byPhone`: agents log in (`*45<queue>`), pause (`*46<queue>`) and, when the scenario
+    /// says they are out, log in and out again (`*47<queue>`) with the feature codes of their
+    /// own phone's context instead of the portal's commands.
     static func prepareQueues(_ ami: AMIClient, plan: CallPlan, scenario: Scenario, byPhone: Bool = false) async throws {
         for queue in plan.queues {
             for agent in queue.agents {
                 let state = scenario.agents?[agent.number] ?? agent.state
-                guard state != .loggedOut else { continue }
                 let interface = "PJSIP/\(agent.endpoint)"
+                if byPhone, state == .loggedOut, scenario.agents?[agent.number] == .loggedOut {
+                    // Logged in, then out again with *47.
+                    try await featureCode("*45\(queue.number)", phone: agent.number, plan: plan, ami) {
+                        $0.event == "QueueMemberAdded" && $0["Queue"] == queue.name && $0["Interface"] == interface
+                    }
+                    try await featureCode("*47\(queue.number)", phone: agent.number, plan: plan, ami) {
+                        $0.event == "QueueMemberRemoved" && $0["Queue"] == queue.name && $0["Interface"] == interface
+                    }
+                    continue
+                }
+                guard state != .loggedOut else { continue }
                 if byPhone {
                     try await featureCode("*45\(queue.number)", phone: agent.number, plan: plan, ami) {
                         $0.event == "QueueMemberAdded" && $0["Queue"] == queue.name && $0["Interface"] == interface

@@ -64,6 +64,7 @@ extension ConformanceTenants {
 
     static let hook = ScenarioWeb.placeholder + "route?from={number}"
     static let flowHook = ScenarioWeb.placeholder + "flow?from={number}"
+    static let slowHook = ScenarioWeb.placeholder + "slow/route?from={number}"
     static let nameLookup = ScenarioWeb.placeholder + "name?n={number}"
     static let whoLookup = ScenarioWeb.placeholder + "who?n={number}"
     static let bossEmail = MenuAction.emailKey(to: "boss@example.com", template: "Call from {number}")
@@ -91,6 +92,7 @@ extension ConformanceTenants {
                                    .init(id: "m4", number: "+34910502004", destination: .callFlow(id: "flow-4")),
                                    .init(id: "m5", number: "+34910502005", destination: .callFlow(id: "flow-5")),
                                    .init(id: "m6", number: "+34910502006", destination: .queue(id: "q6101")),
+                                   .init(id: "m7", number: "+34910502007", destination: .callFlow(id: "flow-6")),
                                ])
         t.queues = [queue("q6101", .ringAll, wait: 3, agents: [("e4001", 0)])]
         t.ivrs = [.init(extensionID: "ivr7001", contexts: [
@@ -133,6 +135,8 @@ extension ConformanceTenants {
                                                                                  branches: [[.transfer(.ivr(id: "ivr7001"))], [.dialExternal(number: "+34699000222")]],
                                                                                  otherwise: [.transfer(.queue(id: "q6101"))])]),
             .init(id: "flow-5", name: "Who calls", actions: [.lookupName(url: whoLookup, timeoutSeconds: 2), .transfer(.extensionTarget(id: "e4001"))]),
+            .init(id: "flow-6", name: "A slow CRM", actions: [.httpNotification(url: slowHook, timeoutSeconds: 2, branches: [[.transfer(.extensionTarget(id: "e4002"))]],
+                                                                                 otherwise: [.transfer(.extensionTarget(id: "e4001"))])]),
         ]
         return t
     }()

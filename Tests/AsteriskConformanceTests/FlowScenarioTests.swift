@@ -32,6 +32,7 @@ struct FlowScenarioTests {
         c("no name found, Ana answers", to: "+34910502005", ["4001": .answers]),
         c("a public number straight to the queue", to: "+34910502006", ["4001": .answers]),
         c("a public number to the queue, the agent busy", to: "+34910502006", ["4001": .busy]),
+        c("a CRM slower than its time limit: the default, Ana answers", to: "+34910502007", ["4001": .answers, "4002": .answers]),
     ]
 
     @Test(arguments: cases)

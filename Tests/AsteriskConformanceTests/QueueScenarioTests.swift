@@ -76,7 +76,8 @@ struct QueueScenarioTests {
         byPhone(c("by phone: both logged in with *45, ring all, Ana answers", to: "6001", ["3001": .answers])),
         byPhone(c("by phone: Ana paused with *46, Bruno answers", to: "6001", ["3001": .answers, "3002": .answers], agents: ["3001": .paused])),
         byPhone(c("by phone: first tier paused with *46, Carla answers", to: "6001", ["3003": .answers], agents: ["3001": .paused, "3002": .paused])),
-        byPhone(c("by phone: nobody logged in", to: "6001", agents: ["3001": .loggedOut, "3002": .loggedOut, "3003": .loggedOut])),
+        byPhone(c("by phone: everyone logged out again with *47", to: "6001", agents: ["3001": .loggedOut, "3002": .loggedOut, "3003": .loggedOut])),
+        byPhone(c("by phone: Ana logged out with *47, Bruno answers", to: "6001", ["3001": .answers, "3002": .answers], agents: ["3001": .loggedOut])),
         byPhone(c("by phone: linear, Bruno logged in first", to: "6002", ["3002": .answers])),
     ]
 

@@ -7,9 +7,12 @@ import TestSupport
 /// The web server that HTTP notifications and name lookups call during a scenario. Tenants
 /// write their addresses on `http://127.0.0.1:18999/…`; each scenario's bundle is pointed at
 /// this server under a path of its own, where every address replies what the scenario says
-/// (`webhooks`, `lookups`) and an unlisted one replies nothing.
+/// (`webhooks`, `lookups`) and an unlisted one replies nothing (at once; under `slowPath`, too
+/// late).
 enum ScenarioWeb {
     static let placeholder = "http://127.0.0.1:18999/"
+    /// Addresses under this path answer `1`, but only after 6 seconds.
+    static let slowPath = "/slow"
 
     private static let replies = Mutex<[String: [String: String]]>([:])
 
@@ -19,6 +22,11 @@ enum ScenarioWeb {
             let parts = request.path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true)
             let token = parts.first.map(String.init) ?? ""
             let path = "/" + (parts.count > 1 ? String(parts[1]) : "")
+            if path.hasPrefix(slowPath) {
+                // Answers after every notification's time limit: the dial plan must not wait.
+                try await Task.sleep(for: .seconds(6))
+                return .text("1")
+            }
             return .text(replies.withLock { $0[token]?[path] } ?? "")
         }
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), router: router, logger: testLogger("scenario-web"))
