@@ -120,6 +120,16 @@ struct ExtensionsEmitter {
                 DialplanLine("Return()", label: "done"),
             ])
         }
+        if plan.queues.contains(where: \.settings.stickyAgent) {
+            // Run (Dial's U option, from `s`) on the last agent's channel when they answer: the
+            // statistics count the call as the queue's (the media agent reports it as it
+            // reports AgentConnect). ARG1 is the queue's number, a literal of the dial plan.
+            w.section("\(tenant)-sticky", comment: "a returning caller's last agent answered")
+            w.exten("s", [
+                DialplanLine("UserEvent(CentralitaStickyAgent,Queue: \(tenant)-q${FILTER(0-9,${ARG1})},Interface: PJSIP/${FILTER(0-9A-Za-z,${CHANNEL(endpoint)})})"),
+                DialplanLine("Return()"),
+            ])
+        }
         return w.bytes
     }
 
@@ -224,9 +234,14 @@ struct ExtensionsEmitter {
             legs += r.legs
         }
         // IVR-1 direct dialling: any 4-digit internal number the tenant has; anything else is
-        // an invalid key (one pattern instead of a line per extension; `_XXXX` admits digits only).
+        // an invalid key. One pattern per first digit the tenant's internal numbers start
+        // with (patterns admit digits only): a key no internal number starts with acts at
+        // once, where `_XXXX` made every key wait the digit timeout for more digits.
         if menu.directDial {
-            w.exten("_XXXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${FILTER(0-9,${EXTEN})},1)}?\(extContext),${FILTER(0-9,${EXTEN})},1:i,1)")])
+            let firsts = Set(plan.routes.compactMap { TextSink.number.clean($0.number).first { ("0"..."9").contains($0) } })
+            for first in firsts.sorted() {
+                w.exten("_\(digits: String(first))XXX", [DialplanLine("GotoIf(${DIALPLAN_EXISTS(\(extContext),${FILTER(0-9,${EXTEN})},1)}?\(extContext),${FILTER(0-9,${EXTEN})},1:i,1)")])
+            }
         }
     }
 

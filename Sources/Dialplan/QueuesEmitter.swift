@@ -16,10 +16,11 @@ struct QueuesEmitter {
             w.option("musicclass", queue.holdMusicClass == "default" ? MusicOnHoldEmitter.defaultClass(plan) : "\(id: queue.holdMusicClass)")
             w.option("maxlen", "\(s.maxWaiting)")
             w.option("retry", "\(s.retrySeconds)")
-            w.option("timeout", "15")
+            w.option("timeout", "\(Simulator.memberRingSeconds)")
             w.option("servicelevel", "\(s.serviceLevelSeconds)")
             // QUE-4: only members that are logged in, registered and free are offered calls;
-            // with none of them, callers do not wait for nobody.
+            // with nobody logged in and registered, callers do not wait for nobody; members on
+            // another call (in use) are waited for.
             w.option("ringinuse", "no")
             w.option("joinempty", "paused,unavailable,invalid,unknown")
             w.option("leavewhenempty", "paused,unavailable,invalid,unknown")

@@ -258,6 +258,9 @@ struct RouteEmitter {
         let s = queue.settings
         let full = newLabel(), done = newLabel()
         let name: AsteriskText = "\(id: queue.name)"
+        // Recording starts before the sticky ring: a call the last agent takes is a queue
+        // call too, and record-all means all of them.
+        if s.recordAll { add("MixMonitor(\(tenant)/${UNIQUEID}.wav,b)") }
         if s.stickyAgent {
             // The key is the caller's number filtered to digits and `+`; an anonymous caller
             // has no last agent (and no hang-up handler): they would all share one key. The
@@ -273,11 +276,12 @@ struct RouteEmitter {
             add("GotoIf($[${FIELDNUM(MEMBERS,\\,,${LAST})} = 0]?\(unsafeRaw: skip))")
             add("GotoIf($[\"${QUEUE_MEMBER(\(name),paused,${LAST})}\" = \"1\"]?\(unsafeRaw: skip))")
             add("GotoIf($[\"${DEVICE_STATE(${LAST})}\" != \"NOT_INUSE\"]?\(unsafeRaw: skip))")
-            add("Dial(${LAST},15,t)")
+            // U: once the agent answers, their channel reports the call as the queue's (the
+            // node's queue events never see it: the ring is not Queue()'s).
+            add("Dial(${LAST},\(Simulator.stickyRingSeconds),tU(\(tenant)-sticky^\(number: queue.number)))")
             add("GotoIf($[\"${DIALSTATUS}\" = \"ANSWER\"]?\(unsafeRaw: done))")
             label(skip)
         }
-        if s.recordAll { add("MixMonitor(\(tenant)/${UNIQUEID}.wav,b)") }
         add("Queue(\(name),t,,,\(s.maxWaitSeconds > 0 ? "\(s.maxWaitSeconds)" : ""))")
         add("GotoIf($[\"${QUEUESTATUS}\" = \"FULL\"]?\(unsafeRaw: full))")
         emit(queue.onTimeout)

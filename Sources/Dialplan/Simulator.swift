@@ -10,6 +10,10 @@ public struct Simulator: Sendable {
     /// IVR contexts a call may enter (counting returns to a menu) before it is cut as a loop
     /// (`MENUHOPS` in the dial plan).
     public static let maximumMenuVisits = 50
+    /// How long app_queue rings an agent before offering the call on (`timeout` in queues.conf).
+    public static let memberRingSeconds = 15
+    /// How long a returning caller's last agent rings alone before the queue (QUE-6).
+    public static let stickyRingSeconds = 15
 
     let plan: CallPlan
     let reportedToggles: [String: Bool]
@@ -193,30 +197,61 @@ private struct Run {
 
     func agentState(_ agent: QueueAgentPlan) -> AgentState { scenario.agents?[agent.number] ?? agent.state }
 
-    /// The queue as app_queue runs it: full → overflow; nobody eligible (QUE-4: logged in,
-    /// registered, free) → timeout steps at once; otherwise the agents are offered the call,
-    /// lowest penalty first (the last agent first for a returning caller, QUE-6).
+    /// The queue as app_queue runs it (`QueuesEmitter`, `RouteEmitter.emitQueue`):
+    /// - with `recordAll`, recording starts as the caller enters (the sticky ring included);
+    /// - a returning caller (QUE-6) first rings their last agent alone, if that agent is
+    ///   logged in and free, for `stickyRingSeconds`;
+    /// - nobody logged in (unpaused) with a registered phone → the timeout steps at once
+    ///   (`joinempty`); this is checked before the queue's length, as app_queue does;
+    /// - `maxWaiting` callers already waiting → the overflow steps;
+    /// - agents on another call are waited for, not skipped: the caller stays in the queue;
+    /// - the free agents of the lowest penalty are offered the call first: all of them at once
+    ///   (`ringAll`), the first in the list (`linear`), or one of them that the node picks
+    ///   (`leastRecent`, `fewestCalls`, `random`, `randomMemory` — round robin with memory,
+    ///   starting wherever the node's member table starts — and `weightedRandom`, where the
+    ///   penalty is a weight and every free agent may be picked). Agents of a higher penalty
+    ///   are offered calls only while every lower-penalty agent is busy, paused or out.
+    /// - each offer rings for `memberRingSeconds`; a caller who may wait longer is offered in
+    ///   turn to the other agents of the same penalty.
     mutating func queue(_ number: String) -> Flow {
         guard let q = plan.queue(number) else { return .ended(outcome("hangup", phrases.hangup)) }
+        if q.settings.recordAll { note("record", [:], phrases.recorded) }
+        let members = q.agents.enumerated().filter { _, a in agentState(a) == .loggedIn && device(a.number) != .unregistered }
+            .sorted { ($0.element.penalty, $0.offset) < ($1.element.penalty, $1.offset) }.map(\.element)
+        if q.settings.stickyAgent, !caller.isEmpty, let last = scenario.lastAgent?[number],
+           let agent = members.first(where: { $0.number == last && device($0.number) != .busy }) {
+            note("stickyAgent", ["agent": last], phrases.stickyAgent(last))
+            if device(agent.number) == .answers { return .ended(outcome("answered", ext: agent.number, phrases.answered(agent.number))) }
+            // Then the queue as for anyone: the last agent is a free member again. (The node
+            // may still see their phone ringing for a moment and leave them out of its first
+            // offer: a race the conformance suite leaves out.)
+        }
+        // The sticky ring happens before the caller joins the queue (it is not a queue call).
         note("queue", ["queue": number], phrases.queue(q.title))
+        if members.isEmpty {
+            note("queueEmpty", ["queue": number], phrases.queueEmpty)
+            return afterQueue(q.onTimeout)
+        }
         if q.settings.maxWaiting > 0, (scenario.waiting?[number] ?? 0) >= q.settings.maxWaiting {
             note("queueFull", ["queue": number], phrases.queueFull)
             return afterQueue(q.onFull)
         }
-        var eligible = q.agents.enumerated().filter { _, a in
-            agentState(a) == .loggedIn && [.registered, .noAnswer, .answers].contains(device(a.number))
-        }.sorted { ($0.element.penalty, $0.offset) < ($1.element.penalty, $1.offset) }.map(\.element)
-        if eligible.isEmpty {
-            note("queueEmpty", ["queue": number], phrases.queueEmpty)
-            return afterQueue(q.onTimeout)
-        }
-        if q.settings.stickyAgent, let last = scenario.lastAgent?[number], let i = eligible.firstIndex(where: { $0.number == last }) {
-            note("stickyAgent", ["agent": last], phrases.stickyAgent(last))
-            eligible.insert(eligible.remove(at: i), at: 0)
-        }
-        note("queueRing", ["agents": eligible.map(\.number).joined(separator: ",")], phrases.queueRing(eligible.map(\.number)))
-        if let agent = eligible.first(where: { device($0.number) == .answers }) {
-            return .ended(outcome("answered", ext: agent.number, phrases.answered(agent.number)))
+        let free = members.filter { device($0.number) != .busy }
+        if let lowest = free.first?.penalty {
+            let strategy = q.settings.strategy
+            let pool = strategy == .weightedRandom ? free : free.filter { $0.penalty == lowest }
+            let offered: [QueueAgentPlan] = switch strategy {
+            case .ringAll: pool
+            case .linear: [pool[0]]
+            default: pool
+            }
+            let choice = strategy == .ringAll || offered.count == 1 ? "all" : "one"
+            note("queueRing", ["agents": offered.map(\.number).joined(separator: ","), "strategy": strategy.asteriskName, "choice": choice],
+                 phrases.queueRing(offered.map(\.number)))
+            let later = q.settings.maxWaitSeconds == 0 || q.settings.maxWaitSeconds > Simulator.memberRingSeconds ? pool : offered
+            if let agent = (offered + later).first(where: { device($0.number) == .answers }) {
+                return .ended(outcome("answered", ext: agent.number, phrases.answered(agent.number)))
+            }
         }
         guard q.settings.maxWaitSeconds > 0 else { return .ended(outcome("queued", phrases.queueWaiting)) }
         note("queueTimeout", ["seconds": "\(q.settings.maxWaitSeconds)"], phrases.queueTimeout(q.settings.maxWaitSeconds))
@@ -230,7 +265,9 @@ private struct Run {
     }
 
     /// An IVR context: the start runs, then each answer is a key, a direct-dialled number, or
-    /// nothing; options that do not hand the call over come back to the start.
+    /// nothing; options that do not hand the call over come back to the start. With direct
+    /// dialling on, a key that an internal number starts with acts after the node's digit
+    /// timeout (5 s: more digits may follow); any other key acts at once.
     mutating func enterMenu(_ name: String) -> CallTrace.Outcome {
         guard let menu = plan.menu(name) else { return outcome("hangup", phrases.hangup) }
         menuVisits += 1

@@ -40,8 +40,9 @@ final class EventForwarder: Sendable {
                          active: state != "off", at: now)
     }
 
-    /// Queue membership (`QueueMemberAdded|Removed|Pause`) and answered calls (`AgentConnect`)
-    /// of the tenants' queues (`t<n>-q<number>`, `PJSIP/<endpoint>` members).
+    /// Queue membership (`QueueMemberAdded|Removed|Pause`) and answered calls (`AgentConnect`,
+    /// and `CentralitaStickyAgent` when a returning caller's last agent answers before the
+    /// queue) of the tenants' queues (`t<n>-q<number>`, `PJSIP/<endpoint>` members).
     static func agentEvent(from ami: [String: String], now: Date) -> NodeEvent? {
         guard let event = ami["Event"], let (tenant, queue) = ami["Queue"].flatMap(NodeEvent.splitQueue),
               let interface = ami["Interface"], interface.hasPrefix("PJSIP/") else { return nil }
@@ -51,7 +52,7 @@ final class EventForwarder: Sendable {
         switch event {
         case "QueueMemberAdded", "QueueMemberPause": state = paused ? "paused" : "loggedIn"
         case "QueueMemberRemoved": state = "loggedOut"
-        case "AgentConnect":
+        case "AgentConnect", "UserEvent" where ami["UserEvent"] == "CentralitaStickyAgent":
             return NodeEvent(type: "agentCall", id: UUID().uuidString.lowercased(), tenant: tenant, queue: queue, endpoint: endpoint, at: now)
         default: return nil
         }

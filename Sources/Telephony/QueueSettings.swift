@@ -2,6 +2,8 @@
 /// the queue's extension; everything here is the queue's own behaviour.
 public struct QueueSettings: Sendable, Equatable, Codable {
     /// QUE-1's distribution strategies, named for people; `asteriskName` is what app_queue calls them.
+    /// `randomMemory` keeps its API name but is not random: the node runs `rrmemory`, round
+    /// robin that remembers where the last call went and offers the next call to the next agent.
     public enum Strategy: String, Sendable, Codable, CaseIterable {
         case ringAll, leastRecent, fewestCalls, random, randomMemory, linear, weightedRandom
 

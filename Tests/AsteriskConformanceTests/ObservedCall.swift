@@ -40,9 +40,10 @@ struct ObservedCall: CustomStringConvertible {
             case "external": steps.append("external \(d["number"] ?? "")")
             case "identify": steps.append("identify \(d["result"] ?? "")")
             case "record": steps.append("record")
-            default: steps.append(event.kind + " " + d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+            default: steps.append(menuStep(event) ?? event.kind + " " + d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
             }
         }
+        steps += queueAnswer(trace)
         steps.append("outcome \(trace.outcome.kind)")
         return steps
     }
@@ -72,7 +73,9 @@ struct ObservedCall: CustomStringConvertible {
             return nil
         }
 
+        var menus = MenuObserver(plan: plan, main: main, phoneBySIPUser: phoneBySIPUser)
         for e in events {
+            menus.observe(e, steps: &steps)
             let channel = e["Channel"] ?? ""
             switch e.event {
             case "DialBegin":

@@ -8,11 +8,13 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     let name: String
     let snapshot: TenantSnapshot
     let scenario: Scenario
+    /// Queue agents get into their states with their phones' feature codes (`*45`, `*46`).
+    var agentsByPhone = false
     var testDescription: String { name }
 
     /// Plays the scenario on Asterisk and holds the path against the simulator's.
     func check() async throws {
-        let run = CallRun(snapshot: snapshot, scenario: scenario)
+        let run = CallRun(snapshot: snapshot, scenario: scenario, agentsByPhone: agentsByPhone)
         let expected = ObservedCall.expected(Simulator(plan: run.plan).run(scenario))
         _ = try await run.play(expecting: expected)
     }

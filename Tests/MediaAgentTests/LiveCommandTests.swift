@@ -90,6 +90,9 @@ import TestSupport
         #expect(EventForwarder.nodeEvent(from: ["Event": "QueueMemberPause", "Queue": "t3-q2000", "Interface": "PJSIP/100000001", "Paused": "1"])?.state == "paused")
         #expect(EventForwarder.nodeEvent(from: ["Event": "QueueMemberRemoved", "Queue": "t3-q2000", "Interface": "PJSIP/100000001"])?.state == "loggedOut")
         #expect(EventForwarder.nodeEvent(from: ["Event": "AgentConnect", "Queue": "t3-q2000", "Interface": "PJSIP/100000001"])?.type == "agentCall")
+        let sticky = EventForwarder.nodeEvent(from: ["Event": "UserEvent", "UserEvent": "CentralitaStickyAgent", "Queue": "t3-q2000", "Interface": "PJSIP/100000001"])
+        #expect(sticky?.type == "agentCall" && sticky?.queue == "2000" && sticky?.endpoint == "100000001")
+        #expect(EventForwarder.nodeEvent(from: ["Event": "UserEvent", "UserEvent": "Other", "Queue": "t3-q2000", "Interface": "PJSIP/100000001"]) == nil)
         #expect(EventForwarder.nodeEvent(from: ["Event": "QueueMemberAdded", "Queue": "support", "Interface": "PJSIP/100000001"]) == nil)
         let email = EventForwarder.nodeEvent(from: ["Event": "UserEvent", "UserEvent": "CentralitaEmail", "Tenant": "t3", "Key": "00ff00ff00ff00ff",
                                                     "Caller": "+34600111222", "Name": "P%C3%A9rez%2C%20Ana"])
