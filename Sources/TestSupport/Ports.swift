@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Synchronization
 #if canImport(Glibc)
 public import Glibc
 #endif
@@ -24,6 +25,31 @@ public enum Ports {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    /// A UDP port (SIP).
-    public static func freeUDP(address: String = "127.0.0.1") throws -> Int { try free(SOCK_DGRAM, address: address) }
+    /// A UDP port for a SIP peer, from 10000–31999 (below the kernel's ephemeral range, so
+    /// outgoing sockets never take it) and never handed out twice by this process: dozens of
+    /// SIPp processes start at once, and a port the kernel offered for 0 could be offered again
+    /// before the first SIPp bound it.
+    public static func freeUDP(address: String = "127.0.0.1") throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000..<32_000)
+            let fresh = handedOut.withLock { $0.insert("\(address):\(port)").inserted }
+            if fresh, canBind(port, address: address) { return port }
+        }
+        return try free(SOCK_DGRAM, address: address)
+    }
+
+    private static let handedOut = Mutex(Set<String>())
+
+    static func canBind(_ port: Int, address: String) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr(address)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
 }

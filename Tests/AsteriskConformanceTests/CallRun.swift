@@ -105,7 +105,9 @@ struct CallRun {
             }()
             try await Self.follow(ami, main: main, from: start, answers: &answers, keysDuring: keysDuring, calleeKeys: calleeKeys)
             try await Task.sleep(for: .milliseconds(300))
-            let events = ami.events[start...].filter { $0["Linkedid"] == linkedID || $0.event == "DialBegin" && $0["Linkedid"] == linkedID }
+            // The call's events: every channel of it carries its Linkedid (transfer events name it
+            // per party: TransfererLinkedid, TransfereeLinkedid …).
+            let events = ami.events[start...].filter { $0.fields.contains { $0.key.hasSuffix("Linkedid") && $0.value == linkedID } }
             var observed = ObservedCall(events: Array(events), main: main, plan: plan, trunk: ConformanceTenants.options.trunk)
             observed.carrierLog = (try? String(contentsOfFile: node.directory + "/carrier.log", encoding: .utf8)) ?? ""
             observed.problems = node.problems
@@ -151,7 +153,8 @@ struct CallRun {
                     for key in keys {
                         try await ami.action(["Action": "PlayDTMF", "Channel": callee, "Digit": String(key), "Duration": "120", "Receive": "true"])
                     }
-                    hangUpAt = ContinuousClock.now + .seconds(2)
+                    // Long enough for what the keys start (a transfer rings its target).
+                    hangUpAt = ContinuousClock.now + .seconds(8)
                     continue
                 }
                 let settled = (e.event == "Newexten" && e["Channel"] == main && ["VoiceMail", "VoiceMailMain"].contains(e["Application"] ?? ""))

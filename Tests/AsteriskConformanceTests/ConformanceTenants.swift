@@ -38,6 +38,21 @@ enum ConformanceTenants {
     static let saturday = madrid("2026-12-05 11:00")
     static let christmas = madrid("2026-12-25 10:00")
 
+    // Around the clock changes (Europe/Madrid: summer time from 2026-03-29, winter from 10-25)
+    // and the ends of the office-hours interval (09:00–18:00, Monday to Friday).
+    static let springMondayOpen = madrid("2026-03-30 09:30")
+    static let springMondayEarly = madrid("2026-03-30 08:30")
+    static let autumnMondayOpen = madrid("2026-10-26 09:00")
+    static let fridayLastMinute = madrid("2026-11-27 17:59")
+    static let fridayClosing = madrid("2026-11-27 18:00")
+
+    /// The same tenant switched off (TEN-1): every call is refused.
+    static let rulesOff: TenantSnapshot = {
+        var snapshot = rules
+        snapshot.active = false
+        return snapshot
+    }()
+
     static let officeID = "int-office"
     static let holidaysID = "int-holidays"
     static let salesID = "grp-sales"

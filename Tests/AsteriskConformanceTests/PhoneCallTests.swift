@@ -150,6 +150,18 @@ struct RecordingTests {
         #expect(call.steps.contains("record"))
     }
 
+    /// CALL-1: the phone that answered presses *2 and a number: the caller goes there.
+    @Test func starTwoTransfersTheCaller() async throws {
+        var run = CallRun(snapshot: ConformanceTenants.rules,
+                          scenario: Scenario(to: "+34910500007", from: "+34600000001", at: ConformanceTenants.tuesdayNight,
+                                             devices: ["2005": .answers, "2002": .answers]))
+        run.calleeKeys = "*22002#"
+        let call = try await run.play()
+        #expect(call.events.contains { $0.event == "BlindTransfer" && $0["Extension"] == "2002" }, "\(call.steps)")
+        #expect(call.steps.contains("route 2002"), "\(call.steps)")
+        #expect(call.events.contains { $0.event == "DialEnd" && $0["DialStatus"] == "ANSWER" && ($0["DestChannel"] ?? "").hasPrefix("PJSIP/500000002-") })
+    }
+
     @Test func starOneStartsRecordingOnAPhoneThatMayRecordOnDemand() async throws {
         var run = CallRun(snapshot: ConformanceTenants.rules,
                           scenario: Scenario(to: "+34910500007", from: "+34600000001", at: ConformanceTenants.tuesdayNight, devices: ["2005": .answers]))

@@ -35,7 +35,10 @@ struct PortalToAsteriskTests {
                 #expect(try await op.request("PUT", "/api/v1/media-nodes/\(nodeID)/tenants/\(tenant)").status == 204)
 
                 // Deployed and loaded: Asterisk lists the endpoint the API made.
-                try await Self.eventually("the endpoint is loaded") { try await rig.node.inventory().endpoints.contains(ext.sipUsername) }
+                try await Self.eventually("the endpoint is loaded", timeout: .seconds(90),
+                                          explain: { (try? await admin.request("GET", "/api/v1/tenants/\(tenant)/deployments").bodyText) ?? "" }) {
+                    try await rig.node.inventory().endpoints.contains(ext.sipUsername)
+                }
                 let peers = SIPpPeers(node: rig.node)
                 try await peers.register(ext.sipUsername, password: ext.sipPassword, port: try Ports.freeUDP())
                 #expect(try await rig.node.cli("pjsip show contacts").contains("\(ext.sipUsername)/sip:"), "the phone registered")
@@ -45,7 +48,7 @@ struct PortalToAsteriskTests {
 
                 // Taken off the node: the agent is told, Asterisk drops the tenant.
                 #expect(try await op.request("DELETE", "/api/v1/media-nodes/\(nodeID)/tenants/\(tenant)").status == 204)
-                try await Self.eventually("the tenant leaves the node") {
+                try await Self.eventually("the tenant leaves the node", timeout: .seconds(90)) {
                     try await rig.send("GET", "/v1/tenants").bodyText.contains("\"tenants\":[]")
                 }
                 #expect(!(try await rig.node.inventory().endpoints.contains(ext.sipUsername)))
@@ -55,13 +58,14 @@ struct PortalToAsteriskTests {
         }
     }
 
-    static func eventually(_ what: String, timeout: Duration = .seconds(30), _ check: () async throws -> Bool) async throws {
+    static func eventually(_ what: String, timeout: Duration = .seconds(30), explain: () async -> String = { "" },
+                           _ check: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await check() { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        Issue.record("\(what): not within \(timeout)")
+        Issue.record("\(what): not within \(timeout). \(await explain())")
         throw CancellationError()
     }
 }
