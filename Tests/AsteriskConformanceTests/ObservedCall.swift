@@ -101,7 +101,12 @@ struct ObservedCall: CustomStringConvertible {
                     // The route whose hop count tripped the limit never ran: only its NoOp did.
                     if steps.last?.hasPrefix("route ") == true { steps.removeLast() }
                     outcome = "loop"
-                } else if e["Priority"] == "1", app == "NoOp", context == "centralita-inbound" || context.hasSuffix("-ext") {
+                } else if e["Priority"] == "1", app == "NoOp" || plan.route(internal: exten) != nil,
+                          context == "centralita-inbound" || context.hasSuffix("-ext") || context.contains("-phone-") {
+                    // (Right after a transfer Asterisk may report priority 1 with the
+                    // application the channel ran before: the route is known by its number.)
+                    // (A route reached from a phone's context, as after a transfer, is reported
+                    // in the context that included it.)
                     steps.append("route \(exten)")
                 } else if app == "Set", data.hasPrefix("APPLIED="), data != "APPLIED=0" {
                     steps.append("rule \(data.dropFirst("APPLIED=".count))")

@@ -158,7 +158,8 @@ struct RecordingTests {
         run.calleeKeys = "*22002#"
         let call = try await run.play()
         #expect(call.events.contains { $0.event == "BlindTransfer" && $0["Extension"] == "2002" }, "\(call.steps)")
-        #expect(call.steps.contains("route 2002"), "\(call.steps)")
+        #expect(call.steps.contains("route 2002"),
+                "\(call.steps) \(call.events.filter { $0.event == "Newexten" }.map { "\($0["Channel"] ?? "") \($0["Context"] ?? "") \($0["Extension"] ?? "") \($0["Priority"] ?? "") \($0["Application"] ?? "")" })")
         #expect(call.events.contains { $0.event == "DialEnd" && $0["DialStatus"] == "ANSWER" && ($0["DestChannel"] ?? "").hasPrefix("PJSIP/500000002-") })
     }
 

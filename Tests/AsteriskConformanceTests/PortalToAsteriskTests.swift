@@ -36,7 +36,9 @@ struct PortalToAsteriskTests {
 
                 // Deployed and loaded: Asterisk lists the endpoint the API made.
                 try await Self.eventually("the endpoint is loaded", timeout: .seconds(90),
-                                          explain: { (try? await admin.request("GET", "/api/v1/tenants/\(tenant)/deployments").bodyText) ?? "" }) {
+                                          explain: {
+                    do { return try await admin.request("GET", "/api/v1/tenants/\(tenant)/deployments").bodyText } catch { return "deployments: \(error)" }
+                }) {
                     try await rig.node.inventory().endpoints.contains(ext.sipUsername)
                 }
                 let peers = SIPpPeers(node: rig.node)

@@ -175,13 +175,15 @@ public final class Deployer: Sendable {
         guard let nodes = try? await database.transaction(scope, { try await repository.nodesWithSecrets(on: $0) }) else { return }
         for node in nodes {
             do {
-                let assigned = try await database.transaction(scope) { try await repository.assignedKeys(node: node.id, on: $0) }
                 let secret = Array(node.secret.utf8)
                 let listing = try await HTTPClient.request("GET", base: node.url, path: "/v1/tenants",
                                                            headers: RequestSignature.headers(secret: secret, method: "GET", path: "/v1/tenants", body: []),
                                                            timeout: settings.requestTimeout)
                 struct Held: Decodable { var tenants: [String] }
                 guard listing.status == 200, let held = try? listing.json(Held.self) else { continue }
+                // The assignments are read after the node's list: a tenant the node got since
+                // was assigned before it got there, so it is never mistaken for a stray.
+                let assigned = try await database.transaction(scope) { try await repository.assignedKeys(node: node.id, on: $0) }
                 for key in held.tenants where !assigned.contains(key) {
                     let path = "/v1/tenants/\(key)"
                     let response = try await HTTPClient.request("DELETE", base: node.url, path: path,
