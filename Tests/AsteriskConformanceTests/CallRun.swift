@@ -19,6 +19,9 @@ struct CallRun {
     var keysDuring: [String: String] = [:]
     /// Keys the answering phone presses once connected (`*1`: record on demand), 1 s after.
     var calleeKeys: String? = nil
+    /// The carrier's caller sends the scenario's keys in band (RFC 2833), timed, instead of
+    /// the harness sending them when the dial plan waits.
+    var keysInBand = false
     /// Queue agents log in and pause with their phones' feature codes, not the portal's commands.
     var agentsByPhone = false
 
@@ -79,7 +82,8 @@ struct CallRun {
                 main = first["Channel"] ?? ""
                 linkedID = first["Linkedid"] ?? ""
             } else if scenario.to.hasPrefix("+") {
-                let caller = try peers.call(scenario.to, from: scenario.from)
+                let caller = try peers.call(scenario.to, from: scenario.from,
+                                            inBandKeys: keysInBand ? (scenario.presses ?? [scenario.keys]).joined() : nil)
                 running.append(caller)
                 guard let first = try await Self.firstStep(ami, after: start, caller: caller) else {
                     // The node refused the call without running any dial plan (404: no such number).
@@ -98,7 +102,7 @@ struct CallRun {
                 let first = try await ami.waitForEvent(timeout: .seconds(20), after: start) { $0.event == "Newexten" && $0["Uniqueid"] == linkedID + "-2" }
                 main = first["Channel"] ?? ""
             }
-            var answers = scenario.presses ?? {
+            var answers = keysInBand ? [] : scenario.presses ?? {
                 var parts = scenario.keys.split(separator: "#", omittingEmptySubsequences: false).map(String.init)
                 if parts.last == "" { parts.removeLast() }
                 return parts

@@ -31,8 +31,20 @@ struct SIPpPeers {
 
     /// The carrier delivers one call to `number` from `caller` (a number or `anonymous`). The
     /// call ends when the node hangs up, or after `holdSeconds` from the carrier's side.
-    func call(_ number: String, from caller: String, holdSeconds: Int = 120) throws -> Shell.Running {
-        try place("caller.xml", number, from: caller, address: AsteriskNode.carrierAddress, holdSeconds: holdSeconds)
+    /// With `inBandKeys`, the caller sends those keys as RFC 2833 events (SIPp's recorded
+    /// `dtmf_2833_*.pcap`, `pause` ms apart, the first `pause` ms after the answer) instead of
+    /// audio, as a phone does when its user presses them.
+    func call(_ number: String, from caller: String, holdSeconds: Int = 120, inBandKeys: String? = nil, pause: Int = 1000) throws -> Shell.Running {
+        var edit: (String) -> String = { $0 }
+        if let keys = inBandKeys {
+            let folder = AsteriskNode.prefix + "/share/sipp/pcap"
+            let plays = keys.compactMap { key -> String? in
+                let name = key == "*" ? "star" : key == "#" ? "pound" : key.isNumber ? String(key) : nil
+                return name.map { "  <pause milliseconds=\"\(pause)\"/>\n  <nop><action><exec play_pcap_audio=\"\(folder)/dtmf_2833_\($0).pcap\"/></action></nop>\n" }
+            }.joined()
+            edit = { $0.replacingOccurrences(of: "  <nop><action><exec rtp_stream=\"[audio],-1,0\"/></action></nop>\n", with: plays) }
+        }
+        return try place("caller.xml", number, from: caller, address: AsteriskNode.carrierAddress, holdSeconds: holdSeconds, edit: edit)
     }
 
     /// A phone dials `number` (authenticating as `username`), as its user would.
@@ -41,8 +53,8 @@ struct SIPpPeers {
     }
 
     private func place(_ scenario: String, _ number: String, from caller: String, address: String, holdSeconds: Int,
-                       auth: [String] = []) throws -> Shell.Running {
-        let template = try String(contentsOfFile: Self.folder + "/" + scenario, encoding: .utf8)
+                       auth: [String] = [], edit: (String) -> String = { $0 }) throws -> Shell.Running {
+        let template = edit(try String(contentsOfFile: Self.folder + "/" + scenario, encoding: .utf8))
         let path = node.directory + "/caller-\(UUID().uuidString.prefix(6)).xml"
         try template.replacingOccurrences(of: "[hold]", with: "\(holdSeconds * 1000)").write(toFile: path, atomically: true, encoding: .utf8)
         // One second of µ-law silence, looped: the RTP a real caller's phone sends.
