@@ -161,7 +161,7 @@ struct CallRun {
                     hangUpAt = ContinuousClock.now + .seconds(8)
                     continue
                 }
-                let settled = (e.event == "Newexten" && e["Channel"] == main && ["VoiceMail", "VoiceMailMain"].contains(e["Application"] ?? ""))
+                let settled = (e.event == "Newexten" && e["Channel"] == main && ["VoiceMail", "VoiceMailMain", "ChanSpy"].contains(e["Application"] ?? ""))
                     || (e.event == "DialEnd" && e["Channel"] == main && e["DialStatus"] == "ANSWER")
                 if settled, hangUpAt == nil { hangUpAt = ContinuousClock.now + .milliseconds(700) }
             }

@@ -171,3 +171,34 @@ struct RecordingTests {
         #expect(call.events.contains { $0.event == "MixMonitorStart" }, "\(call.steps)")
     }
 }
+
+/// QUE-5 on a real Asterisk: a queue's supervisor listens to (4#), whispers to (5#) or joins
+/// (6#) an agent's call from their own phone; nobody else may.
+@Suite(.enabled(if: Conformance.available, "no Asterisk 22 here (CENTRALITA_ASTERISK)"))
+struct SupervisorTests {
+    /// The queues tenant with Darío (3004) supervising the ring-all queue of Ana (3001).
+    static let tenant: TenantSnapshot = {
+        var t = ConformanceTenants.queues
+        t.queues[0].agents.append(.init(extensionID: "e3004", supervisor: true))
+        return t
+    }()
+
+    @Test(arguments: ["4#", "5#", "6#"])
+    func theSupervisorJoinsAnAgentsCall(_ code: String) async throws {
+        var run = CallRun(snapshot: Self.tenant, scenario: Scenario(to: code + "3001", from: "3004", at: ConformanceTenants.tuesdayMorning,
+                                                                   devices: ["3001": .busy]))
+        run.dialledFrom = "3004"
+        let call = try await run.play()
+        let spy = call.events.first { $0.event == "ChanSpyStart" }
+        #expect((spy?["SpyeeChannel"] ?? "").hasPrefix("PJSIP/500000301-"), "\(call.steps)")
+    }
+
+    @Test func anAgentCannotListenToAnother() async throws {
+        var run = CallRun(snapshot: Self.tenant, scenario: Scenario(to: "4#3001", from: "3002", at: ConformanceTenants.tuesdayMorning,
+                                                                   devices: ["3001": .busy]))
+        run.dialledFrom = "3002"
+        let call = try await run.play()
+        #expect(!call.events.contains { $0.event == "ChanSpyStart" })
+        #expect(!call.applications.contains("ChanSpy"))
+    }
+}

@@ -37,7 +37,13 @@ struct PortalToAsteriskTests {
                 // Deployed and loaded: Asterisk lists the endpoint the API made.
                 try await Self.eventually("the endpoint is loaded", timeout: .seconds(90),
                                           explain: {
-                    do { return try await admin.request("GET", "/api/v1/tenants/\(tenant)/deployments").bodyText } catch { return "deployments: \(error)" }
+                    // A fresh connection: the admin's keep-alive one may have been closed while idle.
+                    let fresh = try? portal.client()
+                    _ = try? await fresh?.signIn(adminUser.username)
+                    let deployments = (try? await fresh?.request("GET", "/api/v1/tenants/\(tenant)/deployments").bodyText) ?? "?"
+                    let held = (try? await rig.send("GET", "/v1/tenants").bodyText) ?? "?"
+                    let loaded = (try? await rig.node.inventory().endpoints.sorted()) ?? []
+                    return "deployments: \(deployments); the agent holds \(held); Asterisk lists \(loaded); agent log: \(rig.agent.output.suffix(1500))"
                 }) {
                     try await rig.node.inventory().endpoints.contains(ext.sipUsername)
                 }

@@ -31,7 +31,7 @@ import TestSupport
             let user = try await portal.createUser(tenant: try await portal.createTenant(), role: "member")
             let statuses = try await burst(portal, Array(repeating: (user.username, "wrong-wrong-wrong"), count: 60))
             #expect(statuses.filter { $0 == 401 }.count == 5, "\(statuses)")
-            #expect(statuses.filter { $0 == 429 }.count == 55)
+            #expect(statuses.filter { $0 == 429 }.count == 55, "\(statuses)")
         }
     }
 
