@@ -46,23 +46,19 @@ public struct BundleManifest: Sendable, Equatable {
     }
 
     /// What is in this manifest and not in `other`.
-    public func subtracting(_ other: BundleManifest) -> BundleManifest {
-        var m = BundleManifest()
-        m.contexts = contexts.subtracting(other.contexts)
-        m.endpoints = endpoints.subtracting(other.endpoints)
-        m.queues = queues.subtracting(other.queues)
-        m.mailboxes = mailboxes.subtracting(other.mailboxes)
-        m.holdMusic = holdMusic.subtracting(other.holdMusic)
-        return m
-    }
+    public func subtracting(_ other: BundleManifest) -> BundleManifest { combined(other) { $0.subtracting($1) } }
 
-    public func intersection(_ other: BundleManifest) -> BundleManifest {
+    /// What both manifests hold.
+    public func intersection(_ other: BundleManifest) -> BundleManifest { combined(other) { $0.intersection($1) } }
+
+    /// Each kind of object of this manifest with the same kind of `other`, through `operation`.
+    private func combined(_ other: BundleManifest, _ operation: (Set<String>, Set<String>) -> Set<String>) -> BundleManifest {
         var m = BundleManifest()
-        m.contexts = contexts.intersection(other.contexts)
-        m.endpoints = endpoints.intersection(other.endpoints)
-        m.queues = queues.intersection(other.queues)
-        m.mailboxes = mailboxes.intersection(other.mailboxes)
-        m.holdMusic = holdMusic.intersection(other.holdMusic)
+        m.contexts = operation(contexts, other.contexts)
+        m.endpoints = operation(endpoints, other.endpoints)
+        m.queues = operation(queues, other.queues)
+        m.mailboxes = operation(mailboxes, other.mailboxes)
+        m.holdMusic = operation(holdMusic, other.holdMusic)
         return m
     }
 
