@@ -271,8 +271,10 @@ struct DeploymentsRepository: Sendable {
             INSERT INTO deployments (tenant_id, node_id, desired_revision) VALUES (\(tenantID), \(node), \(latest))
             ON CONFLICT (tenant_id, node_id) DO NOTHING
             """)
-        // Compile if nothing was compiled yet.
-        try await c.query("UPDATE tenants SET staged_revision = 0 WHERE id = \(tenantID) AND \(latest) = 0")
+        // Stage again after this commits: a bundle being staged at this moment (not yet
+        // committed, so not `latest` here) would otherwise set the desired revision of every
+        // node but this one, which would stay on the older revision for good.
+        try await c.query("UPDATE tenants SET staged_revision = 0 WHERE id = \(tenantID)")
     }
 
     /// Ends the assignment; at commit the deployer is told to take the tenant off the node.
