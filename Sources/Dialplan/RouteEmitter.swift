@@ -1,21 +1,22 @@
 import Telephony
 
-/// Writes one route's steps as dial-plan priorities, with labels for the branches.
+/// Writes one route's steps as dial-plan priorities, with labels for the branches. Rings are in
+/// `RouteEmitter+Ring.swift`, conditions in `RouteEmitter+Conditions.swift`.
 struct RouteEmitter {
     let plan: CallPlan
     let lookup: PlanLookup
     let options: CompileOptions
     let context: AsteriskText
     let legPrefix: String
-    private var out: [DialplanLine] = []
-    private var labelCount = 0
-    private var variableCount = 0
-    private(set) var legs: [(AsteriskText, [DialplanLine])] = []
-    private var pendingLabel: String?
+    var out: [DialplanLine] = []
+    var labelCount = 0
+    var variableCount = 0
+    var legs: [(AsteriskText, [DialplanLine])] = []
+    var pendingLabel: String?
     /// Device states read once when the route starts, by internal number: the route's own
     /// rings must not make its phone look busy to its later rules (Asterisk publishes device
     /// states asynchronously, so a phone just rung still reads INUSE for a moment).
-    private var capturedStates: [String: AsteriskText] = [:]
+    var capturedStates: [String: AsteriskText] = [:]
     /// Within an IVR context's start: sounds play with `Background`, so keys cut them short.
     var interruptible = false
 
@@ -99,24 +100,24 @@ struct RouteEmitter {
         return out
     }
 
-    private mutating func add(_ application: AsteriskText) {
+    mutating func add(_ application: AsteriskText) {
         out.append(DialplanLine(application, label: pendingLabel))
         pendingLabel = nil
     }
 
     /// A line with a label of its own (a pending label goes on a `NoOp` before it).
-    private mutating func add(_ application: AsteriskText, label own: String?) {
+    mutating func add(_ application: AsteriskText, label own: String?) {
         guard let own else { return add(application) }
         label(own)
         add(application)
     }
 
-    private mutating func label(_ name: String) {
+    mutating func label(_ name: String) {
         if pendingLabel != nil { add("NoOp()") }
         pendingLabel = name
     }
 
-    private mutating func newLabel() -> String {
+    mutating func newLabel() -> String {
         labelCount += 1
         return "l\(labelCount)"
     }
@@ -293,185 +294,9 @@ struct RouteEmitter {
         add("Hangup()")
     }
 
-    private mutating func variable(_ base: StaticString) -> AsteriskText {
+    mutating func variable(_ base: StaticString) -> AsteriskText {
         variableCount += 1
         return "\(unsafeRaw: base.description)\(variableCount)"
     }
 
-    mutating func emitRing(_ ring: Ring) {
-        let none = newLabel(), done = newLabel()
-        // t: the called phone may transfer with *2 (CALL-1); x: and record with *1.
-        let options: AsteriskText = ring.onDemandRecording ? ",tx" : ",t"
-        // A phone already on a call is not rung (no call waiting): it counts as busy, so the
-        // ring ends BUSY when nobody else could be rung.
-        if ring.targets.count == 1, let only = ring.targets.first, only.afterSeconds == 0, case .phone(let number, let endpoint) = only.kind {
-            // One phone: its registered contacts are the whole dial string.
-            let busy = newLabel()
-            for line in Self.contacts(of: endpoint, into: "DS") { add(line.application) }
-            add("GotoIf($[${LEN(${DS})} = 0]?\(unsafeRaw: none))")
-            add("GotoIf($[\(inUse(number: number, endpoint: endpoint))]?\(unsafeRaw: busy))")
-            add("Dial(${DS},\(ring.seconds)\(options))")
-            add("Goto(\(unsafeRaw: done))")
-            label(busy)
-            add("Set(DIALSTATUS=BUSY)")
-        } else {
-            add("Set(DS=)")
-            add("Set(SAWBUSY=0)")
-            for target in ring.targets {
-                if target.afterSeconds > 0 {
-                    // Cause 17 (busy) or 20 (absent) tells the outer Dial why this leg ended.
-                    let name: AsteriskText = "\(id: legPrefix)s\(legs.count + 1)"
-                    legs.append((name, [DialplanLine("Wait(\(target.afterSeconds))"), DialplanLine("Set(DS=)"), DialplanLine("Set(SAWBUSY=0)")]
-                                       + dialString(target.kind, into: "DS", skip: "counted", busy: "inuse", live: true)
-                                       + [DialplanLine("GotoIf($[${LEN(${DS})} = 0]?nobody)"), DialplanLine("Dial(${DS:1})"), DialplanLine("Hangup()"),
-                                          DialplanLine("GotoIf($[${SAWBUSY} = 1]?engaged)", label: "nobody"), DialplanLine("Hangup(20)"),
-                                          DialplanLine("Hangup(17)", label: "engaged")]))
-                    add("Set(DS=${DS}&Local/\(name)@\(tenant)-legs)")
-                } else {
-                    let skip = newLabel(), busy = newLabel()
-                    for line in dialString(target.kind, into: "DS", skip: skip, busy: busy) { add(line.application, label: line.label) }
-                }
-            }
-            add("GotoIf($[${LEN(${DS})} = 0]?\(unsafeRaw: none))")
-            add("Dial(${DS:1},\(ring.seconds)\(options))")
-        }
-        add("Goto(\(unsafeRaw: done))")
-        label(none)
-        add(ring.targets.count == 1 && ring.targets[0].afterSeconds == 0 && ring.targets[0].isPhone
-            ? "Set(DIALSTATUS=CHANUNAVAIL)" : "Set(DIALSTATUS=${IF($[${SAWBUSY} = 1]?BUSY:CHANUNAVAIL)})")
-        label(done)
-        add("NoOp(ring ended: ${DIALSTATUS})")
-    }
-
-    /// A phone's registered contacts as a dial string in `variable`, or nothing. The contact
-    /// URIs come from the phone's REGISTER, and a SIP user part may hold `,` `&` `(`: unchecked,
-    /// a phone could add Dial options or dial targets (another tenant's context, the trunk). So
-    /// the whole string must be `PJSIP/<endpoint>/sip:…` pieces of URI characters without
-    /// `,` `&` `(` `)` `"` `$` or spaces, or it is dropped. (`\\;` is a literal `;` in the file.)
-    static func contacts(of endpoint: String, into variable: AsteriskText) -> [DialplanLine] {
-        let uri: AsteriskText = "PJSIP/\(id: endpoint)/sips?:[][A-Za-z0-9_.!~*%+=:@/\\;-]+"
-        return [DialplanLine("Set(\(variable)=${PJSIP_DIAL_CONTACTS(\(id: endpoint))})"),
-                DialplanLine("ExecIf($[!${REGEX(\"^\(uri)(&\(uri))*$\" ${\(variable)})}]?Set(\(variable)=))")]
-    }
-
-    /// Appends a target to the `&`-separated dial string in `variable`: nothing for a phone
-    /// with no registered device, nothing but `SAWBUSY=1` for a phone already on a call.
-    /// `skip` and `busy` are labels for these lines' own branches. `live`: the lines run on
-    /// another channel (a delayed leg), which has not the route's captured states.
-    func dialString(_ kind: RingTarget.Kind, into variable: AsteriskText, skip: String, busy: String, live: Bool = false) -> [DialplanLine] {
-        switch kind {
-        case .phone(let number, let endpoint):
-            let test = live ? Self.inUseNow(endpoint) : inUse(number: number, endpoint: endpoint)
-            return Self.contacts(of: endpoint, into: "C") + [
-                DialplanLine("GotoIf($[${LEN(${C})} = 0]?\(unsafeRaw: skip))"),
-                DialplanLine("GotoIf($[\(test)]?\(unsafeRaw: busy))"),
-                DialplanLine("Set(\(variable)=${\(variable)}&${C})"),
-                DialplanLine("Goto(\(unsafeRaw: skip))"),
-                DialplanLine("Set(SAWBUSY=1)", label: busy),
-                DialplanLine("NoOp()", label: skip)]
-        case .external(let number):
-            return [DialplanLine("Set(\(variable)=${\(variable)}&PJSIP/\(number: number)@\(id: options.trunk))")]
-        }
-    }
-
-    /// The device states that mean "on a call" (phones with `device_state_busy_at=1`).
-    static let busyStates = ["INUSE", "BUSY", "RINGINUSE", "ONHOLD"]
-
-    static func inUseNow(_ endpoint: String) -> AsteriskText {
-        let state: AsteriskText = "${DEVICE_STATE(PJSIP/\(id: endpoint))}"
-        return anyOf(busyStates.map { "\"\(state)\" = \"\(id: $0)\"" })
-    }
-
-    /// An expression that holds while the phone is on a call: its state as the route found it
-    /// when the route captured it, else as it is now.
-    func inUse(number: String, endpoint: String) -> AsteriskText {
-        guard let state = capturedStates[number] else { return Self.inUseNow(endpoint) }
-        return Self.anyOf(Self.busyStates.map { "\"\(state)\" = \"\(id: $0)\"" })
-    }
-
-    /// The condition as an Asterisk expression (inside `$[…]`); intervals first set a variable.
-    mutating func expression(_ condition: Condition) -> AsteriskText {
-        switch condition {
-        case .callerIs(let number):
-            return "\"${FILTER(0-9+,${CALLERID(num)})}\" = \"\(number: NumberingPlan.filtered(number))\""
-        case .callerAnonymous:
-            return "\"${FILTER(0-9+,${CALLERID(num)})}\" = \"\""
-        case .inInterval(let id):
-            let v = variable("IN")
-            add("Set(\(v)=0)")
-            guard let named = plan.intervals[id] else { return "${\(v)} = 1" }
-            var interval = named.interval
-            interval.timeZone = TextSink.timeZone.clean(interval.timeZone)
-            // AsteriskTimeSpec writes numbers, weekday and month names and the cleaned zone.
-            for spec in interval.asteriskSpecs() { add("ExecIfTime(\(unsafeRaw: spec.description)?Set(\(v)=1))") }
-            let tz: AsteriskText = "\(timeZone: interval.timeZone)"
-            if let start = interval.startDate, let end = interval.endDate {
-                let today: AsteriskText = "${STRFTIME(${EPOCH},\(tz),%Y%m%d)}"
-                add("ExecIf($[\(today) < \(Self.compact(start)) | \(today) > \(Self.compact(end))]?Set(\(v)=0))")
-            }
-            return "${\(v)} = 1"
-        case .ruleActive(let number, let code):
-            return "\"${FILTER(a-z,${DB(\(Self.toggleKey(plan: plan, extension: number, code: code)))})}\" != \"off\""
-        case .registered(let number):
-            let state = deviceState(number)
-            return "(\"\(state)\" != \"UNAVAILABLE\" & \"\(state)\" != \"INVALID\")"
-        case .busy(let number):
-            let state = deviceState(number)
-            return Self.anyOf(Self.busyStates.map { "\"\(state)\" = \"\(id: $0)\"" })
-        case .lastRing(let outcomes):
-            return Self.anyOf(outcomes.map { "\"${DIALSTATUS}\" = \"\(id: $0.dialStatus)\"" })
-        case .applied:
-            return "${APPLIED} > 0"
-        case .not(let inner):
-            return "!(\(expression(inner)))"
-        case .all(let all):
-            if all.isEmpty { return "1" }
-            var text: AsteriskText = ""
-            for (i, c) in all.enumerated() { text = text + (i == 0 ? "" : " & ") + "(\(expression(c)))" }
-            return text
-        }
-    }
-
-    /// Phones whose registration or busy state the steps test, in first-use order.
-    static func devicesTested(in steps: [Step]) -> [String] {
-        var found: [String] = []
-        func visit(_ c: Condition) {
-            switch c {
-            case .registered(let n), .busy(let n): if !found.contains(n) { found.append(n) }
-            case .not(let inner): visit(inner)
-            case .all(let all): all.forEach(visit)
-            default: break
-            }
-        }
-        func visit(_ steps: [Step]) {
-            for step in steps {
-                if case .when(let c, let then, let otherwise) = step {
-                    visit(c)
-                    visit(then)
-                    visit(otherwise)
-                }
-            }
-        }
-        visit(steps)
-        return found
-    }
-
-    /// `(a | b | …)`.
-    static func anyOf(_ tests: [AsteriskText]) -> AsteriskText {
-        var text: AsteriskText = "("
-        for (i, test) in tests.enumerated() { text = text + (i == 0 ? "" : " | ") + test }
-        return text + ")"
-    }
-
-    /// The phone's device state: read at the route's start, or (in IVR options and call
-    /// flows) into a variable where the expression tests it.
-    mutating func deviceState(_ number: String) -> AsteriskText {
-        if let captured = capturedStates[number] { return captured }
-        let v = variable("DST")
-        add("Set(\(v)=${DEVICE_STATE(PJSIP/\(id: lookup.endpoints[number] ?? number))})")
-        return "${\(v)}"
-    }
-
-    /// `YYYYMMDD`, comparable as a number with `STRFTIME(…,%Y%m%d)`.
-    static func compact(_ date: LocalDate) -> AsteriskText { "\(digits: date.description)" }
 }

@@ -184,7 +184,8 @@ public final class Deployer: Sendable {
                 // The assignments are read after the node's list: a tenant the node got since
                 // was assigned before it got there, so it is never mistaken for a stray.
                 let assigned = try await database.transaction(scope) { try await repository.assignedKeys(node: node.id, on: $0) }
-                for key in held.tenants where !assigned.contains(key) {
+                // The node's answer becomes a request path: only keys of our own form (`t<digits>`).
+                for key in held.tenants where BundlePayload.isSafeTenant(key) && !assigned.contains(key) {
                     let path = "/v1/tenants/\(key)"
                     let response = try await HTTPClient.request("DELETE", base: node.url, path: path,
                                                                 headers: RequestSignature.headers(secret: secret, method: "DELETE", path: path, body: []),
