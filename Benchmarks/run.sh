@@ -1,96 +1,159 @@
 #!/usr/bin/env bash
-# HTTP benchmark: Centralita's release build against a Hummingbird 2 server doing the same
-# small-JSON work, both driven by wrk on loopback (64 keep-alive connections, 10 s), plus a
-# Centralita route that runs one query through the database pool (/readyz).
+# The tenant API against its own database and against Hummingbird, in one run (issue 15), and
+# the mixed 64-connection load (issue 14). Everything runs on a fresh PostgreSQL cluster this
+# script makes and fills itself, with the release builds, on loopback:
 #
-#   Benchmarks/run.sh            # or: make bench
-#   DURATION=10s CONNECTIONS=64 THREADS=2 ROUNDS=2 Benchmarks/run.sh
+#   make bench                       # or Benchmarks/run.sh
+#   DURATION=10s ROUNDS=5 MIXED_DURATION=60s Benchmarks/run.sh
+#   ONLY=list Benchmarks/run.sh      # one part: list, latency, write, json, mixed
 #
-# Prints requests/s, p50 and p99 latency and errors for every run, and writes the table to
-# Benchmarks/results/latest.md.
+# 1. `pgbench -S` and `pgbench -N` (8 clients) on the same cluster: the database's own speed.
+# 2. GET /api/v1/tenants/{t}/extensions?limit=20 with an admin API key and with a session
+#    cookie, 32 and 64 connections → ratio to pgbench -S (target ≥ 0.5).
+# 3. One connection: that list against /readyz (one pool query) → latency ratio (target ≤ 2).
+# 4. PATCH an extension (audit, revision, outbox), 32 connections → ratio to pgbench -N (≥ 0.3).
+# 5. GET /healthz against Hummingbird 2's same small JSON, alternating rounds with wrk -t1 and
+#    -t2 → median ratio (target ≥ 1.3).
+# 6. 64 connections, MIXED_DURATION, lists/reads/writes/simulations over 10 tenants: errors,
+#    p50/p99.
+# 7. Peak RSS of `centralita serve` (VmHWM) over all of it (target ≤ 40 MB).
+# The table goes to Benchmarks/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-64}
-THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-2}
-CENTRALITA_PORT=18080
-HUMMINGBIRD_PORT=18090
+ROUNDS=${ROUNDS:-5}
+JSON_DURATION=${JSON_DURATION:-5s}
+MIXED_DURATION=${MIXED_DURATION:-60s}
+ONLY=${ONLY:-all}
+PORT=18080
+HB_PORT=18090
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (or make bench)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is missing: make bench installs it" >&2; exit 1; }
+command -v pgbench >/dev/null || { echo "pgbench is missing: make bench installs it" >&2; exit 1; }
 
 echo "== building (release)"
 swift build -c release --product centralita >/dev/null
-(cd Benchmarks/HummingbirdServer && swift build -c release --scratch-path .build-release >/dev/null)
+if [ "$ONLY" = all ] || [ "$ONLY" = json ]; then
+  (cd Benchmarks/HummingbirdServer && swift build -c release --scratch-path .build-release >/dev/null)
+fi
 hb_bin=Benchmarks/HummingbirdServer/.build-release/release/HummingbirdServer
+bin=.build/release/centralita
 
 workdir=$(mktemp -d /tmp/centralita-bench-XXXXXX)
-bin=$(scripts/pg-bin.sh)
+chmod 755 "$workdir"
+pg=$(scripts/pg-bin.sh)
 as_db_user() { if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_db_user "$bin/pg_ctl" -D "$workdir/data" -m immediate stop >/dev/null 2>&1 || true
+  as_db_user "$pg/pg_ctl" -D "$workdir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 
-echo "== throwaway PostgreSQL in $workdir"
+echo "== fresh PostgreSQL in $workdir (as make run starts it)"
 mkdir -p "$workdir/run"
 [ "$(id -u)" = "0" ] && chown -R postgres:postgres "$workdir"
-as_db_user "$bin/initdb" -D "$workdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-as_db_user "$bin/pg_ctl" -D "$workdir/data" -w -l "$workdir/server.log" \
+as_db_user "$pg/initdb" -D "$workdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_db_user "$pg/pg_ctl" -D "$workdir/data" -w -l "$workdir/server.log" \
   -o "-c listen_addresses='' -c unix_socket_directories='$workdir/run' -p 5499" start >/dev/null
 export DATABASE_URL="postgresql://postgres@/postgres?host=$workdir/run&port=5499"
-.build/release/centralita migrate >/dev/null
+"$bin" migrate >/dev/null
+as_db_user "$pg/createdb" -h "$workdir/run" -p 5499 -U postgres pgbench
+as_db_user "$pg/pgbench" -h "$workdir/run" -p 5499 -U postgres -i -q pgbench >/dev/null 2>&1
 
-.build/release/centralita serve --port $CENTRALITA_PORT >"$workdir/centralita.log" 2>&1 &
-pids+=($!)
-"$hb_bin" $HUMMINGBIRD_PORT >"$workdir/hummingbird.log" 2>&1 &
-pids+=($!)
-for port in $CENTRALITA_PORT $HUMMINGBIRD_PORT; do
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-done
+"$bin" serve --port $PORT >"$workdir/centralita.log" 2>&1 &
+serve_pid=$!
+pids+=($serve_pid)
+if [ -x "$hb_bin" ]; then "$hb_bin" $HB_PORT >"$workdir/hummingbird.log" 2>&1 & pids+=($!); fi
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 
-# wrk → "requests/s p50 p99 errors"
+echo "== filling: 10 tenants, 25 extensions each, API keys and sessions"
+eval "$(python3 Benchmarks/seed.py "$bin" "http://127.0.0.1:$PORT" 10 25 "$workdir")"
+export BENCH_DIR=$workdir TENANT API_KEY EXTENSION
+list="http://127.0.0.1:$PORT/api/v1/tenants/$TENANT/extensions?limit=20"
+
+# wrk → "requests/s p50 p99 mean errors" (latencies in µs)
 measure() {
-  local url=$1 out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
-  local rps p50 p99 errors non2xx
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errors=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  echo "$rps $p50 $p99 $(( ${errors:-0} + ${non2xx:-0} ))"
+  local out
+  out=$(wrk --latency "$@")
+  echo "$out" >>"$workdir/wrk.log"
+  awk '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "Latency" && mean == "" { mean = us($2) }
+    $1 == "50%" { p50 = us($2) }
+    $1 == "99%" { p99 = us($2) }
+    /Socket errors/ { gsub(",", ""); errs += $4 + $6 + $8 + $10 }
+    /Non-2xx/ { errs += $5 }
+    END { printf "%s %d %d %d %d\n", rps, p50, p99, mean, errs + 0 }' <<<"$out"
 }
+pgbench_tps() { as_db_user "$pg/pgbench" -h "$workdir/run" -p 5499 -U postgres -j 2 -T "${DURATION%s}" "$@" pgbench 2>/dev/null | awk '/^tps/ {print $3; exit}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-results=()
-row() { printf '| %-40s | %12s | %8s | %8s | %6s |\n' "$@"; }
+rows=()
+row() { rows+=("$(printf '| %-58s | %10s | %8s | %8s | %6s | %-22s |' "$@")"); echo "${rows[-1]}"; }
+wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
+
 echo "== warming up"
-wrk -t1 -c8 -d2s "http://127.0.0.1:$CENTRALITA_PORT/healthz" >/dev/null
-wrk -t1 -c8 -d2s "http://127.0.0.1:$HUMMINGBIRD_PORT/healthz" >/dev/null
-wrk -t1 -c8 -d2s "http://127.0.0.1:$CENTRALITA_PORT/readyz" >/dev/null
+wrk -t2 -c16 -d3s -H "Authorization: Bearer $API_KEY" "$list" >/dev/null
+wrk -t1 -c8 -d2s "http://127.0.0.1:$PORT/healthz" >/dev/null
 
-for round in $(seq 1 "$ROUNDS"); do
-  for target in "Hummingbird 2 GET /healthz (small JSON)|http://127.0.0.1:$HUMMINGBIRD_PORT/healthz" \
-                "Centralita GET /healthz (small JSON)|http://127.0.0.1:$CENTRALITA_PORT/healthz" \
-                "Centralita GET /readyz (one pool query)|http://127.0.0.1:$CENTRALITA_PORT/readyz"; do
-    name=${target%%|*}; url=${target##*|}
-    read -r rps p50 p99 errs < <(measure "$url")
-    results+=("$(row "$name (round $round)" "$rps" "$p50" "$p99" "$errs")")
-    echo "${results[-1]}"
+if wants list; then
+  select_tps=$(pgbench_tps -S -c 8)
+  row "pgbench -S -c8 -j2" "$select_tps" "" "" "" "the database's reads"
+  for c in 32 64; do
+    read -r rps p50 p99 _ errs < <(measure -t2 -c$c -d"$DURATION" -H "Authorization: Bearer $API_KEY" "$list")
+    row "extensions?limit=20, API key, $c connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$select_tps")× pgbench -S"
+    read -r rps p50 p99 _ errs < <(measure -t2 -c$c -d"$DURATION" -H "Cookie: $COOKIE" "$list")
+    row "extensions?limit=20, session cookie, $c connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$select_tps")× pgbench -S"
   done
-done
+fi
+
+if wants latency; then
+  read -r _ ready50 _ ready_mean _ < <(measure -t1 -c1 -d"$DURATION" "http://127.0.0.1:$PORT/readyz")
+  read -r _ list50 _ list_mean _ < <(measure -t1 -c1 -d"$DURATION" -H "Authorization: Bearer $API_KEY" "$list")
+  row "/readyz, one connection (mean µs)" "" "$ready50" "" "" "mean $ready_mean µs"
+  row "extensions?limit=20, one connection (mean µs)" "" "$list50" "" "" "$(ratio "$list_mean" "$ready_mean")× /readyz (mean)"
+fi
+
+if wants write; then
+  write_tps=$(pgbench_tps -N -c 8)
+  row "pgbench -N -c8 -j2" "$write_tps" "" "" "" "the database's writes"
+  read -r rps p50 p99 _ errs < <(measure -t2 -c32 -d"$DURATION" -s Benchmarks/wrk/patch.lua "http://127.0.0.1:$PORT")
+  row "PATCH extension, API key, 32 connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$write_tps")× pgbench -N"
+fi
+
+if wants json && [ -x "$hb_bin" ]; then
+  for t in 1 2; do
+    ratios=()
+    for round in $(seq 1 "$ROUNDS"); do
+      read -r hb _ _ _ _ < <(measure -t$t -c64 -d"$JSON_DURATION" "http://127.0.0.1:$HB_PORT/healthz")
+      read -r ours _ _ _ errs < <(measure -t$t -c64 -d"$JSON_DURATION" "http://127.0.0.1:$PORT/healthz")
+      ratios+=("$(ratio "$ours" "$hb")")
+      echo "   round $round, wrk -t$t: Centralita $ours, Hummingbird $hb requests/s"
+    done
+    row "GET /healthz vs Hummingbird 2 /healthz, wrk -t$t -c64" "" "" "" "" "median $(median "${ratios[@]}")× ($ROUNDS rounds)"
+  done
+fi
+
+if wants mixed; then
+  read -r rps p50 p99 _ errs < <(measure -t2 -c64 -d"$MIXED_DURATION" -s Benchmarks/wrk/mixed.lua "http://127.0.0.1:$PORT")
+  row "mixed load, 10 tenants, 64 connections, $MIXED_DURATION" "$rps" "$p50" "$p99" "$errs" "lists/reads/PATCH/simulate"
+fi
+
+rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$serve_pid/status")
+row "peak RSS of centralita serve (VmHWM)" "" "" "" "" "$rss MB"
 
 mkdir -p Benchmarks/results
 {
-  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "Benchmarks/run.sh (DURATION=$DURATION ROUNDS=$ROUNDS MIXED_DURATION=$MIXED_DURATION), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); latencies in µs"
   echo
-  row "run" "requests/s" "p50" "p99" "errors"
-  row "---" "---" "---" "---" "---"
-  printf '%s\n' "${results[@]}"
+  printf '| %-58s | %10s | %8s | %8s | %6s | %-22s |\n' "run" "requests/s" "p50" "p99" "errors" "ratio"
+  printf '| %-58s | %10s | %8s | %8s | %6s | %-22s |\n' "---" "---" "---" "---" "---" "---"
+  printf '%s\n' "${rows[@]}"
 } > Benchmarks/results/latest.md
 echo
 cat Benchmarks/results/latest.md

@@ -7,11 +7,19 @@ import Synchronization
 /// Dispatch queue — never on Swift's cooperative pool — and callers await the result. A
 /// connection is used by one task at a time (the pool guarantees it).
 public final class PostgresConnection: @unchecked Sendable {
-    // `conn` and `statements` are touched only on `queue`.
-    private let conn: OpaquePointer
+    // `conn` and the pipeline state are touched by one user at a time: on `queue` while a
+    // statement runs, inline (non-blocking calls only) by the task that holds the connection.
+    let conn: OpaquePointer
     private let queue: DispatchQueue
-    private var statements: [String: String] = [:]
-    private var nextStatement = 0
+    var statements: [String: String] = [:]
+    var nextStatement = 0
+    /// The transaction the pool opened on this connection and how far it got (see
+    /// PostgresConnection+Pipeline.swift).
+    var transaction: PipelineTransaction?
+    /// `PQpipelineSync`s sent whose results were not read yet: a finished read-only
+    /// transaction does not wait for its end; the next statement reads it first.
+    var owedSyncs = 0
+    var inPipelineMode = false
     /// Set once a command failed in a way that leaves the connection unusable.
     private var broken = false
     /// Set when a cancel request was sent: it may land on a later statement, so the
@@ -25,7 +33,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
     public let id: Int
 
-    private static let statementCacheLimit = 512
+    static let statementCacheLimit = 512
     private static let counter = Counter()
 
     private init(conn: OpaquePointer, id: Int) {
@@ -91,17 +99,21 @@ public final class PostgresConnection: @unchecked Sendable {
     // MARK: Queries
 
     /// Runs a parameterised statement as a prepared statement, preparing it on first use on
-    /// this connection.
+    /// this connection. Inside a pool transaction it goes out in the same round trip as
+    /// whatever the transaction still has to send (its `BEGIN` and scope settings).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await run { try self.executePrepared(query) }
+        try await run { try self.executePipelined(.prepared(query)) }
     }
 
     /// Runs SQL text with no parameters through the simple-query protocol (several statements
-    /// allowed). For migrations and session commands only.
+    /// allowed). For migrations and session commands only. Inside a pool transaction the text
+    /// must be one statement; it is sent like a query.
     @discardableResult
     public func simpleQuery(_ sql: String) async throws -> PostgresRows {
         try await run {
+            if self.transaction != nil { return try self.executePipelined(.text(sql)) }
+            try self.leavePipelineMode()
             let result = PQexec(self.conn, sql)
             return try self.check(result)
         }
@@ -119,6 +131,8 @@ public final class PostgresConnection: @unchecked Sendable {
         let sql = "COPY \(Self.quoteIdentifier(table)) (\(columns.map(Self.quoteIdentifier).joined(separator: ", "))) FROM STDIN"
         let columnCount = columns.count
         return try await run {
+            guard self.transaction == nil else { throw PostgresError(.client, "COPY cannot run inside a pool transaction") }
+            try self.leavePipelineMode()
             var begin = PQexec(self.conn, sql)
             guard let started = begin, PQresultStatus(started) == PGRES_COPY_IN else {
                 _ = try self.check(begin)
@@ -157,36 +171,32 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Whether the connection is still usable, checked without blocking: a server that shut
-    /// down has sent its goodbye, which shows up here.
-    public func isHealthy() async -> Bool {
+    /// Whether the connection is still usable, checked without blocking (inline: only
+    /// non-blocking libpq calls): a server that shut down has sent its goodbye, which shows
+    /// up here. What a finished transaction left unread is read into libpq's buffer.
+    public func isHealthy() -> Bool {
         guard !isBroken else { return false }
-        return await withCheckedContinuation { continuation in
-            queue.async {
-                let fd = PQsocket(self.conn)
-                // A server that went away (restart, admin shutdown) has sent its goodbye
-                // and closed: the socket is readable, hung up, or at end of stream.
-                var descriptor = pollfd(fd: fd, events: Int16(POLLIN) | pollReadHangUp, revents: 0)
-                if poll(&descriptor, 1, 0) > 0 {
-                    let hungUp = Int16(POLLHUP) | pollReadHangUp | Int16(POLLERR)
-                    if descriptor.revents & hungUp != 0 || PQconsumeInput(self.conn) == 0 {
-                        self.isBroken = true
-                    } else {
-                        var byte: UInt8 = 0
-                        if recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 { self.isBroken = true }
-                    }
-                }
-                if PQstatus(self.conn) != CONNECTION_OK { self.isBroken = true }
-                continuation.resume(returning: !self.isBroken)
+        let fd = PQsocket(conn)
+        // A server that went away (restart, admin shutdown) has sent its goodbye
+        // and closed: the socket is readable, hung up, or at end of stream.
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN) | pollReadHangUp, revents: 0)
+        if poll(&descriptor, 1, 0) > 0 {
+            let hungUp = Int16(POLLHUP) | pollReadHangUp | Int16(POLLERR)
+            if descriptor.revents & hungUp != 0 || PQconsumeInput(conn) == 0 {
+                isBroken = true
+            } else {
+                var byte: UInt8 = 0
+                if recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 { isBroken = true }
             }
         }
+        if PQstatus(conn) != CONNECTION_OK { isBroken = true }
+        return !isBroken
     }
 
-    /// PQTRANS_IDLE etc.: whether a transaction is open on this connection.
-    public func isIdleOutsideTransaction() async -> Bool {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: PQtransactionStatus(self.conn) == PQTRANS_IDLE) }
-        }
+    /// Whether a transaction is still open on this connection that the pool did not open
+    /// (someone sent `BEGIN` by hand and left). Inline: reads libpq's state only.
+    public func hasForeignTransaction() -> Bool {
+        transaction == nil && owedSyncs == 0 && PQtransactionStatus(conn) != PQTRANS_IDLE
     }
 
     // MARK: Internals
@@ -206,41 +216,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private func executePrepared(_ query: PostgresQuery, retrying: Bool = true) throws -> PostgresRows {
-        let key = query.sql + "\u{0}" + query.binds.map { String($0.oid) }.joined(separator: ",")
-        let name: String
-        if let existing = statements[key] {
-            name = existing
-        } else {
-            if statements.count >= Self.statementCacheLimit {
-                _ = try check(PQexec(conn, "DEALLOCATE ALL"))
-                statements.removeAll()
-            }
-            nextStatement += 1
-            name = "s\(nextStatement)"
-            var types = query.binds.map { Oid($0.oid) }
-            let prepared = PQprepare(conn, name, query.sql, Int32(query.binds.count), &types)
-            _ = try check(prepared)
-            statements[key] = name
-        }
-        // strdup would cut a value at its first NUL: refuse it rather than store less than asked.
-        if query.binds.contains(where: { $0.text?.utf8.contains(0) == true }) {
-            throw PostgresError(.client, "a text value holds a NUL character, which PostgreSQL cannot store", sqlState: "22021")
-        }
-        let result = withBindValues(query.binds) { values in
-            PQexecPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
-        }
-        do {
-            return try check(result)
-        } catch let error as PostgresError where retrying && error.sqlState == "0A000" && error.message.contains("cached plan") {
-            // The schema changed under a cached plan: prepare again once.
-            _ = try? check(PQexec(conn, "DEALLOCATE \(name)"))
-            statements[key] = nil
-            return try executePrepared(query, retrying: false)
-        }
-    }
-
-    private func check(_ result: OpaquePointer?) throws -> PostgresRows {
+    func check(_ result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {
             if PQstatus(conn) != CONNECTION_OK { isBroken = true }
             throw PostgresError(.connection, "lost the connection to PostgreSQL: " + lastError())
@@ -259,7 +235,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private func serverError(_ result: OpaquePointer) -> PostgresError {
+    func serverError(_ result: OpaquePointer) -> PostgresError {
         func field(_ code: UInt8) -> String? {
             guard let p = PQresultErrorField(result, Int32(code)) else { return nil }
             return String(cString: p)
@@ -275,7 +251,7 @@ public final class PostgresConnection: @unchecked Sendable {
                              constraint: field(UInt8(ascii: "n")), table: field(UInt8(ascii: "t")), column: field(UInt8(ascii: "c")))
     }
 
-    private func lastError() -> String {
+    func lastError() -> String {
         String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -305,7 +281,7 @@ public final class PostgresConnection: @unchecked Sendable {
     func markBroken() { isBroken = true }
 }
 
-private func withBindValues<T>(_ binds: [PostgresBind], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+func withBindValues<T>(_ binds: [PostgresBind], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
     var pointers: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.text.map { strdup($0) } ?? nil }
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeMutableBufferPointer { buffer in

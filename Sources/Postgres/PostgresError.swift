@@ -54,5 +54,8 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     public var isCheckViolation: Bool { sqlState == "23514" }
     /// Serialization failure or deadlock: the transaction may succeed if retried.
-    public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+    public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" || isStalePlan }
+    /// "cached plan must not change result type": the schema changed under a prepared
+    /// statement; preparing it again (in a new transaction) succeeds.
+    public var isStalePlan: Bool { sqlState == "0A000" && message.contains("cached plan") }
 }

@@ -25,6 +25,14 @@ public final class PostgresListener: Sendable {
     /// Every notification on the channels, in order.
     public let notifications: AsyncStream<PostgresNotification>
     private let ready = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let connection = Mutex<(listening: Bool, generation: Int)>((false, 0))
+
+    /// A number that changes every time the listener connects again, or nil while it is not
+    /// listening. Whatever was cached under one generation may have missed notifications sent
+    /// while the listener was away, so a cache keyed by it starts over.
+    public var generation: Int? {
+        connection.withLock { $0.listening ? $0.generation : nil }
+    }
 
     public init(connectionString: String, channels: [String], logger: Logger = Logger(label: "postgres.listener")) {
         self.connectionString = connectionString
@@ -75,7 +83,9 @@ public final class PostgresListener: Sendable {
                 PQclear(result)
             }
             guard ok else { Thread.sleep(forTimeInterval: backoff); continue }
+            // Anything notified before this point was missed; the new generation says so.
             backoff = 0.1
+            connection.withLock { $0 = (true, $0.generation + 1) }
             let waiters = ready.withLock { w -> [CheckedContinuation<Void, Never>] in defer { w = nil }; return w ?? [] }
             waiters.forEach { $0.resume() }
             while !stopped.withLock({ $0 }) {
@@ -90,6 +100,7 @@ public final class PostgresListener: Sendable {
                 }
                 if PQstatus(conn) != CONNECTION_OK { break }
             }
+            connection.withLock { $0.listening = false }
             if !stopped.withLock({ $0 }) { logger.warning("listener connection lost; reconnecting") }
         }
     }

@@ -95,14 +95,21 @@ public final class PostgresPool: Sendable {
     /// to `Configuration.serializationRetries` times with a short random pause: the database
     /// asks for exactly that, and `body` only talks to the database (side effects come after
     /// the commit), so running it again is safe.
+    ///
+    /// - Parameters:
+    ///   - repeatableRead: every statement sees the same snapshot (reports that read several
+    ///     tables and must agree with each other).
+    ///   - readOnly: the transaction only reads (PostgreSQL refuses writes in it); it costs one
+    ///     round trip per statement and its end is not waited for.
+    ///   - opening: statements that open the transaction (e.g. setting its scope); they go out
+    ///     in the same write as the body's first statement.
     @discardableResult
-    /// - Parameter repeatableRead: every statement sees the same snapshot (reports that read
-    ///   several tables and must agree with each other).
-    public func transaction<T: Sendable>(repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(repeatableRead: Bool = false, readOnly: Bool = false, opening: [PostgresQuery] = [],
+                                         _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await transactionOnce(repeatableRead: repeatableRead, body)
+                return try await transactionOnce(repeatableRead: repeatableRead, readOnly: readOnly, opening: opening, body)
             } catch let error as PostgresError where error.isRetryable && attempt < configuration.serializationRetries {
                 attempt += 1
                 logger.debug("retrying a transaction", metadata: ["sqlState": .string(error.sqlState ?? ""), "attempt": .stringConvertible(attempt)])
@@ -111,15 +118,21 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    private func transactionOnce<T: Sendable>(repeatableRead: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func transactionOnce<T: Sendable>(repeatableRead: Bool, readOnly: Bool, opening: [PostgresQuery],
+                                              _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            try await connection.simpleQuery(repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN")
+            if readOnly && !repeatableRead {
+                connection.startTransaction(readOnly: true, opening: opening + ["SELECT set_config('transaction_read_only', 'on', true)"])
+            } else {
+                connection.startTransaction(readOnly: false, begin: repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN",
+                                            opening: opening)
+            }
             do {
                 let result = try await body(connection)
-                try await connection.simpleQuery("COMMIT")
+                try await connection.finishTransaction(commit: true)
                 return result
             } catch {
-                _ = try? await connection.simpleQuery("ROLLBACK")
+                try? await connection.finishTransaction(commit: false)
                 throw error
             }
         }
@@ -141,7 +154,7 @@ public final class PostgresPool: Sendable {
             }
             switch next {
             case .reuse(let connection):
-                if await connection.isHealthy() { return connection }
+                if connection.isHealthy() { return connection }
                 discard(connection, reason: "stale")
             case .connect:
                 do {
@@ -152,7 +165,7 @@ public final class PostgresPool: Sendable {
                 }
             case .wait:
                 let connection = try await waitForConnection()
-                if await connection.isHealthy() { return connection }
+                if connection.isHealthy() { return connection }
                 discard(connection, reason: "stale")
             }
         }
@@ -197,7 +210,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func release(_ connection: PostgresConnection) async {
-        if !connection.isBroken, !(await connection.isIdleOutsideTransaction()) {
+        if !connection.isBroken, connection.hasForeignTransaction() {
             // A caller left a transaction open; roll it back or give the connection up.
             if (try? await connection.simpleQuery("ROLLBACK")) == nil { connection.markBroken() }
         }

@@ -100,7 +100,7 @@ public final class APIClient: @unchecked Sendable {
 
     /// The receive timeout only guards against a hung test: with every suite running at once on
     /// two cores, password hashing queues up and a sign-in can take tens of seconds.
-    init(port: Int) throws { raw = try RawHTTPClient(port: port, receiveTimeout: 120) }
+    public init(port: Int) throws { raw = try RawHTTPClient(port: port, receiveTimeout: 120) }
 
     @discardableResult
     public func request(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:],

@@ -31,7 +31,7 @@ struct APIKeysRoutes: RouteCollection {
         routes.get("/api-keys") { request in
             let context = try await TenantContext.resolve(request, tenants: tenants, database: database)
             try context.requireAdmin()
-            let items = try await database.transaction(context.scope) { try await keys.list(on: $0) }
+            let items = try await database.read(context.scope) { try await keys.list(on: $0) }
             return try .json(ListPage<APIKeyView>(items: items, nextCursor: nil, total: items.count))
         }
         routes.post("/api-keys", maxBodyBytes: 4096) { request in

@@ -17,6 +17,7 @@ public final class PortalApplication: Sendable {
     public let logger: Logger
     public let deployer: Deployer?
     let mailer: Mailer
+    let identities: IdentityCache
 
     public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil,
                 auth: AuthConfiguration = AuthConfiguration()) throws {
@@ -58,7 +59,12 @@ public final class PortalApplication: Sendable {
         let hasher = PasswordHasher(maxConcurrent: auth.maxConcurrentPasswordHashes, maxQueued: auth.maxQueuedPasswordHashes)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
                                       audit: AuditRecorder(), configuration: auth, hasher: hasher)
-        let v1 = router.group("/api/v1", middleware: [RequestStringsMiddleware(), AuthenticationMiddleware(repository: authRepository, configuration: auth)])
+        let identities = IdentityCache(listener: PostgresListener(connectionString: configuration.databaseURL, channels: [IdentityCache.channel],
+                                                                  logger: logger),
+                                       ttl: auth.identityCacheTTL)
+        self.identities = identities
+        let v1 = router.group("/api/v1", middleware: [RequestStringsMiddleware(),
+                                                      AuthenticationMiddleware(repository: authRepository, configuration: auth, cache: identities)])
         let usersService = UsersService(database: database, users: UsersRepository(), audit: AuditRecorder(), hasher: hasher)
         v1.mount(SessionRoutes(service: sessions, users: usersService))
         v1.mount(TenantsRoutes(service: TenantsService(database: database, tenants: TenantsRepository(), audit: AuditRecorder()),
@@ -159,12 +165,14 @@ public final class PortalApplication: Sendable {
         try server.start()
         deployer?.start()
         mailer.start()
+        identities.start()
     }
 
     public func shutdown() async {
         await deployer?.stop()
         await mailer.stop()
         await server.shutdown()
+        identities.stop()
         pool.shutdown()
         backgroundPool.shutdown()
     }

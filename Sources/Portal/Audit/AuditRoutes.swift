@@ -36,7 +36,7 @@ struct AuditRoutes: RouteCollection {
             let filter = AuditRepository.Filter(entity: request.queryValue("entity"), userID: userID, from: date("from"), to: date("to"),
                                                 beforeID: beforeID, limit: try UsersRoutes.limit(request))
             try errors.throwIfAny()
-            let page = try await database.transaction(context.scope) { try await audit.list(filter, on: $0) }
+            let page = try await database.read(context.scope) { try await audit.list(filter, on: $0) }
             let next = page.items.count == filter.limit ? page.items.last.map { String($0.id) } : nil
             return try .json(ListPage<AuditEntry>(items: page.items, nextCursor: next, total: page.total))
         }

@@ -27,6 +27,10 @@ public struct AuthConfiguration: Sendable {
     /// client's to forge).
     public var trustedProxies: Set<String> = []
 
+    /// How long a resolved session or API key is reused without asking the database (changes
+    /// reach every portal at once through NOTIFY; see IdentityCache). Zero: never cached.
+    public var identityCacheTTL: Duration = .seconds(30)
+
     public init() {}
 
     /// The client's address for throttling: the socket's peer, or, when that peer is a trusted

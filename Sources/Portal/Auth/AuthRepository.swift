@@ -22,7 +22,7 @@ struct AuthRepository: Sendable {
 
     /// The session's identity, or nil when there is none or it expired (an expired session
     /// is deleted on the way).
-    func session(tokenHash: [UInt8], configuration: AuthConfiguration) async throws -> Identity? {
+    func session(tokenHash: [UInt8], configuration: AuthConfiguration) async throws -> (Identity, expiresAt: Date)? {
         let hash = PostgresBytes(tokenHash)
         let rows = try await pool.query("""
             SELECT user_id, tenant_id, role, csrf_token, username, expires_at,
@@ -38,9 +38,10 @@ struct AuthRepository: Sendable {
         }
         if try row.decode(Bool.self, "stale_touch") { try await pool.query("SELECT auth_touch_session(\(hash))") }
         guard let role = Identity.Role(rawValue: try row.decode(String.self, "role")) else { return nil }
-        return Identity(userID: try row.decode(UUID.self, "user_id"), tenantID: try row.decode(UUID?.self, "tenant_id"), role: role,
-                        displayName: try row.decode(String.self, "username"),
-                        credential: .session(tokenHash: tokenHash, csrfToken: try row.decode(String.self, "csrf_token")))
+        let identity = Identity(userID: try row.decode(UUID.self, "user_id"), tenantID: try row.decode(UUID?.self, "tenant_id"), role: role,
+                                displayName: try row.decode(String.self, "username"),
+                                credential: .session(tokenHash: tokenHash, csrfToken: try row.decode(String.self, "csrf_token")))
+        return (identity, try row.decode(Date.self, "expires_at"))
     }
 
     func createSession(userID: UUID, tokenHash: [UInt8], csrfToken: String, lifetime: Duration) async throws {

@@ -9,6 +9,7 @@ import Postgres
 struct AuthenticationMiddleware: HTTPMiddleware {
     let repository: AuthRepository
     let configuration: AuthConfiguration
+    let cache: IdentityCache
 
     func handle(_ request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
         var request = request
@@ -17,13 +18,13 @@ struct AuthenticationMiddleware: HTTPMiddleware {
                 throw HTTPError(.unauthorized, detail: "Use `Authorization: Bearer <API key>`.")
             }
             let secret = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let key = try await repository.apiKey(secretHash: Secrets.sha256(secret)) else {
+            guard let key = try await apiKey(hash: Secrets.sha256(secret)) else {
                 throw HTTPError(.unauthorized, detail: "The API key is not valid or was revoked.")
             }
             request.storage[IdentityKey.self] = key
         } else if let token = Self.cookie(AuthConfiguration.cookieName, in: request.headers) {
             let hash = Secrets.sha256(token)
-            if let identity = try await repository.session(tokenHash: hash, configuration: configuration) {
+            if let identity = try await session(hash: hash) {
                 if Self.isUnsafe(request.method) && !Self.isSignIn(request),
                    case .session(_, let csrf) = identity.credential {
                     guard let sent = request.headers["X-CSRF-Token"],
@@ -34,7 +35,37 @@ struct AuthenticationMiddleware: HTTPMiddleware {
                 request.storage[IdentityKey.self] = identity
             }
         }
-        return try await next(request)
+        let response = try await next(request)
+        if Self.isUnsafe(request.method) && Self.changesIdentities(request.path) {
+            // This portal hears its own change through PostgreSQL too, a moment later; until
+            // then nothing cached may answer for a key or session that just changed.
+            cache.dropAll()
+        }
+        return response
+    }
+
+    private func apiKey(hash: [UInt8]) async throws -> Identity? {
+        let key = [0] + hash
+        let (cached, ticket) = cache.lookup(key)
+        if let cached { return cached }
+        guard let identity = try await repository.apiKey(secretHash: hash) else { return nil }
+        cache.store(identity, for: key, ticket: ticket)
+        return identity
+    }
+
+    private func session(hash: [UInt8]) async throws -> Identity? {
+        let key = [1] + hash
+        let (cached, ticket) = cache.lookup(key)
+        if let cached { return cached }
+        guard let (identity, expiresAt) = try await repository.session(tokenHash: hash, configuration: configuration) else { return nil }
+        cache.store(identity, for: key, expiresAt: expiresAt, ticket: ticket)
+        return identity
+    }
+
+    /// Sign-out, users (roles, passwords, deletion), API keys and tenants.
+    static func changesIdentities(_ path: String) -> Bool {
+        path == "/api/v1/session" || path.contains("/users") || path.contains("/api-keys") || path.hasPrefix("/api/v1/tenants")
+            && path.split(separator: "/").count <= 4
     }
 
     static func isUnsafe(_ method: HTTPMethod) -> Bool {

@@ -20,7 +20,7 @@ struct CallFlowsRoutes: RouteCollection {
     func register(on routes: RouteGroup) {
         routes.get("/call-flows") { request in
             let context = try await adminContext(request)
-            let items = try await database.transaction(context.scope) { try await flows.list(on: $0) }
+            let items = try await database.read(context.scope) { try await flows.list(on: $0) }
             return try .json(ListPage(items: items, nextCursor: nil, total: items.count))
         }
         routes.post("/call-flows", maxBodyBytes: 64 * 1024) { request in

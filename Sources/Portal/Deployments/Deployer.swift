@@ -75,7 +75,7 @@ public final class Deployer: Sendable {
         while !Task.isCancelled {
             if lock == nil { lock = await acquireLeadership() }
             if let connection = lock {
-                if await connection.isHealthy() {
+                if connection.isHealthy() {
                     await work()
                 } else {
                     lock = nil

@@ -15,7 +15,7 @@ struct ExtensionGroupsRoutes: RouteCollection {
     func register(on routes: RouteGroup) {
         routes.get("/extension-groups") { request in
             let context = try await adminContext(request)
-            let items = try await database.transaction(context.scope) { try await groups.list(on: $0) }
+            let items = try await database.read(context.scope) { try await groups.list(on: $0) }
             return try .json(ListPage(items: items, nextCursor: nil, total: items.count))
         }
         routes.post("/extension-groups", maxBodyBytes: 16 * 1024) { request in

@@ -51,11 +51,9 @@ struct ExtensionsRepository: Sendable {
         if let search, !search.isEmpty {
             filter.append(" AND (number LIKE \(NameCursor.likePattern(search)) OR search_fold(name) LIKE search_fold(\(NameCursor.likePattern(search))) OR sip_username LIKE \(NameCursor.likePattern(search)))")
         }
-        let total = try await connection.query("SELECT count(*)::int AS c FROM extensions WHERE \(fragment: filter)").first?.decode(Int.self, "c") ?? 0
-        var page: PostgresQuery = "SELECT \(unsafeRaw: Self.columns) FROM extensions WHERE \(fragment: filter)"
-        if let afterNumber { page.append(" AND number > \(afterNumber)") }
-        page.append(" ORDER BY number LIMIT \(limit)")
-        return (try await connection.query(page).map { try Self.decode($0, sipServer: sipServer) }, total)
+        let page = try await PageQuery(table: "extensions", columns: Self.columns, filter: filter,
+                                       after: afterNumber.map { "number > \($0)" }, order: "number", limit: limit).run(on: connection)
+        return (try page.rows.map { try Self.decode($0, sipServer: sipServer) }, page.total)
     }
 
     func find(_ id: UUID, forUpdate: Bool = false, sipServer: String, on connection: PostgresConnection) async throws -> ExtensionView? {

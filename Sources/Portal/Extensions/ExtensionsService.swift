@@ -45,7 +45,7 @@ struct ExtensionsService: Sendable {
         let owner: UUID? = context.isAdmin ? nil : try ownUser(context)
         if let kind, !["phone", "queue", "ivr"].contains(kind) { throw HTTPError.validation(field: "kind", "must be phone, queue or ivr") }
         if let cursor, cursor.count != 4 || !cursor.allSatisfy(\.isNumber) { throw HTTPError.validation(field: "cursor", "is not a cursor from this list") }
-        let page = try await database.transaction(context.scope) {
+        let page = try await database.read(context.scope) {
             try await extensions.list(owner: owner, kind: kind, search: search, limit: limit + 1, afterNumber: cursor, sipServer: sip.server, on: $0)
         }
         var items = page.items
@@ -58,11 +58,11 @@ struct ExtensionsService: Sendable {
     }
 
     func get(_ context: TenantContext, id: UUID) async throws -> ExtensionView {
-        try await database.transaction(context.scope) { try await accessible(id, context, on: $0) }
+        try await database.read(context.scope) { try await accessible(id, context, on: $0) }
     }
 
     func devices(_ context: TenantContext, id: UUID) async throws -> [DeviceView] {
-        try await database.transaction(context.scope) { connection in
+        try await database.read(context.scope) { connection in
             _ = try await accessible(id, context, on: connection)
             return try await extensions.devices(of: id, on: connection)
         }

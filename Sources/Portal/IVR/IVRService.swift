@@ -18,7 +18,7 @@ struct IVRService: Sendable {
 
     func list(_ context: TenantContext, ivr: UUID) async throws -> [IVRContextView] {
         try context.requireAdmin()
-        return try await database.transaction(context.scope) { c in
+        return try await database.read(context.scope) { c in
             try await requireIVR(ivr, on: c)
             return try await contexts.list(ivr: ivr, on: c)
         }
@@ -26,7 +26,7 @@ struct IVRService: Sendable {
 
     func get(_ context: TenantContext, ivr: UUID, id: UUID) async throws -> IVRContextView {
         try context.requireAdmin()
-        return try await database.transaction(context.scope) { c in
+        return try await database.read(context.scope) { c in
             try await requireIVR(ivr, on: c)
             return try await find(id, ivr: ivr, on: c)
         }

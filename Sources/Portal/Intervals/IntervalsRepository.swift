@@ -15,11 +15,10 @@ struct IntervalsRepository: Sendable {
         var filter: PostgresQuery = "tenant_id = app_tenant()"
         if let owner { filter.append(" AND owner_id = \(owner)") }
         if let search, !search.isEmpty { filter.append(" AND search_fold(name) LIKE search_fold(\(NameCursor.likePattern(search)))") }
-        let total = try await connection.query("SELECT count(*)::int AS c FROM intervals WHERE \(fragment: filter)").first?.decode(Int.self, "c") ?? 0
-        var page: PostgresQuery = "SELECT \(unsafeRaw: Self.columns) FROM intervals WHERE \(fragment: filter)"
-        if let cursor { page.append(" AND (lower(name), id) > (\(cursor.name), \(cursor.id))") }
-        page.append(" ORDER BY lower(name), id LIMIT \(limit)")
-        return (try await connection.query(page).map(Self.decode), total)
+        let page = try await PageQuery(table: "intervals", columns: Self.columns, filter: filter,
+                                       after: cursor.map { "(lower(name), id) > (\($0.name), \($0.id))" }, order: "lower(name), id",
+                                       limit: limit).run(on: connection)
+        return (try page.rows.map(Self.decode), page.total)
     }
 
     func find(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> IntervalView? {

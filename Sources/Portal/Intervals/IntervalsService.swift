@@ -25,7 +25,7 @@ struct IntervalsService: Sendable {
             if let owner, owner != me { throw HTTPError(.forbidden, detail: "Members see only their own intervals.") }
             ownerFilter = me
         }
-        let page = try await database.transaction(context.scope) {
+        let page = try await database.read(context.scope) {
             try await intervals.list(owner: ownerFilter, search: search, limit: limit + 1, after: cursor, on: $0)
         }
         var items = page.items
@@ -38,7 +38,7 @@ struct IntervalsService: Sendable {
     }
 
     func get(_ context: TenantContext, id: UUID) async throws -> IntervalView {
-        try await database.transaction(context.scope) { connection in
+        try await database.read(context.scope) { connection in
             try await accessible(id, context, forUpdate: false, on: connection)
         }
     }

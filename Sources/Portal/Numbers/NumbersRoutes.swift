@@ -40,7 +40,7 @@ struct NumbersRoutes: RouteCollection {
         routes.get("/numbers") { request in
             let context = try await context(request)
             try context.requireAdmin()
-            let items = try await database.transaction(context.scope) { try await numbers.list(on: $0) }
+            let items = try await database.read(context.scope) { try await numbers.list(on: $0) }
             return try .json(ListPage(items: items, nextCursor: nil, total: items.count))
         }
         routes.get("/numbers/{id}") { request in

@@ -28,7 +28,7 @@ struct QueueAgentsService: Sendable {
     }
 
     func list(_ context: TenantContext, queue: UUID) async throws -> [AgentView] {
-        try await database.transaction(context.scope) { c in
+        try await database.read(context.scope) { c in
             _ = try await visibleQueue(queue, context, on: c)
             return try await agents.list(queue: queue, on: c)
         }

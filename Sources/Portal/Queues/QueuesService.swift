@@ -15,12 +15,12 @@ struct QueuesService: Sendable {
 
     func list(_ context: TenantContext) async throws -> [QueueView] {
         let owner: UUID? = context.isAdmin ? nil : try Self.member(context)
-        return try await database.transaction(context.scope) { try await queues.list(agentOwner: owner, on: $0) }
+        return try await database.read(context.scope) { try await queues.list(agentOwner: owner, on: $0) }
     }
 
     func get(_ context: TenantContext, id: UUID) async throws -> QueueView {
         let owner: UUID? = context.isAdmin ? nil : try Self.member(context)
-        return try await database.transaction(context.scope) { connection in
+        return try await database.read(context.scope) { connection in
             guard let queue = try await queues.find(id, agentOwner: owner, on: connection) else { throw HTTPError(.notFound, detail: "There is no such queue.") }
             return queue
         }

@@ -15,14 +15,14 @@ struct RulesService: Sendable {
     let audit: AuditRecorder
 
     func list(_ context: TenantContext, extension ext: UUID) async throws -> [RuleView] {
-        try await database.transaction(context.scope) { connection in
+        try await database.read(context.scope) { connection in
             _ = try await access.resolve(ext, context, on: connection)
             return try await rules.list(extension: ext, on: connection)
         }
     }
 
     func get(_ context: TenantContext, extension ext: UUID, id: UUID) async throws -> RuleView {
-        try await database.transaction(context.scope) { connection in
+        try await database.read(context.scope) { connection in
             _ = try await access.resolve(ext, context, on: connection)
             guard let rule = try await rules.find(id, extension: ext, on: connection) else { throw HTTPError(.notFound, detail: "There is no such rule.") }
             return rule

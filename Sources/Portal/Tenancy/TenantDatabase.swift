@@ -20,13 +20,22 @@ struct TenantDatabase: Sendable {
 
     @discardableResult
     func transaction<T: Sendable>(_ scope: Scope, repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await pool.transaction(repeatableRead: repeatableRead) { connection in
-            try await connection.query("""
-                SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
-                       set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),
-                       set_config('app.operator', \(scope.isOperator ? "on" : "off"), true)
-                """)
-            return try await body(connection)
-        }
+        try await pool.transaction(repeatableRead: repeatableRead, opening: [Self.opening(scope)], body)
+    }
+
+    /// A transaction that only reads (lists, single reads): the scope and the first query
+    /// reach PostgreSQL in one round trip, and nobody waits for its end. PostgreSQL refuses
+    /// any write in it.
+    @discardableResult
+    func read<T: Sendable>(_ scope: Scope, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await pool.transaction(readOnly: true, opening: [Self.opening(scope)], body)
+    }
+
+    static func opening(_ scope: Scope) -> PostgresQuery {
+        """
+        SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
+               set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),
+               set_config('app.operator', \(scope.isOperator ? "on" : "off"), true)
+        """
     }
 }

@@ -20,7 +20,7 @@ struct TenantsService: Sendable {
     }
 
     func get(_ context: TenantContext) async throws -> TenantView {
-        guard let tenant = try await database.transaction(context.scope, { try await tenants.find(context.tenantID, on: $0) }) else {
+        guard let tenant = try await database.read(context.scope, { try await tenants.find(context.tenantID, on: $0) }) else {
             throw HTTPError(.notFound, detail: "There is no such tenant.")
         }
         return tenant

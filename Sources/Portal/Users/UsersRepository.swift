@@ -23,13 +23,12 @@ struct UsersRepository: Sendable {
             let pattern = NameCursor.likePattern(search)
             filter.append(" AND search_fold(first_name || ' ' || last_name || ' ' || username || ' ' || coalesce(email::text, '')) LIKE search_fold(\(pattern))")
         }
-        let total = try await connection.query("SELECT count(*)::int AS total FROM users WHERE \(fragment: filter)").first?.decode(Int.self, "total") ?? 0
-        var page: PostgresQuery = "SELECT \(unsafeRaw: Self.columns) FROM users WHERE \(fragment: filter)"
-        if let cursor {
-            page.append(" AND (lower(last_name), lower(first_name), id) > (\(cursor.lastName), \(cursor.firstName), \(cursor.id))")
-        }
-        page.append(" ORDER BY lower(last_name), lower(first_name), id LIMIT \(limit + 1)")
-        var items = try await connection.query(page).map(Self.decode)
+        let page = try await PageQuery(
+            table: "users", columns: Self.columns, filter: filter,
+            after: cursor.map { "(lower(last_name), lower(first_name), id) > (\($0.lastName), \($0.firstName), \($0.id))" },
+            order: "lower(last_name), lower(first_name), id", limit: limit + 1).run(on: connection)
+        let total = page.total
+        var items = try page.rows.map(Self.decode)
         var next: String?
         if items.count > limit {
             items.removeLast()

@@ -29,12 +29,12 @@ struct UsersService: Sendable {
 
     func list(_ context: TenantContext, search: String?, limit: Int, cursor: UserCursor?) async throws -> UsersRepository.Page {
         try context.requireAdmin()
-        return try await database.transaction(context.scope) { try await users.list(search: search, limit: limit, after: cursor, on: $0) }
+        return try await database.read(context.scope) { try await users.list(search: search, limit: limit, after: cursor, on: $0) }
     }
 
     func get(_ context: TenantContext, id: UUID) async throws -> UserView {
         try requireSelfOrAdmin(context, id)
-        guard let user = try await database.transaction(context.scope, { try await users.find(id, on: $0) }),
+        guard let user = try await database.read(context.scope, { try await users.find(id, on: $0) }),
               user.tenantId == context.tenantID.lowercased else {
             throw HTTPError(.notFound, detail: "There is no such user.")
         }

@@ -1,0 +1,291 @@
+import CLibPQ
+import Glibc
+
+/// How a pool transaction runs on the wire (libpq pipeline mode), so that a tenant request
+/// costs one round trip per statement and nothing more:
+///
+/// - `.readOnly`: no `BEGIN`. The transaction's opening statements (the tenant scope) and its
+///   first query leave in one write; every statement is followed by a flush request, not a
+///   sync, so they all stay in one implicit transaction, read-only by setting. It ends with a
+///   sync the connection does not wait for: the next statement on the connection reads it.
+/// - `.readWrite`: `BEGIN` and the opening statements go out with the first query, each
+///   statement ends with a sync (so PostgreSQL's idle-in-transaction timeout still guards the
+///   locks it holds), and `COMMIT` is waited for: a write is acknowledged only once committed.
+struct PipelineTransaction {
+    enum Mode { case readOnly, readWrite(begin: String) }
+    let mode: Mode
+    /// Statements not sent yet: they precede the transaction's first statement.
+    var opening: [PostgresQuery]
+    var begun = false
+    /// The first error of a read-only transaction: PostgreSQL skips everything after it until
+    /// the sync, so later statements fail here at once, as they would in any aborted transaction.
+    var failure: PostgresError?
+}
+
+extension PostgresConnection {
+    enum Command {
+        case prepared(PostgresQuery)
+        case text(String)
+    }
+
+    /// What one result read back stands for.
+    enum Expected {
+        /// The statement's own rows.
+        case own
+        /// A Parse: on success the statement is cached under `key`.
+        case parse(key: String, name: String)
+        /// Housekeeping (DEALLOCATE ALL).
+        case housekeeping
+    }
+
+    // MARK: Transactions (called by the pool)
+
+    /// Opens a transaction lazily: nothing is sent until the first statement.
+    func startTransaction(readOnly: Bool, begin: String = "BEGIN", opening: [PostgresQuery]) {
+        transaction = PipelineTransaction(mode: readOnly ? .readOnly : .readWrite(begin: begin), opening: opening)
+    }
+
+    /// Commits (waiting for the server's answer unless the transaction was read-only) or
+    /// rolls back (never waiting: the next statement on the connection reads the answer).
+    func finishTransaction(commit: Bool) async throws {
+        guard let current = transaction else { return }
+        transaction = nil
+        guard current.begun else { return }
+        try await run {
+            switch current.mode {
+            case .readOnly:
+                guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
+                try self.flush()
+                self.owedSyncs += 1
+                if commit, let failure = current.failure { throw failure }
+            case .readWrite:
+                guard commit else {
+                    try self.send(.text("ROLLBACK"))
+                    guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
+                    try self.flush()
+                    self.owedSyncs += 1
+                    return
+                }
+                try self.send(.text("COMMIT"))
+                guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
+                try self.flush()
+                var failure: PostgresError?
+                if case .failure(let error) = try self.readResult() { failure = error }
+                if let error = try self.readSync() { failure = failure ?? error }
+                if let failure { throw failure }
+            }
+        }
+    }
+
+    // MARK: Statements
+
+    /// Sends what the transaction still owes plus `command` in one write and returns
+    /// `command`'s rows.
+    func executePipelined(_ command: Command, retryStalePlan: Bool = true) throws -> PostgresRows {
+        try drainOwedSyncs()
+        try enterPipelineMode()
+        if let failure = transaction?.failure {
+            throw PostgresError(.server, "the transaction was aborted by an earlier error: \(failure.message)", sqlState: "25P02")
+        }
+        var before: [Command] = []
+        if var current = transaction, !current.begun {
+            if case .readWrite(let begin) = current.mode { before.append(.text(begin)) }
+            before += current.opening.map(Command.prepared)
+            current.opening = []
+            current.begun = true
+            transaction = current
+        }
+        var expected: [Expected] = []
+        let ownIndex = before.count
+        for (index, item) in (before + [command]).enumerated() {
+            expected += try send(item).map { entry in
+                if case .own = entry, index != ownIndex { return .housekeeping }
+                return entry
+            }
+        }
+        let readOnly: Bool
+        if case .readOnly = transaction?.mode { readOnly = true } else { readOnly = false }
+        if readOnly {
+            guard PQsendFlushRequest(conn) == 1 else { throw sendFailure() }
+        } else {
+            guard PQpipelineSync(conn) == 1 else { throw sendFailure() }
+        }
+        try flush()
+
+        var firstError: PostgresError?
+        var rows: PostgresRows?
+        for entry in expected {
+            switch try readResult() {
+            case .rows(let result):
+                switch entry {
+                case .own: rows = result
+                case .parse(let key, let name): statements[key] = name
+                case .housekeeping: break
+                }
+            case .failure(let error): firstError = firstError ?? error
+            case .skipped: break
+            }
+        }
+        if !readOnly, let error = try readSync() { firstError = firstError ?? error }
+        if let firstError {
+            if readOnly { transaction?.failure = firstError }
+            if firstError.isStalePlan {
+                forgetStatements()
+                // On its own, the statement can simply be prepared again.
+                if transaction == nil, retryStalePlan { return try executePipelined(command, retryStalePlan: false) }
+            }
+            throw firstError
+        }
+        guard let rows else { throw PostgresError(.client, "no result for the statement") }
+        return rows
+    }
+
+    /// Queues one command (and its Parse, the first time a prepared statement is seen on this
+    /// connection). Returns what each result to read back stands for.
+    @discardableResult
+    func send(_ command: Command) throws -> [Expected] {
+        switch command {
+        case .text(let sql):
+            guard PQsendQueryParams(conn, sql, 0, nil, nil, nil, nil, 0) == 1 else { throw sendFailure() }
+            return [.own]
+        case .prepared(let query):
+            // strdup would cut a value at its first NUL: refuse it rather than store less than asked.
+            if query.binds.contains(where: { $0.text?.utf8.contains(0) == true }) {
+                throw PostgresError(.client, "a text value holds a NUL character, which PostgreSQL cannot store", sqlState: "22021")
+            }
+            var results: [Expected] = []
+            let key = query.sql + "\u{0}" + query.binds.map { String($0.oid) }.joined(separator: ",")
+            let name: String
+            if let existing = statements[key] {
+                name = existing
+            } else {
+                if statements.count >= Self.statementCacheLimit {
+                    guard PQsendQueryParams(conn, "DEALLOCATE ALL", 0, nil, nil, nil, nil, 0) == 1 else { throw sendFailure() }
+                    statements.removeAll()
+                    results.append(.housekeeping)
+                }
+                nextStatement += 1
+                name = "s\(nextStatement)"
+                var types = query.binds.map { Oid($0.oid) }
+                guard PQsendPrepare(conn, name, query.sql, Int32(query.binds.count), &types) == 1 else { throw sendFailure() }
+                results.append(.parse(key: key, name: name))
+            }
+            let sent = withBindValues(query.binds) { values in
+                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw sendFailure() }
+            return results + [.own]
+        }
+    }
+
+    // MARK: Reading
+
+    enum Outcome {
+        case rows(PostgresRows)
+        case failure(PostgresError)
+        /// PostgreSQL skipped the command after an earlier error.
+        case skipped
+    }
+
+    /// Reads one command's result and the NULL that closes it.
+    func readResult() throws -> Outcome {
+        guard let result = PQgetResult(conn) else { throw lostConnection() }
+        let outcome: Outcome
+        switch PQresultStatus(result) {
+        case PGRES_PIPELINE_ABORTED:
+            PQclear(result)
+            outcome = .skipped
+        case PGRES_PIPELINE_SYNC:
+            PQclear(result)
+            markBroken()
+            throw PostgresError(.client, "the connection's pipeline is out of step")
+        default:
+            do { outcome = .rows(try check(result)) } catch let error as PostgresError {
+                if isBroken { throw error }
+                outcome = .failure(error)
+            }
+        }
+        if let extra = PQgetResult(conn) {
+            PQclear(extra)
+            markBroken()
+            throw PostgresError(.client, "a statement returned more than one result")
+        }
+        return outcome
+    }
+
+    /// Reads results up to the next sync point; returns the first error among them.
+    func readSync() throws -> PostgresError? {
+        var firstError: PostgresError?
+        var nulls = 0
+        while true {
+            guard let result = PQgetResult(conn) else {
+                nulls += 1
+                // Two NULLs in a row: nothing more is coming, the count is wrong.
+                if nulls > 1 { throw lostConnection() }
+                continue
+            }
+            nulls = 0
+            switch PQresultStatus(result) {
+            case PGRES_PIPELINE_SYNC:
+                PQclear(result)
+                return firstError
+            case PGRES_PIPELINE_ABORTED, PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                PQclear(result)
+            default:
+                let error = serverError(result)
+                PQclear(result)
+                if PQstatus(conn) != CONNECTION_OK { markBroken(); throw error }
+                firstError = firstError ?? error
+            }
+        }
+    }
+
+    /// Reads what finished transactions left behind.
+    func drainOwedSyncs() throws {
+        while owedSyncs > 0 {
+            _ = try readSync()
+            owedSyncs -= 1
+        }
+    }
+
+    func enterPipelineMode() throws {
+        guard !inPipelineMode else { return }
+        guard PQenterPipelineMode(conn) == 1 else { throw sendFailure() }
+        inPipelineMode = true
+    }
+
+    /// Back to one statement at a time (simple queries, COPY).
+    func leavePipelineMode() throws {
+        try drainOwedSyncs()
+        guard inPipelineMode else { return }
+        guard PQexitPipelineMode(conn) == 1 else { throw sendFailure() }
+        inPipelineMode = false
+    }
+
+    func flush() throws {
+        while true {
+            switch PQflush(conn) {
+            case 0: return
+            case 1:
+                var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLOUT), revents: 0)
+                _ = poll(&descriptor, 1, 1000)
+            default: throw sendFailure()
+            }
+        }
+    }
+
+    /// After a schema change: every cached plan may be stale; name statements afresh.
+    func forgetStatements() {
+        statements.removeAll()
+    }
+
+    func sendFailure() -> PostgresError {
+        markBroken()
+        return PostgresError(.connection, "could not send to PostgreSQL: " + lastError())
+    }
+
+    func lostConnection() -> PostgresError {
+        markBroken()
+        return PostgresError(.connection, "lost the connection to PostgreSQL: " + lastError())
+    }
+}
