@@ -55,4 +55,10 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     public var isCheckViolation: Bool { sqlState == "23514" }
     /// Serialization failure or deadlock: the transaction may succeed if retried.
     public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+    /// The connection is gone or the server is going away (could not connect, connection
+    /// lost, class 08, or 57P01–57P05: shut down, crashed, starting up): try again later, on
+    /// another connection. Whether a statement in flight took effect is unknown.
+    public var isConnectionLoss: Bool {
+        kind == .connection || sqlState?.hasPrefix("08") == true || sqlState?.hasPrefix("57P") == true
+    }
 }
