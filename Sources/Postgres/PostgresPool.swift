@@ -100,6 +100,7 @@ public final class PostgresPool: Sendable {
     ///   several tables and must agree with each other).
     public func transaction<T: Sendable>(repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
+        var reconnects = 0
         while true {
             do {
                 return try await transactionOnce(repeatableRead: repeatableRead, body)
@@ -107,13 +108,27 @@ public final class PostgresPool: Sendable {
                 attempt += 1
                 logger.debug("retrying a transaction", metadata: ["sqlState": .string(error.sqlState ?? ""), "attempt": .stringConvertible(attempt)])
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+            } catch let failure as BeginFailed {
+                // The connection was dead before the transaction began (the server restarted
+                // since it was checked): nothing of `body` ran, so another connection is safe.
+                // Once anything past BEGIN was sent, a lost connection is the caller's error.
+                guard reconnects < configuration.maxConnections else { throw failure.error }
+                reconnects += 1
+                logger.debug("transaction begun again on another connection", metadata: ["error": "\(failure.error)"])
             }
         }
     }
 
+    /// BEGIN failed because the connection was lost: nothing of the transaction reached the server.
+    private struct BeginFailed: Error { let error: PostgresError }
+
     private func transactionOnce<T: Sendable>(repeatableRead: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            try await connection.simpleQuery(repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN")
+            do {
+                try await connection.simpleQuery(repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN")
+            } catch let error as PostgresError where error.isConnectionLoss {
+                throw BeginFailed(error: error)
+            }
             do {
                 let result = try await body(connection)
                 try await connection.simpleQuery("COMMIT")
