@@ -162,7 +162,7 @@ public final class PostgresPool: Sendable {
                 do {
                     return try await connect()
                 } catch {
-                    state.withLock { $0.open -= 1 }
+                    slotFreed()
                     throw error
                 }
             case .wait:
@@ -236,19 +236,28 @@ public final class PostgresPool: Sendable {
     /// Closes a connection and frees its slot, waking a waiter to open a fresh one.
     private func discard(_ connection: PostgresConnection, reason: String) {
         logger.debug("closing database connection", metadata: ["connection": "\(connection.id)", "reason": "\(reason)"])
+        slotFreed()
+    }
+
+    /// A slot is free (its connection was discarded, or opening one failed): the first waiter
+    /// takes it and opens a connection of its own. If that fails too, the waiter gets the error
+    /// and the slot passes on, so while the server is down every waiter hears so at once
+    /// instead of waiting out `acquireTimeout` behind callers that came later.
+    private func slotFreed() {
         let waiter: Waiter? = state.withLock { s in
-            s.open -= 1
-            return s.waiters.isEmpty ? nil : s.waiters.removeFirst()
+            if s.waiters.isEmpty {
+                s.open -= 1
+                return nil
+            }
+            return s.waiters.removeFirst()
         }
-        if let waiter {
-            state.withLock { $0.open += 1 }
-            Task {
-                do {
-                    waiter.continuation.resume(returning: try await self.connect())
-                } catch {
-                    self.state.withLock { $0.open -= 1 }
-                    waiter.continuation.resume(throwing: error)
-                }
+        guard let waiter else { return }
+        Task {
+            do {
+                waiter.continuation.resume(returning: try await self.connect())
+            } catch {
+                self.slotFreed()
+                waiter.continuation.resume(throwing: error)
             }
         }
     }

@@ -78,6 +78,8 @@ struct LoadClient: Sendable {
         outcome.status = response?.status ?? 0
         outcome.problem = response?.headers["Content-Type"]?.hasPrefix("application/problem+json") == true
         log.record(outcome)
+        // Not quite at once (Retry-After says 5 s; a client that waits less still waits a little).
+        if outcome.status == 503 { try? await Task.sleep(for: .milliseconds(20)) }
         return response
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import Postgres
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 import TestSupport
@@ -82,5 +85,47 @@ import TestSupport
         #expect(error.sqlState == "57014")
         #expect(ContinuousClock.now - started < .seconds(18), "stopped, not waited out")
         #expect(try await pool.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1, "the pool carries on with a fresh connection")
+    }
+
+    /// A server that takes connections and never says a word: libpq waits for it until the
+    /// connect timeout. (The listening socket closes when the value goes.)
+    final class SilentServer: Sendable {
+        let fd: Int32
+        let port: Int
+        init() {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            listen(listener, 16)
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+            fd = listener
+            port = Int(UInt16(bigEndian: addr.sin_port))
+        }
+        deinit { close(fd) }
+    }
+
+    /// While the server cannot be reached, a caller queued for the pool's only slot hears so
+    /// when the connection attempt ahead of it fails, rather than waiting out the acquire
+    /// timeout (requests stuck for seconds, then a timeout instead of "unreachable").
+    @Test func aCallerWaitingForASlotGetsTheConnectionErrorNotAPoolTimeout() async throws {
+        let server = SilentServer()
+        var configuration = PostgresPool.Configuration(connectionString: "postgresql://nobody@127.0.0.1:\(server.port)/none", maxConnections: 1)
+        configuration.connectTimeoutSeconds = 2
+        configuration.acquireTimeout = .seconds(120)
+        let pool = PostgresPool(configuration)
+        defer { pool.shutdown() }
+        let first = Task { try await pool.query("SELECT 1") }
+        // The second caller queues behind the first one's connection attempt.
+        while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let second = Task { try await pool.query("SELECT 1") }
+        while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        for task in [first, second] {
+            guard case .failure(let error as PostgresError) = await task.result else { Issue.record("connected to a silent server"); continue }
+            #expect(error.kind == .connection, "\(error)")
+        }
+        #expect(pool.statistics.inUse == 0 && pool.statistics.waiting == 0)
     }
 }
