@@ -128,4 +128,62 @@ import TestSupport
         }
         #expect(pool.statistics.inUse == 0 && pool.statistics.waiting == 0)
     }
+
+    /// `url` (a database of a test cluster) reached through `proxy` over TCP.
+    static func viaProxy(_ url: String, _ proxy: SeveringProxy) -> String {
+        let database = url.split(separator: "@/", maxSplits: 1).last?.split(separator: "?").first ?? ""
+        return "postgresql://postgres@127.0.0.1:\(proxy.port)/\(database)"
+    }
+
+    /// A connection that died while idle without a word (a network fault) is handed out, and
+    /// its BEGIN fails: nothing of the transaction reached the server, so the pool begins it
+    /// again on a fresh connection and the caller sees it commit, once.
+    @Test func aTransactionWhoseConnectionDiedUnnoticedBeginsAgainOnAnother() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let proxy = try SeveringProxy(socketPath: "\(cluster.socketDirectory)/.s.PGSQL.\(cluster.port)")
+        defer { proxy.stop() }
+        let pool = PostgresPool(.init(connectionString: Self.viaProxy(try await cluster.createDatabase("severed_idle"), proxy), maxConnections: 2))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE items (name text)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 { group.addTask { try await pool.query("SELECT pg_sleep(0.05)") } }
+            try await group.waitForAll()
+        }
+        #expect(pool.statistics.idle == 2)
+        proxy.sever()
+        // The health check cannot tell: a plain statement on one of them fails (and may not be
+        // run again: it might have been a write that did reach the server).
+        let plain = try await #require(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(plain.isConnectionLoss, "\(plain)")
+        // The other one is handed to a transaction.
+        let runs = Atomic(0)
+        try await pool.transaction { connection in
+            runs.add(1, ordering: .relaxed)
+            try await connection.query("INSERT INTO items VALUES (\("once"))")
+        }
+        #expect(runs.load(ordering: .relaxed) == 1)
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 1)
+    }
+
+    /// Once the transaction has begun, a lost connection is the caller's error: whatever was
+    /// sent may or may not have run, so the body is not run again (the portal answers 503).
+    @Test func aConnectionLostInsideATransactionFailsItWithoutRunningItAgain() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let proxy = try SeveringProxy(socketPath: "\(cluster.socketDirectory)/.s.PGSQL.\(cluster.port)")
+        defer { proxy.stop() }
+        let pool = PostgresPool(.init(connectionString: Self.viaProxy(try await cluster.createDatabase("severed_busy"), proxy), maxConnections: 2))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE items (name text)")
+        let runs = Atomic(0)
+        let error = try await #require(throws: PostgresError.self) {
+            try await pool.transaction { connection in
+                runs.add(1, ordering: .relaxed)
+                proxy.sever()
+                try await connection.query("INSERT INTO items VALUES (\("lost"))")
+            }
+        }
+        #expect(error.isConnectionLoss, "\(error)")
+        #expect(runs.load(ordering: .relaxed) == 1)
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 0)
+    }
 }
