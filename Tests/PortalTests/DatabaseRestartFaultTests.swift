@@ -109,7 +109,9 @@ import TestSupport
             #expect(stored[number].map { $0.count == 1 && allowed.contains($0[0]) } == true, "\(number): \(String(describing: stored[number])) in \(allowed)")
         }
         let acknowledgedChanges = outcomes.filter { $0.kind == .patch && $0.status == 200 }.count
-        print("database restart: \(acknowledged.count) creations and \(acknowledgedChanges) changes acknowledged, \(outcomes.filter { $0.status == 503 }.count) answered 503")
+        let slowest = outcomes.map { $0.ended - $0.started }.max() ?? .zero
+        let slowestInOutage = duringOutage.map { $0.ended - $0.started }.max() ?? .zero
+        print("database restart: \(acknowledged.count) creations and \(acknowledgedChanges) changes acknowledged, \(outcomes.filter { $0.status == 503 }.count) answered 503; slowest answer \(slowest.milliseconds) ms (\(slowestInOutage.milliseconds) ms during the outage)")
     }
 
     /// When the restarted server first lets a client in (checked every 20 ms).
