@@ -107,6 +107,41 @@ import Glibc
         }
     }
 
+    /// Probing is for nodes that could not be reached: a node that answers but refuses the
+    /// push (here: it does not know the secret the portal signs with) keeps its backoff rather
+    /// than being pushed to every second.
+    @Test func aNodeThatAnswersButRefusesThePushKeepsItsBackoff() async throws {
+        try await withLivePortal(label: "node_refuses", deployer: true, configure: { c in
+            c.deployer.poll = .milliseconds(200)
+            c.deployer.firstRetry = 30
+            c.deployer.maximumRetry = 30
+        }) { portal async throws in
+            let tenant = try await portal.createTenant()
+            let adminUser = try await portal.createUser(tenant: tenant, role: "admin")
+            let operatorUser = try await portal.createUser(tenant: nil, role: "operator")
+            let admin = try portal.client()
+            try await admin.signIn(adminUser.username)
+            let op = try portal.client()
+            try await op.signIn(operatorUser.username)
+            let media = try MediaNodeHarness.Directory("refuses")
+            defer { media.remove() }
+            let port = try MediaNodeHarness.freePort()
+            let agent = try await MediaNodeHarness.startAgent(port: port, directory: media)
+            let node = try await op.request("POST", "/api/v1/media-nodes",
+                                            json: #"{"name":"node-r","url":"http://127.0.0.1:\#(port)","secret":"not-\#(media.secret)"}"#).json(Created.self).id
+            #expect(try await op.request("PUT", "/api/v1/media-nodes/\(node)/tenants/\(tenant)").status == 204)
+            let ext = try await admin.request("POST", "/api/v1/tenants/\(tenant)/extensions", json: #"{"number":"1001","ownerId":"\#(adminUser.id)"}"#)
+            #expect(ext.status == 201, "\(ext.bodyText)")
+            let failed = try await Self.waitFor(admin, tenant, timeout: .seconds(30)) { $0.nodes.first?.state == "failed" }
+            #expect(failed.nodes[0].error?.contains("HTTP 401") == true, "\(String(describing: failed.nodes[0].error))")
+            try await Task.sleep(for: .seconds(3))
+            let later = try await admin.request("GET", "/api/v1/tenants/\(tenant)/deployments").json(Status.self)
+            #expect(later.nodes[0].attempts == failed.nodes[0].attempts, "not pushed again before its backoff")
+            agent.signal(SIGTERM)
+            _ = try await agent.wait()
+        }
+    }
+
     static func waitFor(_ client: APIClient, _ tenant: String, timeout: Duration, until: (Status) -> Bool) async throws -> Status {
         let deadline = ContinuousClock.now + timeout
         var last: Status?
