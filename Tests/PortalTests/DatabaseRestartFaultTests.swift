@@ -39,6 +39,7 @@ import TestSupport
 
         let log = RestartLog()
         let stop = StopFlag()
+        defer { stop.set() } // the load ends also when a step below throws
         let workers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for c in 0..<clients {
