@@ -58,4 +58,10 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     /// "cached plan must not change result type": the schema changed under a prepared
     /// statement; preparing it again (in a new transaction) succeeds.
     public var isStalePlan: Bool { sqlState == "0A000" && message.contains("cached plan") }
+    /// The connection is gone or the server is going away (could not connect, connection
+    /// lost, class 08, or 57P01–57P05: shut down, crashed, starting up): try again later, on
+    /// another connection. Whether a statement in flight took effect is unknown.
+    public var isConnectionLoss: Bool {
+        kind == .connection || sqlState?.hasPrefix("08") == true || sqlState?.hasPrefix("57P") == true
+    }
 }

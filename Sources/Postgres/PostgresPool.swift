@@ -107,6 +107,7 @@ public final class PostgresPool: Sendable {
     public func transaction<T: Sendable>(repeatableRead: Bool = false, readOnly: Bool = false, opening: [PostgresQuery] = [],
                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
+        var reconnects = 0
         while true {
             do {
                 return try await transactionOnce(repeatableRead: repeatableRead, readOnly: readOnly, opening: opening, body)
@@ -114,9 +115,20 @@ public final class PostgresPool: Sendable {
                 attempt += 1
                 logger.debug("retrying a transaction", metadata: ["sqlState": .string(error.sqlState ?? ""), "attempt": .stringConvertible(attempt)])
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+            } catch let failure as NotCommitted {
+                // The connection died under the transaction (the server restarted since it was
+                // checked) before COMMIT went out: nothing of it took effect, so another
+                // connection is safe. A loss during COMMIT is the caller's error (unknown outcome).
+                guard reconnects < configuration.maxConnections else { throw failure.error }
+                reconnects += 1
+                logger.debug("transaction begun again on another connection", metadata: ["error": "\(failure.error)"])
             }
         }
     }
+
+    /// The connection was lost before the transaction's COMMIT was sent: PostgreSQL rolled
+    /// back whatever of it arrived, so running it again on another connection is safe.
+    private struct NotCommitted: Error { let error: PostgresError }
 
     private func transactionOnce<T: Sendable>(repeatableRead: Bool, readOnly: Bool, opening: [PostgresQuery],
                                               _ body: (PostgresConnection) async throws -> T) async throws -> T {
@@ -127,14 +139,21 @@ public final class PostgresPool: Sendable {
                 connection.startTransaction(readOnly: false, begin: repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN",
                                             opening: opening)
             }
+            let result: T
             do {
-                let result = try await body(connection)
+                result = try await body(connection)
+            } catch {
+                try? await connection.finishTransaction(commit: false)
+                if let lost = error as? PostgresError, lost.isConnectionLoss { throw NotCommitted(error: lost) }
+                throw error
+            }
+            do {
                 try await connection.finishTransaction(commit: true)
-                return result
             } catch {
                 try? await connection.finishTransaction(commit: false)
                 throw error
             }
+            return result
         }
     }
 
@@ -160,7 +179,7 @@ public final class PostgresPool: Sendable {
                 do {
                     return try await connect()
                 } catch {
-                    state.withLock { $0.open -= 1 }
+                    slotFreed()
                     throw error
                 }
             case .wait:
@@ -234,19 +253,28 @@ public final class PostgresPool: Sendable {
     /// Closes a connection and frees its slot, waking a waiter to open a fresh one.
     private func discard(_ connection: PostgresConnection, reason: String) {
         logger.debug("closing database connection", metadata: ["connection": "\(connection.id)", "reason": "\(reason)"])
+        slotFreed()
+    }
+
+    /// A slot is free (its connection was discarded, or opening one failed): the first waiter
+    /// takes it and opens a connection of its own. If that fails too, the waiter gets the error
+    /// and the slot passes on, so while the server is down every waiter hears so at once
+    /// instead of waiting out `acquireTimeout` behind callers that came later.
+    private func slotFreed() {
         let waiter: Waiter? = state.withLock { s in
-            s.open -= 1
-            return s.waiters.isEmpty ? nil : s.waiters.removeFirst()
+            if s.waiters.isEmpty {
+                s.open -= 1
+                return nil
+            }
+            return s.waiters.removeFirst()
         }
-        if let waiter {
-            state.withLock { $0.open += 1 }
-            Task {
-                do {
-                    waiter.continuation.resume(returning: try await self.connect())
-                } catch {
-                    self.state.withLock { $0.open -= 1 }
-                    waiter.continuation.resume(throwing: error)
-                }
+        guard let waiter else { return }
+        Task {
+            do {
+                waiter.continuation.resume(returning: try await self.connect())
+            } catch {
+                self.slotFreed()
+                waiter.continuation.resume(throwing: error)
             }
         }
     }

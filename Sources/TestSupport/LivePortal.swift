@@ -20,10 +20,13 @@ public final class LivePortal: Sendable {
 
     /// - Parameter deployer: run the background deployer (off unless a test deploys: it holds
     ///   two database connections of its own and polls).
+    ///   - cluster: where the database goes (a cluster of the test's own, for tests that stop and
+    ///     start PostgreSQL); the shared cluster when nil.
     ///   - configure: last changes to the configuration (an SMTP relay, say).
     public static func start(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false,
+                             cluster: PostgresCluster? = nil,
                              configure: (inout PortalConfiguration) -> Void = { _ in }) async throws -> LivePortal {
-        let url = try await PostgresCluster.freshDatabase(label)
+        let url = if let cluster { try await cluster.createDatabase(label) } else { try await PostgresCluster.freshDatabase(label) }
         let owner = PostgresPool(.init(connectionString: url, maxConnections: 4))
         try await MigrationRunner(directory: home + "/Migrations", logger: testLogger()).migrate(on: owner)
         var configuration = PortalConfiguration(port: 0, databaseURL: url,
@@ -77,9 +80,10 @@ public final class LivePortal: Sendable {
 
 /// Runs `body` against a fresh live portal and stops it afterwards, also when `body` throws.
 public func withLivePortal<T: Sendable>(auth: AuthConfiguration = AuthConfiguration(), label: String = "portal", deployer: Bool = false,
+                                        cluster: PostgresCluster? = nil,
                                         configure: (inout PortalConfiguration) -> Void = { _ in },
                                         _ body: (LivePortal) async throws -> T) async throws -> T {
-    let portal = try await LivePortal.start(auth: auth, label: label, deployer: deployer, configure: configure)
+    let portal = try await LivePortal.start(auth: auth, label: label, deployer: deployer, cluster: cluster, configure: configure)
     do {
         let result = try await body(portal)
         await portal.stop()

@@ -21,6 +21,17 @@ import Testing
         }
     }
 
+    @Test func aServerShuttingDownOrALostConnectionIs503() {
+        // 57P01: "terminating connection due to administrator command" (a fast shutdown), 57P03:
+        // "the database system is starting up", 08006: connection failure.
+        for state in ["57P01", "57P02", "57P03", "08006"] {
+            let answer = DatabaseErrorMiddleware.answer(for: PostgresError(.server, "x", sqlState: state), requestID: "r")
+            #expect(answer.status == .serviceUnavailable, "\(state)")
+            #expect(answer.headers["Retry-After"] != nil)
+        }
+        #expect(DatabaseErrorMiddleware.answer(for: PostgresError(.connection, "lost"), requestID: "r").status == .serviceUnavailable)
+    }
+
     @Test func textTheDatabaseCannotStoreIs422AndOtherErrorsRevealNothing() {
         #expect(DatabaseErrorMiddleware.answer(for: PostgresError(.server, "x", sqlState: "22P05"), requestID: "r").status == .unprocessableContent)
         let other = DatabaseErrorMiddleware.answer(for: PostgresError(.server, "relation \"secret\" does not exist", sqlState: "42P01"), requestID: "r9")

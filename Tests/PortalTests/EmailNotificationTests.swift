@@ -15,8 +15,10 @@ import Glibc
     struct Created: Decodable { var id: String }
     struct Compiled: Decodable { var tenant: String }
 
-    static func smtpServer(port: Int) async throws -> Shell.Running {
-        let server = try Shell.start("/usr/bin/env", ["python3", "-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Debugging"])
+    /// aiosmtpd on `port`, once it accepts connections; `handler` is its `-c` class and arguments
+    /// (the default prints each message).
+    static func smtpServer(port: Int, handler: [String] = ["aiosmtpd.handlers.Debugging"]) async throws -> Shell.Running {
+        let server = try Shell.start("/usr/bin/env", ["python3", "-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c"] + handler)
         // Ready once it accepts a connection.
         for _ in 0..<100 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,5 +1,8 @@
 import Foundation
 import Postgres
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 import TestSupport
@@ -82,5 +85,107 @@ import TestSupport
         #expect(error.sqlState == "57014")
         #expect(ContinuousClock.now - started < .seconds(18), "stopped, not waited out")
         #expect(try await pool.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1, "the pool carries on with a fresh connection")
+    }
+
+    /// A server that takes connections and never says a word: libpq waits for it until the
+    /// connect timeout. (The listening socket closes when the value goes.)
+    final class SilentServer: Sendable {
+        let fd: Int32
+        let port: Int
+        init() {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            listen(listener, 16)
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+            fd = listener
+            port = Int(UInt16(bigEndian: addr.sin_port))
+        }
+        deinit { close(fd) }
+    }
+
+    /// While the server cannot be reached, a caller queued for the pool's only slot hears so
+    /// when the connection attempt ahead of it fails, rather than waiting out the acquire
+    /// timeout (requests stuck for seconds, then a timeout instead of "unreachable").
+    @Test func aCallerWaitingForASlotGetsTheConnectionErrorNotAPoolTimeout() async throws {
+        let server = SilentServer()
+        var configuration = PostgresPool.Configuration(connectionString: "postgresql://nobody@127.0.0.1:\(server.port)/none", maxConnections: 1)
+        configuration.connectTimeoutSeconds = 2
+        configuration.acquireTimeout = .seconds(120)
+        let pool = PostgresPool(configuration)
+        defer { pool.shutdown() }
+        let first = Task { try await pool.query("SELECT 1") }
+        // The second caller queues behind the first one's connection attempt.
+        while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let second = Task { try await pool.query("SELECT 1") }
+        while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        for task in [first, second] {
+            guard case .failure(let error as PostgresError) = await task.result else { Issue.record("connected to a silent server"); continue }
+            #expect(error.kind == .connection, "\(error)")
+        }
+        #expect(pool.statistics.inUse == 0 && pool.statistics.waiting == 0)
+    }
+
+    /// `url` (a database of a test cluster) reached through `proxy` over TCP.
+    static func viaProxy(_ url: String, _ proxy: SeveringProxy) -> String {
+        let database = url.split(separator: "@/", maxSplits: 1).last?.split(separator: "?").first ?? ""
+        return "postgresql://postgres@127.0.0.1:\(proxy.port)/\(database)"
+    }
+
+    /// A connection that died while idle without a word (a network fault) is handed out, and
+    /// its BEGIN fails: nothing of the transaction reached the server, so the pool begins it
+    /// again on a fresh connection and the caller sees it commit, once.
+    @Test func aTransactionWhoseConnectionDiedUnnoticedBeginsAgainOnAnother() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let proxy = try SeveringProxy(socketPath: "\(cluster.socketDirectory)/.s.PGSQL.\(cluster.port)")
+        defer { proxy.stop() }
+        let pool = PostgresPool(.init(connectionString: Self.viaProxy(try await cluster.createDatabase("severed_idle"), proxy), maxConnections: 2))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE items (name text)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 { group.addTask { try await pool.query("SELECT pg_sleep(0.05)") } }
+            try await group.waitForAll()
+        }
+        #expect(pool.statistics.idle == 2)
+        proxy.sever()
+        // The health check cannot tell: a plain statement on one of them fails (and may not be
+        // run again: it might have been a write that did reach the server).
+        let plain = try await #require(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(plain.isConnectionLoss, "\(plain)")
+        // The other one is handed to a transaction: its first statement fails before COMMIT, so
+        // nothing of it took effect and it runs again on a fresh connection, committing once.
+        let runs = Atomic(0)
+        try await pool.transaction { connection in
+            runs.add(1, ordering: .relaxed)
+            try await connection.query("INSERT INTO items VALUES (\("once"))")
+        }
+        #expect((1...2).contains(runs.load(ordering: .relaxed)))
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 1)
+    }
+
+    /// A connection lost inside a transaction, before its COMMIT was sent, rolled all of it
+    /// back: the body may run again on another connection, a bounded number of times, and
+    /// when the losses go on the caller gets the connection error (the portal answers 503).
+    @Test func aConnectionLostInsideATransactionFailsItWithoutRunningItAgain() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let proxy = try SeveringProxy(socketPath: "\(cluster.socketDirectory)/.s.PGSQL.\(cluster.port)")
+        defer { proxy.stop() }
+        let pool = PostgresPool(.init(connectionString: Self.viaProxy(try await cluster.createDatabase("severed_busy"), proxy), maxConnections: 2))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE items (name text)")
+        let runs = Atomic(0)
+        let error = try await #require(throws: PostgresError.self) {
+            try await pool.transaction { connection in
+                runs.add(1, ordering: .relaxed)
+                proxy.sever()
+                try await connection.query("INSERT INTO items VALUES (\("lost"))")
+            }
+        }
+        #expect(error.isConnectionLoss, "\(error)")
+        #expect((1...3).contains(runs.load(ordering: .relaxed)), "at most one try per pool connection, plus the first")
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM items").first?.decode(Int.self, "n") == 0)
     }
 }

@@ -117,7 +117,8 @@ public final class PortalApplication: Sendable {
         api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard(),
                                mailer: mailer))
         deployer = configuration.deployerEnabled
-            ? Deployer(connectionString: configuration.databaseURL, database: background,
+            // The leader's lock and LISTEN need no rights: they log in as the pool does.
+            ? Deployer(connectionString: configuration.appDatabaseURL ?? configuration.databaseURL, database: background,
                        service: DeploymentService(database: background, repository: DeploymentsRepository(), snapshots: SnapshotRepository(),
                                                   options: compileOptions),
                        settings: configuration.deployer, logger: logger)

@@ -19,6 +19,10 @@ public final class Deployer: Sendable {
         /// How often every node's tenant list is compared with the assignments (a tenant deleted
         /// or moved off a node is taken off it: its phones unregister, its numbers stop routing).
         public var reconcileEvery: Duration = .seconds(60)
+        /// How often a node that could not be reached is asked `GET /healthz`; once it answers,
+        /// its failed pushes go at once rather than at the end of their backoff, so a node that
+        /// comes back converges within about this plus `poll`, however long it was away.
+        public var probeEvery: Duration = .seconds(1)
         public init() {}
     }
 
@@ -36,6 +40,8 @@ public final class Deployer: Sendable {
     private let woken = Mutex(false)
     private let nextReconciliation = Mutex(ContinuousClock.now)
     private let listener: PostgresListener
+    /// Nodes whose pushes failed to connect, probed until they answer.
+    let unreachable = UnreachableNodes()
 
     init(connectionString: String, database: TenantDatabase, service: DeploymentService, settings: Settings, logger: Logger) {
         self.connectionString = connectionString
@@ -110,6 +116,7 @@ public final class Deployer: Sendable {
     /// One pass: compile what changed, push what is due.
     func work() async {
         let scope = TenantDatabase.Scope.operatorScope(user: nil)
+        await probeUnreachableNodes()
         do {
             for tenant in try await database.transaction(scope, { try await repository.tenantsToStage(on: $0) }) {
                 do {
@@ -156,6 +163,7 @@ public final class Deployer: Sendable {
                                                             + [("Content-Type", "application/json")],
                                                         body: body, timeout: settings.requestTimeout)
             guard response.status == 200 else { throw PushFailure(description: "HTTP \(response.status): \(Self.detail(response))") }
+            unreachable.reached(d)
             try await database.transaction(scope) { try await repository.markApplied(d, checksum: payload.checksum, on: $0) }
             logger.info("bundle applied", metadata: ["tenant": "\(d.tenantKey)", "revision": "\(d.revision)", "node": "\(d.nodeID)"])
             if known.isEmpty { await resyncAgents(d) }
@@ -164,6 +172,7 @@ public final class Deployer: Sendable {
             logger.warning("bundle push failed", metadata: ["tenant": "\(d.tenantKey)", "revision": "\(d.revision)", "error": "\(error)",
                                                              "retryInSeconds": "\(delay)"])
             _ = try? await database.transaction(scope) { try await repository.markFailed(d, error: "\(error)", retryIn: delay, on: $0) }
+            if UnreachableNodes.isUnreachable(error) { unreachable.note(d) }
         }
     }
 

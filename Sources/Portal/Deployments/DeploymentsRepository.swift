@@ -198,6 +198,14 @@ struct DeploymentsRepository: Sendable {
             """)
     }
 
+    /// A push that failed because its node was unreachable, due now: the node answers again.
+    func retryNow(_ d: DueDeployment, on c: PostgresConnection) async throws {
+        try await c.query("""
+            UPDATE deployments SET next_attempt_at = now()
+            WHERE tenant_id = \(d.tenantID) AND node_id = \(d.nodeID) AND desired_revision = \(d.revision) AND state = 'failed'
+            """)
+    }
+
     /// The nodes serving a tenant, with what it takes to call them (operator scope), and the
     /// tenant's key.
     func servingNodes(_ tenantID: UUID, on c: PostgresConnection) async throws -> [ServingNode] {

@@ -20,11 +20,9 @@ struct DatabaseErrorMiddleware: HTTPMiddleware {
     }
 
     static func answer(for error: PostgresError, requestID: String) -> HTTPError {
-        switch error.kind {
-        case .connection, .poolTimeout, .poolClosed:
+        // The server shutting down or restarting (57P0x) is as unreachable as a refused connection.
+        if error.isConnectionLoss || error.kind == .poolTimeout || error.kind == .poolClosed {
             return HTTPError(.serviceUnavailable, detail: "The database is not reachable right now; try again shortly.", headers: ["Retry-After": "5"])
-        default:
-            break
         }
         switch error.sqlState {
         case "23505":
