@@ -65,7 +65,7 @@ public final class PostgresCluster: Sendable {
     public func startServer() async throws {
         try await asDatabaseUser(bin + "/pg_ctl", [
             "-D", dataDirectory, "-w", "-l", directory + "/server.log",
-            "-o", "-c listen_addresses='' -c unix_socket_directories='\(socketDirectory)' -p \(port) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-o", "-c listen_addresses='' -c unix_socket_directories='\(socketDirectory)' -p \(port) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600",
             "start",
         ])
     }
