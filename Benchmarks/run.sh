@@ -6,6 +6,7 @@
 #   make bench                       # or Benchmarks/run.sh
 #   DURATION=10s ROUNDS=5 MIXED_DURATION=60s Benchmarks/run.sh
 #   ONLY=list Benchmarks/run.sh      # one part: list, latency, write, json, mixed
+#   ONLY=hold Benchmarks/run.sh      # fill, then keep the server up for profiling by hand
 #
 # 1. `pgbench -S` and `pgbench -N` (8 clients) on the same cluster: the database's own speed.
 # 2. GET /api/v1/tenants/{t}/extensions?limit=20 with an admin API key and with a session
@@ -96,6 +97,13 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 rows=()
 row() { rows+=("$(printf '| %-58s | %10s | %8s | %8s | %6s | %-22s |' "$@")"); echo "${rows[-1]}"; }
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
+
+if [ "$ONLY" = hold ]; then
+  # For profiling by hand: the filled server stays up until Ctrl-C.
+  echo "holding: serve pid $serve_pid; export BENCH_DIR=$workdir TENANT=$TENANT API_KEY=$API_KEY EXTENSION=$EXTENSION"
+  echo "  list=$list"
+  wait "$serve_pid"
+fi
 
 echo "== warming up"
 wrk -t2 -c16 -d3s -H "Authorization: Bearer $API_KEY" "$list" >/dev/null

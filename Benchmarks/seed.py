@@ -11,6 +11,7 @@ shell assignments (TENANT, API_KEY, COOKIE, CSRF, EXTENSION).
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 binary, base, tenant_count, extension_count, out_dir = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -23,8 +24,11 @@ def cli(*args):
 def call(method, path, body=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(request) as response:
-        return response.status, response.headers, json.loads(response.read() or b"null")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        sys.exit(f"{method} {path}: {error.code} {error.read().decode()}")
 
 
 tenants = []
@@ -41,7 +45,8 @@ for t in range(tenant_count):
     extensions = []
     for n in range(extension_count):
         _, _, ext = call("POST", f"/api/v1/tenants/{tenant}/extensions",
-                         {"number": str(1000 + n), "name": f"Desk {n}", "ringSeconds": 20}, session_headers)
+                         {"ownerId": session["user"]["id"], "number": str(1000 + n), "name": f"Desk {n}", "ringSeconds": 20},
+                         session_headers)
         extensions.append(ext["id"])
     tenants.append({"tenant": tenant, "key": key["secret"], "cookie": cookie, "csrf": csrf, "extensions": extensions})
 

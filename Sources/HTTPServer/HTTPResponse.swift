@@ -65,7 +65,17 @@ public protocol HTTPBodyWriter: Sendable {
 /// One JSON configuration for every response and request body: ISO-8601 dates, sorted keys
 /// off (order of declaration), no escaped slashes.
 public enum JSONCoding {
+    /// Sorted keys, ISO 8601 dates, slashes as they are. Written by `FastJSONEncoder`; the
+    /// rare value it does not handle goes through Foundation's encoder, with the same output.
     public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        do {
+            return try FastJSONEncoder.encode(value)
+        } catch is FastJSONEncoder.Unsupported {
+            return try foundationEncode(value)
+        }
+    }
+
+    static func foundationEncode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
