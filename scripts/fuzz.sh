@@ -37,7 +37,7 @@ for t in $targets; do
   cp -n "$corpus"/* "$work"/ 2>/dev/null
   if [ -n "$runs" ]; then limit=(-runs="$runs"); else limit=(-max_total_time="$seconds"); fi
   before=$(ls "$crashes" | wc -l)
-  echo "fuzzing $t (${runs:+$runs inputs}${runs:-$seconds s}); log in $log"
+  echo "fuzzing $t (${limit[0]#-}); log in $log"
   "$bin" "${limit[@]}" -max_len="$(max_len "$t")" -timeout=10 -dict="scripts/fuzz/$t.dict" -print_final_stats=1 \
     -artifact_prefix="$crashes/" "$work" >"$log" 2>&1
   rc=$?
