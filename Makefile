@@ -2,9 +2,10 @@
 #   make run    install what is missing, build, start a private PostgreSQL (unless DATABASE_URL
 #               is set), migrate, and serve on http://127.0.0.1:8080
 #   make test   the same set-up, then every test suite
+#   make fuzz   the libFuzzer targets for FUZZ_SECONDS (default 120) each (scripts/fuzz.sh)
 SWIFT ?= swift
 
-.PHONY: run test deps build build-tests bench db-start db-stop clean
+.PHONY: run test deps build build-tests bench fuzz db-start db-stop clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -19,6 +20,10 @@ run: build
 test:
 	@scripts/ensure-deps.sh --test
 	@scripts/test.sh
+
+fuzz:
+	@scripts/ensure-deps.sh
+	@scripts/fuzz.sh
 
 bench:
 	@scripts/ensure-deps.sh --bench

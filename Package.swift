@@ -70,6 +70,10 @@ let package = Package(
             ],
             swiftSettings: commonSettings
         ),
+        // libFuzzer targets (`make fuzz`, scripts/fuzz.sh builds them with -sanitize=fuzzer -D FUZZING);
+        // in an ordinary build they replay the inputs named on their command line.
+        .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTPServer"], swiftSettings: commonSettings),
+        .executableTarget(name: "FuzzJSONRequests", dependencies: ["Portal"], swiftSettings: commonSettings),
         .target(name: "LargeTenant", dependencies: ["Dialplan", "Telephony"], path: "Benchmarks/LargeTenant", swiftSettings: commonSettings),
         .executableTarget(name: "dialplan-bench", dependencies: ["Dialplan", "Telephony", "LargeTenant"], path: "Benchmarks/DialplanBenchmark",
                           swiftSettings: commonSettings),

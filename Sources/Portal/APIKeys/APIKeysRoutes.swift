@@ -26,6 +26,16 @@ struct APIKeysRoutes: RouteCollection {
         var secret: String
     }
 
+    /// The trimmed name, or 422 naming every invalid field.
+    @discardableResult
+    static func checked(_ body: CreateRequest) throws -> String {
+        var errors = FieldErrors()
+        let name = body.name.trimmingCharacters(in: .whitespaces)
+        if name.isEmpty || name.count > 100 { errors.add("name", "must have 1 to 100 characters") }
+        if !["admin", "member"].contains(body.role) { errors.add("role", "must be admin or member") }
+        try errors.throwIfAny()
+        return name
+    }
 
     func register(on routes: RouteGroup) {
         routes.get("/api-keys") { request in
@@ -38,11 +48,7 @@ struct APIKeysRoutes: RouteCollection {
             let context = try await TenantContext.resolve(request, tenants: tenants, database: database)
             try context.requireAdmin()
             let body = try request.decodeJSON(CreateRequest.self)
-            var errors = FieldErrors()
-            let name = body.name.trimmingCharacters(in: .whitespaces)
-            if name.isEmpty || name.count > 100 { errors.add("name", "must have 1 to 100 characters") }
-            if !["admin", "member"].contains(body.role) { errors.add("role", "must be admin or member") }
-            try errors.throwIfAny()
+            let name = try Self.checked(body)
             let prefix = "ck_" + String(Secrets.token(bytes: 6).prefix(8))
             let secret = prefix + "_" + Secrets.token(bytes: 32)
             let key = try await database.transaction(context.scope) { connection in

@@ -104,15 +104,7 @@ struct ExtensionGroupsRoutes: RouteCollection {
 
     /// `extensionIds`: distinct phone extensions of this tenant, in ring order.
     private func memberIDs(_ patch: MergePatch, required: Bool, errors: inout FieldErrors, on connection: PostgresConnection) async throws -> [UUID]? {
-        guard patch.keys.contains("extensionIds") else {
-            if required { errors.add("extensionIds", "is required") }
-            return nil
-        }
-        guard let data = try? JSONSerialization.data(withJSONObject: ["v": patch.rawValue("extensionIds") ?? NSNull()]),
-              let decoded = try? JSONDecoder().decode([String: [String]].self, from: data), let texts = decoded["v"] else {
-            errors.add("extensionIds", "must be a list of extension IDs")
-            return nil
-        }
+        guard let texts = Self.memberTexts(patch, required: required, errors: &errors) else { return nil }
         var ids: [UUID] = []
         for (index, text) in texts.enumerated() {
             guard let id = UUID(uuidString: text),
@@ -123,6 +115,20 @@ struct ExtensionGroupsRoutes: RouteCollection {
             if ids.contains(id) { errors.add("extensionIds[\(index)]", "is listed twice") } else { ids.append(id) }
         }
         return ids
+    }
+
+    /// `extensionIds` as a list of strings (checked against the database by `memberIDs`).
+    static func memberTexts(_ patch: MergePatch, required: Bool, errors: inout FieldErrors) -> [String]? {
+        guard patch.keys.contains("extensionIds") else {
+            if required { errors.add("extensionIds", "is required") }
+            return nil
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: ["v": patch.rawValue("extensionIds") ?? NSNull()]),
+              let decoded = try? JSONDecoder().decode([String: [String]].self, from: data), let texts = decoded["v"] else {
+            errors.add("extensionIds", "must be a list of extension IDs")
+            return nil
+        }
+        return texts
     }
 
     static func checkName(_ name: String, _ errors: inout FieldErrors) {

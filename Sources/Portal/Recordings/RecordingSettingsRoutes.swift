@@ -30,15 +30,7 @@ struct RecordingSettingsRoutes: RouteCollection {
                 let current = try await settings.find(extension: id, on: connection)
                 try Versioning.check(request, current: current.version)
                 var errors = FieldErrors()
-                var next = current
-                next.enabled = MergePatch.required("enabled", body.bool("enabled", errors: &errors), &errors) ?? next.enabled
-                next.start = MergePatch.required("start", body.string("start", errors: &errors), &errors) ?? next.start
-                next.announce = MergePatch.required("announce", body.bool("announce", errors: &errors), &errors) ?? next.announce
-                next.deleteAfterDays = MergePatch.required("deleteAfterDays", body.integer("deleteAfterDays", errors: &errors), &errors) ?? next.deleteAfterDays
-                if !["never", "conferences", "onDemand", "always"].contains(next.start) && !errors.errors.contains(where: { $0.field == "start" }) {
-                    errors.add("start", "must be never, conferences, onDemand or always")
-                }
-                if !(0...3650).contains(next.deleteAfterDays) { errors.add("deleteAfterDays", "must be 0 (never) to 3650 days") }
+                let next = Self.apply(body, to: current, errors: &errors)
                 try errors.throwIfAny()
                 try await settings.save(next, extension: id, tenantID: context.tenantID, on: connection)
                 let saved = try await settings.find(extension: id, on: connection)
@@ -48,6 +40,20 @@ struct RecordingSettingsRoutes: RouteCollection {
             }
             return try .json(saved, headers: ["ETag": Versioning.etag(saved.version)])
         }
+    }
+
+    /// The whole replacement applied to `current`, with every invalid field named.
+    static func apply(_ body: MergePatch, to current: RecordingSettings, errors: inout FieldErrors) -> RecordingSettings {
+        var next = current
+        next.enabled = MergePatch.required("enabled", body.bool("enabled", errors: &errors), &errors) ?? next.enabled
+        next.start = MergePatch.required("start", body.string("start", errors: &errors), &errors) ?? next.start
+        next.announce = MergePatch.required("announce", body.bool("announce", errors: &errors), &errors) ?? next.announce
+        next.deleteAfterDays = MergePatch.required("deleteAfterDays", body.integer("deleteAfterDays", errors: &errors), &errors) ?? next.deleteAfterDays
+        if !["never", "conferences", "onDemand", "always"].contains(next.start) && !errors.errors.contains(where: { $0.field == "start" }) {
+            errors.add("start", "must be never, conferences, onDemand or always")
+        }
+        if !(0...3650).contains(next.deleteAfterDays) { errors.add("deleteAfterDays", "must be 0 (never) to 3650 days") }
+        return next
     }
 
     static func auditValues(_ s: RecordingSettings) -> [String: AuditValue] {

@@ -83,42 +83,8 @@ struct UsersService: Sendable {
                 }
                 try Versioning.check(request, current: current.version)
                 let before = current.fields
-                var after = before
                 var errors = FieldErrors()
-                let required: [(String, WritableKeyPath<UserFields, String>)] = [
-                    ("firstName", \.firstName), ("lastName", \.lastName), ("username", \.username), ("role", \.role),
-                    ("language", \.language), ("phoneLanguage", \.phoneLanguage)]
-                for (key, path) in required {
-                    switch patch.string(key, errors: &errors) {
-                    case .absent: break
-                    case .null: errors.add(key, "cannot be empty")
-                    case .value(let value): after[keyPath: path] = value
-                    }
-                }
-                let optional: [(String, WritableKeyPath<UserFields, String?>)] = [
-                    ("phone", \.phone), ("email", \.email), ("address", \.address), ("city", \.city), ("postalCode", \.postalCode),
-                    ("country", \.country), ("region", \.region), ("timezone", \.timezone)]
-                for (key, path) in optional {
-                    switch patch.string(key, errors: &errors) {
-                    case .absent: break
-                    case .null: after[keyPath: path] = nil
-                    case .value(let value): after[keyPath: path] = value
-                    }
-                }
-                var newPassword: String?
-                if case .value(let password) = patch.string("password", errors: &errors) {
-                    newPassword = password
-                    if let problem = PasswordPolicy.problem(password, username: after.username) { errors.add("password", problem) }
-                    if case .value(let confirmation) = patch.string("passwordConfirmation", errors: &errors), confirmation == password {} else {
-                        errors.add("passwordConfirmation", "does not match the password")
-                    }
-                }
-                // Only what this request changes is judged: a user created elsewhere (the CLI)
-                // with, say, no first name can still change their city.
-                var fieldErrors = FieldErrors()
-                after.validate(into: &fieldErrors)
-                let changed = Set(patch.keys)
-                for error in fieldErrors.errors where changed.contains(error.field) { errors.add(error.field, error.message) }
+                let (after, newPassword) = Self.apply(patch, to: before, errors: &errors)
                 try errors.throwIfAny()
                 if !context.isAdmin {
                     if after.role != before.role { throw HTTPError(.forbidden, detail: "Members cannot change their role.") }
@@ -184,6 +150,47 @@ struct UsersService: Sendable {
     }
 
     /// A duplicate username becomes 409 naming the field.
+    /// A merge patch of a user applied to `before`, with every invalid field the request
+    /// changes named, and the new password if the patch sets one.
+    static func apply(_ patch: MergePatch, to before: UserFields, errors: inout FieldErrors) -> (UserFields, newPassword: String?) {
+        var after = before
+        let required: [(String, WritableKeyPath<UserFields, String>)] = [
+            ("firstName", \.firstName), ("lastName", \.lastName), ("username", \.username), ("role", \.role),
+            ("language", \.language), ("phoneLanguage", \.phoneLanguage)]
+        for (key, path) in required {
+            switch patch.string(key, errors: &errors) {
+            case .absent: break
+            case .null: errors.add(key, "cannot be empty")
+            case .value(let value): after[keyPath: path] = value
+            }
+        }
+        let optional: [(String, WritableKeyPath<UserFields, String?>)] = [
+            ("phone", \.phone), ("email", \.email), ("address", \.address), ("city", \.city), ("postalCode", \.postalCode),
+            ("country", \.country), ("region", \.region), ("timezone", \.timezone)]
+        for (key, path) in optional {
+            switch patch.string(key, errors: &errors) {
+            case .absent: break
+            case .null: after[keyPath: path] = nil
+            case .value(let value): after[keyPath: path] = value
+            }
+        }
+        var newPassword: String?
+        if case .value(let password) = patch.string("password", errors: &errors) {
+            newPassword = password
+            if let problem = PasswordPolicy.problem(password, username: after.username) { errors.add("password", problem) }
+            if case .value(let confirmation) = patch.string("passwordConfirmation", errors: &errors), confirmation == password {} else {
+                errors.add("passwordConfirmation", "does not match the password")
+            }
+        }
+        // Only what this request changes is judged: a user created elsewhere (the CLI)
+        // with, say, no first name can still change their city.
+        var fieldErrors = FieldErrors()
+        after.validate(into: &fieldErrors)
+        let changed = Set(patch.keys)
+        for error in fieldErrors.errors where changed.contains(error.field) { errors.add(error.field, error.message) }
+        return (after, newPassword)
+    }
+
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
         try await UniqueConflicts.mapping(["users_username_key": .init(field: "username", detail: "That username is taken.")], body)
     }

@@ -34,26 +34,7 @@ struct VoicemailSettingsRoutes: RouteCollection {
                 let (current, currentPin) = try await settings.find(extension: id, on: connection)
                 try Versioning.check(request, current: current.version)
                 var errors = FieldErrors()
-                var next = current
-                var pin = currentPin
-                next.enabled = MergePatch.required("enabled", body.bool("enabled", errors: &errors), &errors) ?? next.enabled
-                next.deleteAfterDays = MergePatch.required("deleteAfterDays", body.integer("deleteAfterDays", errors: &errors), &errors) ?? next.deleteAfterDays
-                next.notify = MergePatch.required("notify", body.string("notify", errors: &errors), &errors) ?? next.notify
-                next.answerAfterSeconds = MergePatch.required("answerAfterSeconds", body.integer("answerAfterSeconds", errors: &errors), &errors) ?? next.answerAfterSeconds
-                next.keepUnread = MergePatch.required("keepUnread", body.bool("keepUnread", errors: &errors), &errors) ?? next.keepUnread
-                switch body.string("exitToExtension", errors: &errors) {
-                case .absent, .null: next.exitToExtension = nil
-                case .value(let target): next.exitToExtension = target
-                }
-                switch body.string("pin", errors: &errors) {
-                case .absent: break
-                case .null: pin = nil
-                case .value(let value): pin = value
-                }
-                if !(0...3650).contains(next.deleteAfterDays) { errors.add("deleteAfterDays", "must be 0 (never) to 3650 days") }
-                if !["none", "alert", "attach"].contains(next.notify) { errors.add("notify", "must be none, alert or attach") }
-                if !(5...300).contains(next.answerAfterSeconds) { errors.add("answerAfterSeconds", "must be 5 to 300 seconds") }
-                if let pin, pin.isEmpty || pin.count > 5 || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) { errors.add("pin", "must be 1 to 5 digits") }
+                var (next, pin) = Self.apply(body, to: current, pin: currentPin, errors: &errors)
                 if next.notify != "none" && !errors.errors.contains(where: { $0.field == "notify" }) {
                     let email = try await ext.ownerId.flatMap(UUID.init(uuidString:)).asyncMap { try await users.find($0, on: connection)?.email }
                     if email == nil { errors.add("notify", "needs an e-mail address on the extension's user") }
@@ -82,6 +63,33 @@ struct VoicemailSettingsRoutes: RouteCollection {
             }
             return try .json(saved, headers: ["ETag": Versioning.etag(saved.version)])
         }
+    }
+
+    /// The whole replacement applied to `current` and its PIN, with every field that is invalid
+    /// on its own named (the owner's e-mail and the exit extension are checked in the database).
+    static func apply(_ body: MergePatch, to current: VoicemailSettings, pin currentPin: String?,
+                      errors: inout FieldErrors) -> (VoicemailSettings, pin: String?) {
+        var next = current
+        var pin = currentPin
+        next.enabled = MergePatch.required("enabled", body.bool("enabled", errors: &errors), &errors) ?? next.enabled
+        next.deleteAfterDays = MergePatch.required("deleteAfterDays", body.integer("deleteAfterDays", errors: &errors), &errors) ?? next.deleteAfterDays
+        next.notify = MergePatch.required("notify", body.string("notify", errors: &errors), &errors) ?? next.notify
+        next.answerAfterSeconds = MergePatch.required("answerAfterSeconds", body.integer("answerAfterSeconds", errors: &errors), &errors) ?? next.answerAfterSeconds
+        next.keepUnread = MergePatch.required("keepUnread", body.bool("keepUnread", errors: &errors), &errors) ?? next.keepUnread
+        switch body.string("exitToExtension", errors: &errors) {
+        case .absent, .null: next.exitToExtension = nil
+        case .value(let target): next.exitToExtension = target
+        }
+        switch body.string("pin", errors: &errors) {
+        case .absent: break
+        case .null: pin = nil
+        case .value(let value): pin = value
+        }
+        if !(0...3650).contains(next.deleteAfterDays) { errors.add("deleteAfterDays", "must be 0 (never) to 3650 days") }
+        if !["none", "alert", "attach"].contains(next.notify) { errors.add("notify", "must be none, alert or attach") }
+        if !(5...300).contains(next.answerAfterSeconds) { errors.add("answerAfterSeconds", "must be 5 to 300 seconds") }
+        if let pin, pin.isEmpty || pin.count > 5 || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) { errors.add("pin", "must be 1 to 5 digits") }
+        return (next, pin)
     }
 
     static func auditValues(_ s: VoicemailSettings) -> [String: AuditValue] {
