@@ -183,9 +183,13 @@ struct UsersService: Sendable {
         }
     }
 
-    /// A duplicate username becomes 409 naming the field.
+    /// A duplicate username becomes 409 naming the field. Usernames are unique per tenant and
+    /// among operators (migration 0018), so the answer never depends on another tenant's users.
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        try await UniqueConflicts.mapping(["users_username_key": .init(field: "username", detail: "That username is taken.")], body)
+        try await UniqueConflicts.mapping([
+            "users_tenant_username_key": .init(field: "username", detail: "That username is taken in this tenant."),
+            "users_operator_username_key": .init(field: "username", detail: "Another platform operator has that username."),
+        ], body)
     }
 }
 
