@@ -13,6 +13,9 @@ struct ContractFixture {
     /// A member's browser session: the cookie and its CSRF token.
     var memberCookie = ""
     var memberCSRF = ""
+    /// A platform operator's session, for the operators' routes (tenants, media nodes, numbers).
+    var operatorCookie = ""
+    var operatorCSRF = ""
     /// Values for the path parameters, by path template (`{id}` means different things on
     /// different paths); `deletes` holds the spare resources the `DELETE` operations get.
     var parameters: [String: [String: String]] = [:]
@@ -70,12 +73,27 @@ struct ContractFixture {
             return try response.json(Created.self).id
         }
         let number = try await assign("+34910000123"), spareNumber = try await assign("+34910000124")
+        func node(_ name: String) async throws -> String {
+            // Port 9 (discard): nothing answers there, and no deployer runs in this portal.
+            let response = try await operatorClient.request("POST", "/api/v1/media-nodes",
+                                                            json: #"{"name":"\#(name)","url":"http://127.0.0.1:9","secret":"\#(String(repeating: "s", count: 32))"}"#)
+            try #require(response.status == 201, "\(response.bodyText)")
+            return try response.json(Created.self).id
+        }
+        let mediaNode = try await node("node-a"), spareNode = try await node("node-spare")
+        let spareTenant = try await portal.createTenant("Spare")
 
         var fixture = ContractFixture(tenant: tenant, adminKey: adminKey.secret, memberKey: memberKey.secret)
         let memberClient = try portal.client()
         try #require(try await memberClient.signIn(member.username).status == 200)
         fixture.memberCookie = try #require(memberClient.cookie)
         fixture.memberCSRF = try #require(memberClient.csrfToken)
+        fixture.operatorCookie = try #require(operatorClient.cookie)
+        fixture.operatorCSRF = try #require(operatorClient.csrfToken)
+        fixture.deletes["/api/v1/tenants/{tenantId}"] = ["tenantId": spareTenant]
+        fixture.parameters["/api/v1/media-nodes/{id}"] = ["id": mediaNode]
+        fixture.deletes["/api/v1/media-nodes/{id}"] = ["id": spareNode]
+        fixture.parameters["/api/v1/media-nodes/{id}/tenants/{tenantId}"] = ["id": mediaNode]
         let base = "/api/v1/tenants/{tenantId}"
         fixture.deletes[base + "/api-keys/{id}"] = ["id": spareKey.id]
         fixture.parameters[base + "/extension-groups/{id}"] = ["id": group]
