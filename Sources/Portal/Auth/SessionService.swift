@@ -38,7 +38,7 @@ struct SessionService: Sendable {
         let stored = try await auth.user(tenant: tenant, login: username)
         let valid = try await hasher.verify(password, against: stored?.passwordHash ?? Secrets.decoyHash)
         guard valid, let stored else {
-            throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The username or password is not correct.")
+            throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The tenant, username or password is not correct.")
         }
         try await auth.clearFailures(username: key, address: address)
         if Secrets.needsRehash(stored.passwordHash) {
