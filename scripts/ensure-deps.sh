@@ -38,7 +38,8 @@ if [ -z "$(scripts/pg-bin.sh 2>/dev/null)" ]; then
 fi
 
 # Python tools the tests use: aiosmtpd (the SMTP server email tests deliver to), selenium
-# (with --test: it drives Chromium) and the OpenAPI validator.
+# (with --test: it drives Chromium), schemathesis (with --test: it checks the served OpenAPI
+# against the running portal) and the OpenAPI validator.
 if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   echo "Installing the Python package aiosmtpd"
   python3 -m pip install -q --disable-pip-version-check aiosmtpd 2>&1 | grep -v "Running pip as the 'root' user" || true
@@ -48,6 +49,11 @@ if [ "${1:-}" = "--test" ] && ! python3 -c "import selenium" >/dev/null 2>&1; th
   echo "Installing the Python package selenium"
   python3 -m pip install -q --disable-pip-version-check selenium 2>&1 | grep -v "Running pip as the 'root' user" || true
   python3 -c "import selenium" || { echo "selenium could not be installed" >&2; exit 1; }
+fi
+if [ "${1:-}" = "--test" ] && ! python3 -c "import schemathesis.cli" >/dev/null 2>&1; then
+  echo "Installing the Python package schemathesis"
+  python3 -m pip install -q --disable-pip-version-check schemathesis 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import schemathesis.cli" || { echo "schemathesis could not be installed" >&2; exit 1; }
 fi
 if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
   echo "Installing the Python package openapi-spec-validator"

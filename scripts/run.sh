@@ -26,14 +26,19 @@ export DATABASE_URL
 creds=.data/demo-credentials
 mkdir -p .data
 if ! { [ -f "$creds" ] && grep -qxF "url=$DATABASE_URL" "$creds"; }; then
-  tenant=$("$bin" tenant create --name "Demo Company" --timezone Europe/Madrid --language es | tail -n 1)
+  tenant=$("$bin" tenant create --name "Demo Company" --alias demo --timezone Europe/Madrid --language es | tail -n 1) || {
+    echo "Could not create the demo tenant (does the alias demo already exist in this database?)" >&2; exit 1; }
   out=$("$bin" user create --tenant "$tenant" --role admin --username "demo.admin" --first-name Demo --last-name Admin) || {
-    echo "Could not create the demo admin (does demo.admin already exist in this database?)" >&2; exit 1; }
+    echo "Could not create the demo admin" >&2; exit 1; }
   password=$(sed -n 's/^password: //p' <<<"$out")
+  signin=$(sed -n 's/^sign in as: //p' <<<"$out")
   umask 077
-  printf 'url=%s\ntenant=%s\nusername=demo.admin\npassword=%s\n' "$DATABASE_URL" "$tenant" "$password" > "$creds"
+  printf 'url=%s\ntenant=%s\nusername=demo.admin\npassword=%s\nsignin=%s\n' "$DATABASE_URL" "$tenant" "$password" "$signin" > "$creds"
 fi
-demo_user=$(sed -n 's/^username=//p' "$creds")
+# Usernames are unique per tenant: sign in as username@organisation (older credential files,
+# from before the demo tenant had an alias, sign in with the bare username).
+demo_user=$(sed -n 's/^signin=//p' "$creds")
+[ -n "$demo_user" ] || demo_user=$(sed -n 's/^username=//p' "$creds")
 demo_password=$(sed -n 's/^password=//p' "$creds")
 demo_tenant=$(sed -n 's/^tenant=//p' "$creds")
 # A local media agent: applies the demo tenant's bundles under .data/media/asterisk (no
@@ -53,7 +58,7 @@ cat <<MSG
     URL:           http://$host:$port
     DATABASE_URL:  $DATABASE_URL
     Demo tenant:   $demo_tenant
-    Demo admin:    $demo_user / $demo_password
+    Demo admin:    $demo_user / $demo_password  (username@organisation; or the organisation field)
     Media agent:   http://127.0.0.1:$agent_port → $media/asterisk/tenants (log: $media/agent.log)
   Press Ctrl-C to stop (the private database stops with it).
 

@@ -60,9 +60,9 @@ public final class LivePortal: Sendable {
 
     public var administration: PlatformAdministration { PlatformAdministration(pool: owner) }
 
-    /// A new tenant's ID.
-    public func createTenant(_ name: String = "Tenant \(UUID().uuidString.prefix(6))") async throws -> String {
-        try await administration.createTenant(name: name, alias: nil, timezone: "Europe/Madrid", language: "es", contactEmail: nil).id
+    /// A new tenant's ID; `alias` is what its users type as their organisation when signing in.
+    public func createTenant(_ name: String = "Tenant \(UUID().uuidString.prefix(6))", alias: String? = nil) async throws -> String {
+        try await administration.createTenant(name: name, alias: alias, timezone: "Europe/Madrid", language: "es", contactEmail: nil).id
     }
 
     /// A new user (username made unique) with the given password; returns ID and username.
@@ -125,10 +125,12 @@ public final class APIClient: @unchecked Sendable {
         return response
     }
 
-    /// Signs in; on success keeps the cookie and CSRF token.
+    /// Signs in, naming the tenant (its alias or ID) when given; on success keeps the cookie
+    /// and CSRF token.
     @discardableResult
-    public func signIn(_ username: String, _ password: String = "correct-horse-battery") async throws -> RawResponse {
-        let response = try await request("POST", "/api/v1/session", json: #"{"username":"\#(username)","password":"\#(password)"}"#)
+    public func signIn(_ username: String, _ password: String = "correct-horse-battery", tenant: String? = nil) async throws -> RawResponse {
+        let named = tenant.map { #""tenant":"\#($0)","# } ?? ""
+        let response = try await request("POST", "/api/v1/session", json: #"{\#(named)"username":"\#(username)","password":"\#(password)"}"#)
         if response.status == 200, let body = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
             csrfToken = body["csrfToken"] as? String
         }

@@ -222,7 +222,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Create a platform operator (no tenant).") var `operator` = false
         @Option(help: "The tenant's ID, for a tenant user.") var tenant: String?
         @Option(help: "admin or member (tenant users).") var role: String?
-        @Option(help: "Unique on the platform.") var username: String
+        @Option(help: "Unique in the tenant (among operators, for an operator).") var username: String
         @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input (otherwise one is generated and printed).")
         var passwordStdin = false
         @Option(name: .customLong("first-name")) var firstName = ""
@@ -256,6 +256,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             if json { print(created.json) }
             if let generated = created.generatedPassword { print("password: \(generated)") }
+            print("sign in as: \(created.signInAs)")
             print(created.id)
         }
     }

@@ -23,6 +23,7 @@ parser.add_argument("--base", required=True)
 parser.add_argument("--admin", required=True)
 parser.add_argument("--member", required=True)
 parser.add_argument("--password", required=True)
+parser.add_argument("--organisation", default="", help="the admin's tenant alias, typed as the organisation")
 parser.add_argument("--screenshots", required=True)
 args = parser.parse_args()
 os.makedirs(args.screenshots, exist_ok=True)
@@ -91,9 +92,13 @@ def shot(driver, name):
     driver.save_screenshot(os.path.join(args.screenshots, f"{name}.png"))
 
 
-def sign_in(driver, username, password):
+def sign_in(driver, username, password, organisation=None):
+    """Types the credentials; `organisation` None leaves that field as the page filled it."""
     driver.get(args.base + "/")
     wait(driver, EC.visibility_of_element_located((By.ID, "username")), "the sign-in form shows")
+    if organisation is not None:
+        driver.find_element(By.ID, "organisation").clear()
+        driver.find_element(By.ID, "organisation").send_keys(organisation)
     driver.find_element(By.ID, "username").clear()
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
@@ -126,7 +131,7 @@ driver = browser()
 
 @step("a wrong password is refused with a clear message")
 def bad_sign_in():
-    sign_in(driver, args.admin, "not-the-password")
+    sign_in(driver, args.admin, "not-the-password", args.organisation)
     text_present(driver, "#signin-error", "no son correctos", "the bad-credentials message shows in Spanish")
     assert driver.find_element(By.ID, "password").get_attribute("value") == "", "the password field is emptied"
     shot(driver, "sign-in")
@@ -134,7 +139,7 @@ def bad_sign_in():
 
 @step("the admin signs in and lands on users")
 def good_sign_in():
-    sign_in(driver, args.admin, args.password)
+    sign_in(driver, args.admin, args.password, args.organisation)
     text_present(driver, "#signed-in-as", "Sesión iniciada como", "the header says who is signed in")
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "table caption")), "the users table shows")
     assert driver.current_url.endswith("/users"), driver.current_url
@@ -617,11 +622,14 @@ def sign_out():
     wait(driver, EC.visibility_of_element_located((By.ID, "username")), "the sign-in form is back")
     driver.get(args.base + "/users")
     wait(driver, EC.visibility_of_element_located((By.ID, "username")), "app routes ask to sign in again")
+    remembered = driver.find_element(By.ID, "organisation").get_attribute("value")
+    assert remembered == args.organisation, f"the organisation is remembered for the next sign-in: {remembered!r}"
 
 
 @step("a member does not get the users screen")
 def member():
-    sign_in(driver, args.member, args.password)
+    # The member's username is unique on the platform, so it signs in without the organisation.
+    sign_in(driver, args.member, args.password, "")
     text_present(driver, "#signed-in-as", "Bruno", "the member is signed in, by name")
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "nav.menu a")), "the member's menu shows")
     menu = driver.find_element(By.CSS_SELECTOR, "nav.menu").text
@@ -651,7 +659,7 @@ def member():
 def phone():
     small = browser(390, 844)
     try:
-        sign_in(small, args.admin, args.password)
+        sign_in(small, args.admin, args.password, args.organisation)
         wait(small, EC.presence_of_element_located((By.CSS_SELECTOR, "table caption")), "the users list shows on a phone")
         menu = small.find_element(By.CSS_SELECTOR, "nav.menu").rect
         content = small.find_element(By.CSS_SELECTOR, ".content").rect

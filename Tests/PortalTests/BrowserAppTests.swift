@@ -9,7 +9,7 @@ import TestSupport
 
     @Test func theAppWorksInARealBrowser() async throws {
         try await withLivePortal(label: "browser") { portal async throws in
-            let tenant = try await portal.createTenant("Acme Ibérica")
+            let tenant = try await portal.createTenant("Acme Ibérica", alias: "acme")
             let admin = try await portal.createUser(tenant: tenant, role: "admin")
             let member = try await portal.createUser(tenant: tenant, role: "member")
             let client = try portal.client()
@@ -33,7 +33,7 @@ import TestSupport
             #expect(try await operatorClient.request("POST", "\(t)/numbers", json: #"{"number":"+34910000123"}"#).status == 201)
             let output = try await Shell.run("/usr/bin/env", [
                 "python3", LivePortal.home + "/Tests/Browser/app_test.py", "--base", "http://127.0.0.1:\(portal.port)",
-                "--admin", admin.username, "--member", member.username, "--password", "correct-horse-battery",
+                "--admin", admin.username, "--organisation", "acme", "--member", member.username, "--password", "correct-horse-battery",
                 "--screenshots", LivePortal.home + "/docs/screenshots",
             ])
             #expect(output.contains(" 0 failed"), "\(output)")

@@ -93,6 +93,7 @@ import TestSupport
         #expect(UUID(uuidString: lastLine(generated.output)) != nil)
         let password = try #require(generated.output.firstMatch(of: /password: (\S+)/).map { String($0.1) })
         #expect(password.count >= 10)
+        #expect(generated.output.contains("sign in as: ana.admin@acme"), "tenant users are told to name their tenant")
 
         let given = try await run(["user", "create", "--tenant", tenantID, "--role", "member", "--username", "bo.member",
                                    "--password-stdin", "--json", "--database-url", url], stdin: "a long enough secret")
@@ -103,6 +104,7 @@ import TestSupport
 
         let op = try await run(["user", "create", "--operator", "--username", "root.operator", "--database-url", url])
         #expect(op.code == 0, "\(op.output)")
+        #expect(op.output.contains("sign in as: root.operator\n"))
 
         let owner = PostgresPool(.init(connectionString: url, maxConnections: 1))
         defer { owner.shutdown() }
@@ -129,6 +131,6 @@ import TestSupport
         _ = try await run(["user", "create", "--operator", "--username", "dup.op", "--database-url", url])
         let duplicate = try await run(["user", "create", "--operator", "--username", "DUP.op", "--database-url", url])
         #expect(duplicate.code == 1)
-        #expect(duplicate.output.contains("already exists"))
+        #expect(duplicate.output.contains("username: is already in use"), "\(duplicate.output)")
     }
 }

@@ -13,8 +13,10 @@ struct AuthRepository: Sendable {
         var role: Identity.Role
     }
 
-    func user(username: String) async throws -> StoredUser? {
-        let rows = try await pool.query("SELECT id, tenant_id, password_hash, role FROM auth_find_user(\(username))")
+    /// The one account that `login` names in `tenant` (its alias or ID; empty for none): see
+    /// `auth_find_login` for how a login without a tenant is read. Nil for none or several.
+    func user(tenant: String, login: String) async throws -> StoredUser? {
+        let rows = try await pool.query("SELECT id, tenant_id, password_hash, role FROM auth_find_login(\(tenant), \(login))")
         guard let row = rows.first, let role = Identity.Role(rawValue: try row.decode(String.self, "role")) else { return nil }
         return StoredUser(id: try row.decode(UUID.self, "id"), tenantID: try row.decode(UUID?.self, "tenant_id"),
                           passwordHash: try row.decode(String.self, "password_hash"), role: role)

@@ -6,7 +6,10 @@ struct SessionRoutes: RouteCollection {
     let service: SessionService
     let users: UsersService
 
+    /// `tenant` (the tenant's alias or ID) is optional: without it the username must name one
+    /// account, alone or written `username@tenant`.
     struct Credentials: Decodable {
+        var tenant: String?
         var username: String
         var password: String
     }
@@ -24,7 +27,7 @@ struct SessionRoutes: RouteCollection {
     func register(on routes: RouteGroup) {
         routes.post("/session", maxBodyBytes: 4096) { request in
             let credentials = try request.decodeJSON(Credentials.self)
-            let signedIn = try await service.signIn(username: credentials.username, password: credentials.password,
+            let signedIn = try await service.signIn(tenant: credentials.tenant ?? "", username: credentials.username, password: credentials.password,
                                                     address: service.configuration.clientAddress(peer: request.remoteAddress,
                                                                                                   forwardedFor: request.headers["X-Forwarded-For"]))
             var headers: HTTPHeaders = ["Set-Cookie": service.cookie(for: signedIn.token, request: request), "Cache-Control": "no-store"]

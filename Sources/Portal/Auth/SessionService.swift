@@ -17,12 +17,17 @@ struct SessionService: Sendable {
         var csrfToken: String
     }
 
-    /// Checks the credentials with the same work whether or not the username exists, and
-    /// answers the same way for both, so neither the reply nor its timing tells them apart.
+    /// Checks the credentials with the same work whether or not the account exists, and
+    /// answers the same way for both — a wrong tenant, username or password alike — so neither
+    /// the reply nor its timing tells them apart. `tenant` is the tenant's alias or ID, or
+    /// empty (then `username` alone, or written `username@tenant`, must name one account).
     /// The throttle decides and counts the attempt before the password is checked (see
-    /// `AuthRepository.claimAttempt`); no password is hashed inside a transaction.
-    func signIn(username: String, password: String, address: String) async throws -> SignedIn {
-        let claim = try await auth.claimAttempt(username: username, address: address, configuration: configuration)
+    /// `AuthRepository.claimAttempt`), keyed by tenant, username and address; no password is
+    /// hashed inside a transaction.
+    func signIn(tenant: String = "", username: String, password: String, address: String) async throws -> SignedIn {
+        let tenant = tenant.trimmingCharacters(in: .whitespaces)
+        let key = Self.throttleKey(tenant: tenant, username: username)
+        let claim = try await auth.claimAttempt(username: key, address: address, configuration: configuration)
         guard claim.allowed else {
             throw HTTPError(.tooManyRequests, detail: "Too many failed sign-ins; try again in \(claim.retryAfter) seconds.",
                             headers: ["Retry-After": String(claim.retryAfter)])
@@ -30,12 +35,12 @@ struct SessionService: Sendable {
         if claim.slowdown > .zero { try await Task.sleep(for: claim.slowdown) }
         // A 429 from a saturated scrypt gate below leaves the claim counted: under a flood the
         // attempt costs one of the pair's five, never a check of the password.
-        let stored = try await auth.user(username: username)
+        let stored = try await auth.user(tenant: tenant, login: username)
         let valid = try await hasher.verify(password, against: stored?.passwordHash ?? Secrets.decoyHash)
         guard valid, let stored else {
-            throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The username or password is not correct.")
+            throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The tenant, username or password is not correct.")
         }
-        try await auth.clearFailures(username: username, address: address)
+        try await auth.clearFailures(username: key, address: address)
         if Secrets.needsRehash(stored.passwordHash) {
             // Stored at an older cost: store it again at today's, now that we have the password.
             let upgraded = try await hasher.hash(password)
@@ -44,6 +49,12 @@ struct SessionService: Sendable {
             }
         }
         return try await startSession(for: stored.id, tenantID: stored.tenantID, role: stored.role)
+    }
+
+    /// What the throttle counts a sign-in under: `username@tenant`, the same for both ways of
+    /// naming the tenant (its field, or written after the username), so they share one count.
+    static func throttleKey(tenant: String, username: String) -> String {
+        tenant.isEmpty ? username : "\(username)@\(tenant.lowercased())"
     }
 
     func startSession(for userID: UUID, tenantID: UUID?, role: Identity.Role) async throws -> SignedIn {

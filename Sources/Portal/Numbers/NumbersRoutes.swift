@@ -52,7 +52,11 @@ struct NumbersRoutes: RouteCollection {
         routes.patch("/numbers/{id}", maxBodyBytes: 4096) { request in
             let context = try await context(request)
             try context.requireAdmin()
-            _ = try MergePatch(request, allowed: ["destination"])
+            // `{}` would otherwise read as `destination: null` and take the number's route away.
+            guard try MergePatch(request, allowed: ["destination"]).keys.contains("destination") else {
+                throw HTTPError(.unprocessableContent, detail: "The request has invalid fields.",
+                                errors: [.init(field: "destination", message: "is required (null routes the number nowhere)")])
+            }
             let destination = try Self.destination(request)
             let updated = try await database.transaction(context.scope) { connection -> NumberView in
                 let current = try await find(request, forUpdate: true, on: connection)

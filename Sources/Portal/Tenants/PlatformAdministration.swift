@@ -19,6 +19,9 @@ public struct PlatformAdministration: Sendable {
         public var username: String
         /// Set when the password was generated rather than given.
         public var generatedPassword: String?
+        /// What to type as the username to sign in: `username@tenant` (the tenant's alias, or
+        /// its ID when it has none) for a tenant user, the bare username for an operator.
+        public var signInAs: String
         public var json: String
     }
 
@@ -49,9 +52,13 @@ public struct PlatformAdministration: Sendable {
         try errors.throwIfAny()
         let hash = try await Secrets.hashPassword(chosen)
         let scope: TenantDatabase.Scope = tenantID.map { .tenant($0, user: nil) } ?? .operatorScope(user: nil)
-        let user = try await TenantDatabase(pool: pool).transaction(scope) { connection in
-            if let tenantID, try await TenantsRepository().find(tenantID, on: connection) == nil {
-                throw HTTPError(.notFound, detail: "There is no tenant \(tenantID.uuidString.lowercased()).")
+        let (user, tenantName) = try await UsersService.mappingConflicts { try await TenantDatabase(pool: pool).transaction(scope) { connection -> (UserView, String?) in
+            var tenantName: String?
+            if let tenantID {
+                guard let tenant = try await TenantsRepository().find(tenantID, on: connection) else {
+                    throw HTTPError(.notFound, detail: "There is no tenant \(tenantID.uuidString.lowercased()).")
+                }
+                tenantName = tenant.alias ?? tenant.id
             }
             var fields = UserFields()
             fields.username = username
@@ -59,9 +66,10 @@ public struct PlatformAdministration: Sendable {
             fields.firstName = firstName
             fields.lastName = lastName
             fields.email = email
-            return try await UsersRepository().create(.init(tenantID: tenantID, passwordHash: hash, fields: fields), on: connection)
-        }
+            return (try await UsersRepository().create(.init(tenantID: tenantID, passwordHash: hash, fields: fields), on: connection), tenantName)
+        } }
         return CreatedUser(id: user.id, username: user.username, generatedPassword: generated,
+                           signInAs: tenantName.map { "\(user.username)@\($0)" } ?? user.username,
                            json: String(decoding: try JSONCoding.encode(user), as: UTF8.self))
     }
 }

@@ -149,7 +149,6 @@ struct UsersService: Sendable {
         }
     }
 
-    /// A duplicate username becomes 409 naming the field.
     /// A merge patch of a user applied to `before`, with every invalid field the request
     /// changes named, and the new password if the patch sets one.
     static func apply(_ patch: MergePatch, to before: UserFields, errors: inout FieldErrors) -> (UserFields, newPassword: String?) {
@@ -191,8 +190,13 @@ struct UsersService: Sendable {
         return (after, newPassword)
     }
 
+    /// A duplicate username becomes 409 naming the field. Usernames are unique per tenant and
+    /// among operators (migration 0018), so the answer never depends on another tenant's users.
     static func mappingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        try await UniqueConflicts.mapping(["users_username_key": .init(field: "username", detail: "That username is taken.")], body)
+        try await UniqueConflicts.mapping([
+            "users_tenant_username_key": .init(field: "username", detail: "That username is taken in this tenant."),
+            "users_operator_username_key": .init(field: "username", detail: "Another platform operator has that username."),
+        ], body)
     }
 }
 
