@@ -17,6 +17,16 @@ enum FastJSONEncoder {
     }
 
     static func write<T: Encodable>(_ value: T, into out: inout [UInt8]) throws {
+        // The common types by identity first: a metatype comparison is far cheaper than the
+        // dynamic cast below (which, for conditional conformances, builds metadata).
+        if T.self == String.self { return writeString(unsafeBitCast(value, to: String.self), into: &out) }
+        if T.self == Int.self { return unsafeBitCast(value, to: Int.self).writeJSON(into: &out) }
+        if T.self == Bool.self { return unsafeBitCast(value, to: Bool.self).writeJSON(into: &out) }
+        if T.self == Date.self { return unsafeBitCast(value, to: Date.self).writeJSON(into: &out) }
+        if T.self == UUID.self { return unsafeBitCast(value, to: UUID.self).writeJSON(into: &out) }
+        if T.self == [String].self { return try unsafeBitCast(value, to: [String].self).writeJSON(into: &out) }
+        if T.self == String?.self { return try unsafeBitCast(value, to: String?.self).writeJSON(into: &out) }
+        if T.self == Int?.self { return try unsafeBitCast(value, to: Int?.self).writeJSON(into: &out) }
         if let primitive = value as? any FastJSONPrimitive {
             try primitive.writeJSON(into: &out)
             return
@@ -72,10 +82,14 @@ enum FastJSONEncoder {
         /// Where each member's key starts, its value starts and the member ends.
         var spans: [(key: Int, value: Int, end: Int)] = []
 
+        /// Where keys that needed escaping start (their bytes differ from the key's).
+        var escapedKeys: Set<Int> = []
+
         func begin(_ key: String) -> Int {
             keys.append(key)
             let start = bytes.count
             writeString(key, into: &bytes)
+            if bytes.count - start != key.utf8.count + 2 { escapedKeys.insert(start) }
             return start
         }
 
@@ -83,16 +97,16 @@ enum FastJSONEncoder {
             if unsupported { throw Unsupported() }
             out.append(UInt8(ascii: "{"))
             var order = Array(spans.indices)
-            if !zip(order, order.dropFirst()).allSatisfy({ keys[$0.0].utf8.lexicographicallyPrecedes(keys[$0.1].utf8) }) {
+            if !zip(order, order.dropFirst()).allSatisfy({ precedes($0.0, $0.1) }) {
                 order.sort { a, b in
-                    if keys[a].utf8.elementsEqual(keys[b].utf8) { return a < b }
-                    return keys[a].utf8.lexicographicallyPrecedes(keys[b].utf8)
+                    if same(a, b) { return a < b }
+                    return precedes(a, b)
                 }
             }
             var first = true
             for (n, index) in order.enumerated() {
                 // A key encoded twice keeps its last value, as Foundation does.
-                if n + 1 < order.count, keys[index].utf8.elementsEqual(keys[order[n + 1]].utf8) { continue }
+                if n + 1 < order.count, same(index, order[n + 1]) { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 let span = spans[index]
@@ -101,6 +115,36 @@ enum FastJSONEncoder {
                 out.append(contentsOf: bytes[(span.value + 1)..<span.end])
             }
             out.append(UInt8(ascii: "}"))
+        }
+
+        /// Key order by UTF-8 bytes (what Foundation sorts by). Keys written without escapes
+        /// are compared where they lie in `bytes`; others as strings.
+        private func precedes(_ a: Int, _ b: Int) -> Bool {
+            let x = spans[a], y = spans[b]
+            if plain(x), plain(y) { return compareBytes(x, y) < 0 }
+            return keys[a].utf8.lexicographicallyPrecedes(keys[b].utf8)
+        }
+
+        private func same(_ a: Int, _ b: Int) -> Bool {
+            let x = spans[a], y = spans[b]
+            if plain(x), plain(y) { return compareBytes(x, y) == 0 }
+            return keys[a].utf8.elementsEqual(keys[b].utf8)
+        }
+
+        /// The key's bytes between its quotes equal the key (nothing was escaped).
+        private func plain(_ span: (key: Int, value: Int, end: Int)) -> Bool {
+            escapedKeys.isEmpty || !escapedKeys.contains(span.key)
+        }
+
+        private func compareBytes(_ x: (key: Int, value: Int, end: Int), _ y: (key: Int, value: Int, end: Int)) -> Int {
+            bytes.withUnsafeBufferPointer { buffer in
+                // Between the quotes.
+                let lx = x.value - x.key - 2, ly = y.value - y.key - 2
+                let n = min(lx, ly)
+                guard n > 0, let base = buffer.baseAddress else { return lx - ly }
+                let c = memcmp(base + x.key + 1, base + y.key + 1, n)
+                return c != 0 ? Int(c) : lx - ly
+            }
         }
     }
 
@@ -117,6 +161,20 @@ enum FastJSONEncoder {
         }
 
         mutating func encodeNil(forKey key: Key) throws { add(key) { $0.append(contentsOf: Array("null".utf8)) } }
+        // The primitives synthesized Codable code calls directly: no generic dispatch, no cast.
+        mutating func encode(_ value: String, forKey key: Key) throws { add(key) { writeString(value, into: &$0) } }
+        mutating func encode(_ value: Int, forKey key: Key) throws { add(key) { value.writeJSON(into: &$0) } }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { add(key) { value.writeJSON(into: &$0) } }
+        mutating func encode(_ value: Double, forKey key: Key) throws { try add(key) { try value.writeJSON(into: &$0) } }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+            if let value { add(key) { writeString(value, into: &$0) } }
+        }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+            if let value { add(key) { value.writeJSON(into: &$0) } }
+        }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+            if let value { add(key) { value.writeJSON(into: &$0) } }
+        }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try add(key) { try FastJSONEncoder.write(value, into: &$0) }
         }
@@ -165,6 +223,10 @@ enum FastJSONEncoder {
         mutating func encode<T: Encodable>(_ value: T) throws {
             separate()
             try FastJSONEncoder.write(value, into: &storage.bytes)
+        }
+        mutating func encode(_ value: String) throws {
+            separate()
+            writeString(value, into: &storage.bytes)
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             storage.unsupported = true

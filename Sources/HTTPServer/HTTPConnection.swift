@@ -168,10 +168,10 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         let exchange = Exchange(version: head.version, keepAlive: head.keepAlive, isHead: head.method == .head,
                                 requestID: currentRequestID)
         let core = self.core
-        // The handler starts right here on the event loop and only moves to the cooperative
-        // pool if it suspends (a database query, a sleep). Handlers that answer at once never
-        // pay for a thread hop, and their response is written without one either.
-        Task.immediate {
+        // The handler starts right here on the event loop and stays on it: when it suspends (a
+        // database query, a sleep) it resumes on this loop, so neither a handler that answers
+        // at once nor one that waited pays for a hop to the cooperative pool and back.
+        Task.immediate(executorPreference: loop) {
             let response = await core.respond(to: request, match: match)
             await self.send(response, exchange)
         }

@@ -51,21 +51,18 @@ extension PostgresConnection {
         guard let current = transaction else { return }
         transaction = nil
         guard current.begun else { return }
-        try await run {
-            switch current.mode {
-            case .readOnly:
-                guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
-                try self.flush()
-                self.owedSyncs += 1
-                if commit, let failure = current.failure { throw failure }
-            case .readWrite:
-                guard commit else {
-                    try self.send(.text("ROLLBACK"))
-                    guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
-                    try self.flush()
-                    self.owedSyncs += 1
-                    return
-                }
+        switch current.mode {
+        case .readOnly:
+            // A sync (five bytes) is sent right here: the connection is this task's, and
+            // nothing waits for the answer.
+            try endWithoutWaiting(rollback: false)
+            if commit, let failure = current.failure { throw failure }
+        case .readWrite:
+            guard commit else {
+                try endWithoutWaiting(rollback: true)
+                return
+            }
+            try await run {
                 try self.send(.text("COMMIT"))
                 guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
                 try self.flush()
@@ -75,6 +72,14 @@ extension PostgresConnection {
                 if let failure { throw failure }
             }
         }
+    }
+
+    /// Ends the transaction and leaves its answer for the next statement to read.
+    private func endWithoutWaiting(rollback: Bool) throws {
+        if rollback { try send(.text("ROLLBACK")) }
+        guard PQpipelineSync(conn) == 1 else { throw sendFailure() }
+        try flush()
+        owedSyncs += 1
     }
 
     // MARK: Statements

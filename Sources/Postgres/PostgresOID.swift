@@ -23,7 +23,7 @@ public enum PostgresOID {
     public static let uuid: UInt32 = 2950
     public static let jsonb: UInt32 = 3802
 
-    static func name(_ oid: UInt32) -> String {
+    @usableFromInline static func name(_ oid: UInt32) -> String {
         switch oid {
         case bool: "bool"
         case bytea: "bytea"

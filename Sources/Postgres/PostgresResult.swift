@@ -8,7 +8,7 @@ public final class PostgresResult: @unchecked Sendable {
     public let columnCount: Int
     public let columnNames: [String]
     private let columnIndex: [String: Int]
-    let oids: [UInt32]
+    @usableFromInline let oids: [UInt32]
     /// Rows affected, for INSERT/UPDATE/DELETE/COPY (from the command tag).
     public let affectedRows: Int
 
@@ -33,15 +33,15 @@ public final class PostgresResult: @unchecked Sendable {
 
     deinit { PQclear(result) }
 
-    func isNull(row: Int, column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
+    @usableFromInline func isNull(row: Int, column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
 
-    func withValue<T>(row: Int, column: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    @usableFromInline func withValue<T>(row: Int, column: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let pointer = PQgetvalue(result, Int32(row), Int32(column))
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))
         return body(UnsafeRawBufferPointer(start: pointer, count: length))
     }
 
-    func index(of column: String) -> Int? { columnIndex[column] }
+    @usableFromInline func index(of column: String) -> Int? { columnIndex[column] }
 }
 
 /// The rows of a result.
@@ -56,9 +56,11 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
 
 /// One row; values decode by type, and a failure names column, index and both types.
 public struct PostgresRow: Sendable {
-    let result: PostgresResult
+    @usableFromInline let result: PostgresResult
     public let index: Int
 
+    /// Inlinable, so callers decode through a specialized copy rather than generic dispatch.
+    @inlinable
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at column: Int) throws -> T {
         guard column >= 0 && column < result.columnCount else {
             throw PostgresError(.decoding, "column index \(column) is out of range (the row has \(result.columnCount) columns)")
@@ -81,6 +83,7 @@ public struct PostgresRow: Sendable {
         return value
     }
 
+    @inlinable
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, _ column: String) throws -> T {
         guard let i = result.index(of: column) else {
             throw PostgresError(.decoding, "the row has no column \"\(column)\" (it has \(result.columnNames.joined(separator: ", ")))")
