@@ -137,11 +137,13 @@ public final class EgressProxy: Sendable {
         }
     }
 
-    /// A short plain-text answer from the proxy itself; the connection closes after it.
+    /// An answer from the proxy itself, with an empty body: the dial plan reads a response body
+    /// as the CRM's reply (a refusal must not look like a branch number or a caller's name), so
+    /// the reason goes in `X-Centralita-Egress-Reason` and the log. The connection closes.
     func answer(_ client: EgressSocket, _ status: Int, _ reason: String, _ detail: String) {
-        let body = Array("\(detail)\n".utf8)
-        let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\n"
-            + "X-Centralita-Egress: \(status == 403 ? "refused" : "failed")\r\nConnection: close\r\n\r\n"
-        try? client.write(Array(head.utf8) + body)
+        let why = String(detail.unicodeScalars.map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? Character($0) : " " }.prefix(300))
+        let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Length: 0\r\nX-Centralita-Egress: \(status == 403 ? "refused" : "failed")\r\n"
+            + "X-Centralita-Egress-Reason: \(why)\r\nConnection: close\r\n\r\n"
+        try? client.write(Array(head.utf8))
     }
 }

@@ -20,7 +20,7 @@ struct EgressRequest: Equatable {
     static let forwardedMethods: Set<String> = ["GET", "HEAD", "POST"]
     /// Headers that belong to one hop (RFC 9110 §7.6.1) or to the proxy: never forwarded.
     static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te",
-                                        "trailer", "transfer-encoding", "upgrade", "host"]
+                                        "trailer", "transfer-encoding", "upgrade", "host", "via"]
 
     static func == (a: EgressRequest, b: EgressRequest) -> Bool {
         a.method == b.method && a.host == b.host && a.port == b.port && a.path == b.path
@@ -106,12 +106,12 @@ struct EgressRequest: Equatable {
     }
 
     /// The head sent upstream: origin form, our own Host, the client's end-to-end headers,
-    /// and `Connection: close` (one request per connection, so the response ends at EOF).
+    /// `Via` (RFC 9110 §7.6.3) and `Connection: close` (one request per connection, so the response ends at EOF).
     func upstreamHead() -> [UInt8] {
         let authority = host.contains(":") ? "[\(host)]" : host
         var text = "\(method) \(path) HTTP/1.1\r\nHost: \(port == 80 ? authority : "\(authority):\(port)")\r\n"
         for (name, value) in headers where !Self.hopByHop.contains(name.lowercased()) { text += "\(name): \(value)\r\n" }
-        text += "Connection: close\r\n\r\n"
+        text += "Via: 1.1 centralita-egress\r\nConnection: close\r\n\r\n"
         return Array(text.utf8)
     }
 }

@@ -60,7 +60,7 @@ import Testing
     @Test func requestsAreReadStrictly() throws {
         let get = try EgressRequest(head: Array("GET http://Crm.Example.com:8080/a?b=1 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n".utf8)[...])
         #expect(get.host == "crm.example.com" && get.port == 8080 && get.path == "/a?b=1")
-        #expect(String(decoding: get.upstreamHead(), as: UTF8.self) == "GET /a?b=1 HTTP/1.1\r\nHost: crm.example.com:8080\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+        #expect(String(decoding: get.upstreamHead(), as: UTF8.self) == "GET /a?b=1 HTTP/1.1\r\nHost: crm.example.com:8080\r\nAccept: */*\r\nVia: 1.1 centralita-egress\r\nConnection: close\r\n\r\n")
         let connect = try EgressRequest(head: Array("CONNECT [2606:4700::1]:443 HTTP/1.1\r\n\r\n".utf8)[...])
         #expect(connect.isConnect && connect.host == "2606:4700::1" && connect.port == 443)
         #expect(throws: EgressRequest.Invalid.self) { try EgressRequest(head: Array("CONNECT example.com HTTP/1.1\r\n\r\n".utf8)[...]) }

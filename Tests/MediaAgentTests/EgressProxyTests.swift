@@ -25,7 +25,7 @@ import TestSupport
             let seen = self.seen
             let group = router.group("")
             group.get("/hello") { request in
-                seen.list.withLock { $0.append("/hello host=\(request.headers["Host"] ?? "")") }
+                seen.list.withLock { $0.append("/hello host=\(request.headers["Host"] ?? "") via=\(request.headers["Via"] ?? "")") }
                 return .text("hello from \(address)")
             }
             group.get("/big") { _ in
@@ -71,13 +71,17 @@ import TestSupport
         return try await client.readResponse()
     }
 
+    /// Why the proxy refused (its answers have no body: the dial plan would read one as a reply).
+    static func reason(_ response: RawResponse) -> String { response.headers["X-Centralita-Egress-Reason"] ?? "" }
+
     @Test func aLoopbackAddressIsRefusedAndNothingReachesIt() async throws {
         let web = try Web()
         try await Self.serving(web) {
             try await Self.withProxy { proxy in
                 let response = try await Self.ask(proxy, "GET http://\(web.authority)/hello HTTP/1.1\r\nHost: \(web.authority)\r\n\r\n")
                 #expect(response.status == 403)
-                #expect(response.bodyText.contains("127.0.0.1"), "\(response.bodyText)")
+                #expect(Self.reason(response).contains("127.0.0.1"), "\(Self.reason(response))")
+                #expect(response.body.isEmpty)
                 #expect(response.headers["X-Centralita-Egress"] == "refused")
             }
             #expect(web.hits.isEmpty)
@@ -90,8 +94,8 @@ import TestSupport
             try await Self.withProxy { proxy in
                 for host in ["localhost:\(web.port)", "localhost", "2130706433:\(web.port)", "0x7f000001:\(web.port)", "127.1:\(web.port)"] {
                     let response = try await Self.ask(proxy, "GET http://\(host)/hello HTTP/1.1\r\nHost: \(host)\r\n\r\n")
-                    #expect(response.status == 403, "\(host): \(response.status) \(response.bodyText)")
-                    #expect(response.bodyText.contains("not a public address"), "\(host): \(response.bodyText)")
+                    #expect(response.status == 403, "\(host): \(response.status) \(Self.reason(response))")
+                    #expect(Self.reason(response).contains("not a public address"), "\(host): \(Self.reason(response))")
                 }
             }
             #expect(web.hits.isEmpty)
@@ -109,7 +113,7 @@ import TestSupport
                 let other = try await Self.ask(proxy, "GET http://127.0.0.1:\(web.port + 1)/hello HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(other.status == 403)
             }
-            #expect(web.hits == ["/hello host=\(web.authority)"])
+            #expect(web.hits == ["/hello host=\(web.authority) via=1.1 centralita-egress"])
         }
     }
 
@@ -146,8 +150,8 @@ import TestSupport
             try await Self.withProxy(allow: [web.authority], maxBytes: 1000) { proxy in
                 let big = try await Self.ask(proxy, "GET http://\(web.authority)/big HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(big.status == 502)
-                #expect(big.bodyText.contains("larger than 1000 bytes"))
-                #expect(!big.bodyText.contains("xxxx"))
+                #expect(Self.reason(big).contains("larger than 1000 bytes"))
+                #expect(big.body.isEmpty)
                 let small = try await Self.ask(proxy, "GET http://\(web.authority)/hello HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(small.status == 200)
             }
@@ -158,7 +162,7 @@ import TestSupport
         try await Self.withProxy { proxy in
             for target in ["127.0.0.1:443", "localhost:443", "10.1.2.3:443", "169.254.169.254:443", "[::1]:443", "[::ffff:127.0.0.1]:443"] {
                 let response = try await Self.ask(proxy, "CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
-                #expect(response.status == 403, "\(target): \(response.status) \(response.bodyText)")
+                #expect(response.status == 403, "\(target): \(response.status) \(Self.reason(response))")
             }
         }
     }
