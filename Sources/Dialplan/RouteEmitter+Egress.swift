@@ -7,10 +7,10 @@ extension RouteEmitter {
     /// Redirects are followed by CURL itself, each hop a new request to the proxy.
     static let maximumRedirects = 3
 
-    /// `variable` = the body `url` answers within `timeout` seconds, or empty.
+    /// `variable` = the body `url` answers within `timeout` seconds (empty on failure); left
+    /// as it was when the node has no egress proxy (callers start from an empty variable).
     mutating func emitRequest(into variable: AsteriskText, url: String, timeout: Int) {
         let skip = newLabel()
-        add("Set(\(variable)=)")
         add("GotoIf($[${LEN(\(unsafeRaw: Self.egressGlobal))} = 0]?\(unsafeRaw: skip))")
         add("Set(CURLOPT(proxy)=\(unsafeRaw: Self.egressGlobal))")
         add("Set(CURLOPT(followlocation)=1)")

@@ -207,6 +207,9 @@ struct RouteEmitter {
         case .webhook(let url, let timeout, let branches, let otherwise):
             // The raw reply stays in REPLY; only its filtered first digit is ever compared.
             let reply = variable("WH")
+            // REPLY is shared by every notification of the call: emptied first, so a skipped
+            // request never reads an earlier reply. (NAMEn below is the step's own variable.)
+            add("Set(REPLY=)")
             emitRequest(into: "REPLY", url: url, timeout: timeout)
             add("Set(\(reply)=${FILTER(1-5,${REPLY:0:1})})")
             let done = newLabel()
