@@ -63,7 +63,7 @@ struct MediaAgentCommand: AsyncParsableCommand {
     var nodeID: String?
 
     @Option(name: .customLong("egress-listen"),
-            help: "Where the egress proxy for the dial plan's HTTP requests listens, or `off` (env CENTRALITA_AGENT_EGRESS_LISTEN; default 127.0.0.1:8091).")
+            help: "Where the egress proxy for the dial plan's HTTP requests listens, e.g. 127.0.0.1:8091 (env CENTRALITA_AGENT_EGRESS_LISTEN; default off: the dial plan's requests then fail, never go direct).")
     var egressListen: String?
 
     @Option(name: .customLong("egress-allow"), parsing: .singleValue,
@@ -123,10 +123,10 @@ struct MediaAgentCommand: AsyncParsableCommand {
         LogSink.standardOutput.flush()
     }
 
-    /// The egress proxy's settings from the options, or nil for `--egress-listen off`.
+    /// The egress proxy's settings from the options, or nil when none is asked for.
     func egressSettings(_ env: [String: String]) throws -> EgressSettings? {
-        let listen = egressListen ?? env["CENTRALITA_AGENT_EGRESS_LISTEN"] ?? "127.0.0.1:8091"
-        guard listen != "off" else { return nil }
+        let listen = egressListen ?? env["CENTRALITA_AGENT_EGRESS_LISTEN"] ?? "off"
+        guard listen != "off" && !listen.isEmpty else { return nil }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw ValidationError("--egress-listen must be address:port (e.g. 127.0.0.1:8091) or off")
         }
