@@ -74,7 +74,7 @@ import TestSupport
     @Test func healthChecksAreAnsweredWhileALargeBundleIsApplied() async throws {
         try await MediaAgentTests.withNode { node async throws in
             let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
-            let audio = Array(random.readData(ofLength: 48 << 20))
+            let audio = Array(random.readData(ofLength: 16 << 20))
             try random.close()
             let payload = BundlePayload(tenant: "t7", revision: 1, files: ["extensions.conf": Array("; big\n".utf8), "sounds/long.wav": audio])
             let body = try JSONCoding.encode(payload)
