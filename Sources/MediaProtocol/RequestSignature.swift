@@ -54,7 +54,8 @@ public enum RequestSignature {
               digest.utf8.count == 64, digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { throw .missing }
         let expected = sign(secret: secret, method: method, path: path, timestamp: t, nonce: nonce, contentLength: contentLength, contentSHA256: digest)
         guard Digests.constantTimeEqual(Array(expected.utf8), Array(signature.lowercased().utf8)) else { throw .badSignature }
-        guard abs(now - t) <= maximumSkew else { throw .clockSkew }
+        let (skew, overflow) = now.subtractingReportingOverflow(t)
+        guard !overflow, skew.magnitude <= UInt(maximumSkew) else { throw .clockSkew }
         guard replays.admit(nonce, now: now) else { throw .replayed }
         return digest
     }

@@ -71,6 +71,16 @@ import TestSupport
         }
     }
 
+    @Test(arguments: [Int.min, Int.max, -1, 0])
+    func aSignedButAbsurdTimestampIsClockSkewNotATrap(_ timestamp: Int) {
+        let headers = RequestSignature.headers(secret: Self.secret, method: "GET", path: "/v1/tenants", timestamp: timestamp, nonce: "n-\(timestamp)", body: [])
+        let lookup = Dictionary(uniqueKeysWithValues: headers)
+        #expect(throws: RequestSignature.Failure.clockSkew) {
+            try RequestSignature.verifyHead(secret: Self.secret, method: "GET", path: "/v1/tenants", contentLength: 0,
+                                            now: Int(Date().timeIntervalSince1970), replays: ReplayGuard()) { lookup[$0] }
+        }
+    }
+
     @Test func healthChecksAreAnsweredWhileALargeBundleIsApplied() async throws {
         try await MediaAgentTests.withNode { node async throws in
             let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
