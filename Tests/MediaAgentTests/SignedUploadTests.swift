@@ -1,5 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPServer
+import Logging
 import MediaProtocol
 import Testing
 import TestSupport
@@ -81,7 +85,7 @@ import TestSupport
         }
     }
 
-    @Test func healthChecksAreAnsweredWhileALargeBundleIsApplied() async throws {
+    @Test func aLargeBundleIsStreamedToDiskAndApplied() async throws {
         try await MediaAgentTests.withNode { node async throws in
             let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
             let audio = Array(random.readData(ofLength: 16 << 20))
@@ -108,5 +112,60 @@ import TestSupport
             let written = try Data(contentsOf: URL(fileURLWithPath: node.directory + "/tenants/t7/sounds/long.wav"))
             #expect(written.count == audio.count && Array(written.prefix(64)) == Array(audio.prefix(64)))
         }
+    }
+
+    /// Where the agent spools a body: the unlinked file it holds open, found through
+    /// `/proc/self/fd` (the agent runs in this process), and how many bytes it holds.
+    static func spooled(in directory: String) -> Int? {
+        guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
+        for fd in fds {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
+                  target.hasPrefix(directory + "/centralita-bundle-") else { continue }
+            var info = stat()
+            return stat("/proc/self/fd/" + fd, &info) == 0 ? Int(info.st_size) : nil
+        }
+        return nil
+    }
+
+    @Test func healthChecksAreAnsweredWhileABundleIsDecoded() async throws {
+        let directory = NSTemporaryDirectory() + "agent-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = AgentConfiguration(configDirectory: directory, secret: Self.secret)
+        configuration.port = 0
+        configuration.spoolDirectory = directory + "/spool"
+        let agent = try MediaAgent(configuration: configuration, logger: Logger(label: "agent-test"))
+        try agent.start()
+        let node = try Node(wrapping: agent, directory: directory)
+        do {
+            // A signed body that takes long to decode and then fails to (a trailing byte after
+            // 64 MiB of JSON): its 422 is written as soon as the decoding ends, with no apply
+            // after it. A health check sent once the whole body is on disk must come back
+            // first, which it cannot if decoding holds the event loop.
+            let body = Array(#"{"tenant":"t7","revision":1,"checksum":"c","files":[],"padding":""#.utf8) + [UInt8](repeating: 97, count: 64 << 20)
+                + Array(#""}!"#.utf8)
+            let path = "/v1/tenants/t7/bundle"
+            let headers = RequestSignature.headers(secret: Self.secret, method: "PUT", path: path, body: body)
+            let upload = try RawHTTPClient(port: agent.port, receiveTimeout: 120)
+            let health = try RawHTTPClient(port: agent.port, receiveTimeout: 120)
+            try await upload.send(Array(Self.head("PUT", path, port: agent.port, headers: headers, length: body.count).utf8) + body)
+            var waited = 0
+            while Self.spooled(in: directory + "/spool") != body.count && waited < 30_000 {
+                try await Task.sleep(for: .milliseconds(2))
+                waited += 1
+            }
+            try #require(waited < 30_000, "the whole body never reached the spool file")
+            let put = Task { () throws -> (RawResponse, ContinuousClock.Instant) in (try await upload.readResponse(), ContinuousClock.now) }
+            try await health.send("GET /healthz HTTP/1.1\r\nHost: agent\r\n\r\n")
+            let healthy = try await health.readResponse()
+            let answeredAt = ContinuousClock.now
+            let (response, refusedAt) = try await put.value
+            #expect(healthy.status == 200)
+            #expect(response.status == 422, "\(response.bodyText)")
+            #expect(answeredAt < refusedAt, "the health check waited for the decoding")
+        } catch {
+            await node.stop()
+            throw error
+        }
+        await node.stop()
     }
 }
