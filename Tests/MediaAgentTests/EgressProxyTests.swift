@@ -55,7 +55,7 @@ import TestSupport
         for web in webs { await web.server.shutdown() }
     }
 
-    static func withProxy(allow: [String] = [], timeout: Double = 5, maxBytes: Int = 1 << 20,
+    static func withProxy(allow: [String] = [], timeout: Double = 30, maxBytes: Int = 1 << 20,
                           _ body: (EgressProxy) async throws -> Void) async throws {
         let settings = EgressSettings(host: "127.0.0.1", port: 0, allow: allow.compactMap(EgressAllowance.init), timeout: timeout, maxBytes: maxBytes)
         let proxy = EgressProxy(settings: settings, logger: Logger(label: "egress-test"))
