@@ -63,7 +63,11 @@ struct AgentRoutes: RouteCollection {
             guard let upload = request.bodySink as? BundleUpload else { throw HTTPError(.badRequest, detail: "no bundle body") }
             let payload = try await BlockingIO.run { () throws(HTTPError) -> BundlePayload in
                 let body: Data
-                do { body = try upload.verifiedBody() } catch { throw HTTPError(.unauthorized, detail: "\(error)") }
+                do { body = try upload.verifiedBody() } catch let mismatch as BundleUpload.Failure {
+                    throw HTTPError(.unauthorized, detail: mismatch.description)
+                } catch {
+                    throw HTTPError(.internalServerError, detail: "the spooled bundle could not be read: \(error)")
+                }
                 do { return try Self.bundleDecoder().decode(BundlePayload.self, from: body) } catch {
                     throw HTTPError(.unprocessableContent, detail: "the body is not a bundle: \(error)")
                 }
