@@ -102,6 +102,11 @@ struct EgressPolicy: Sendable {
         return nil
     }
 
+    /// Whether any request to `port` could be allowed (checked before a name is looked up).
+    func mayUse(port: Int) -> Bool {
+        Self.webPorts.contains(port) || allow.contains { $0.port == port }
+    }
+
     /// Letters, digits, hyphens and dots, as DNS names are written; also what an IPv4 literal
     /// looks like (those resolve to themselves and are judged as addresses).
     static func isHostName(_ text: Substring) -> Bool {

@@ -95,9 +95,13 @@ public final class EgressProxy: Sendable {
             return answer(client, 408, "Request Timeout", "the request did not arrive in time")
         }
         let target = "\(request.host):\(request.port)"
+        guard policy.mayUse(port: request.port) else {
+            logger.warning("egress refused", metadata: ["target": "\(target)", "method": "\(request.method)", "reason": "port"])
+            return answer(client, 403, "Forbidden", "port \(request.port) is not 80 or 443")
+        }
         let addresses: [EgressAddress]
         do { addresses = try EgressSocket.resolve(request.host) } catch {
-            logger.warning("egress refused", metadata: ["target": "\(target)", "reason": "\(error)"])
+            logger.warning("egress failed", metadata: ["target": "\(target)", "error": "\(error)"])
             return answer(client, 502, "Bad Gateway", "cannot resolve \(request.host)")
         }
         if let why = policy.refusal(host: request.host, port: request.port, addresses: addresses) {

@@ -31,6 +31,9 @@ import Testing
         // One private address among public ones is enough to refuse (the client could get either).
         #expect(policy.refusal(host: "crm.example.com", port: 443, addresses: [Self.address("93.184.216.34"), Self.address("10.0.0.5")]) != nil)
         #expect(policy.refusal(host: "crm.example.com", port: 443, addresses: []) != nil)
+        // Other ports are refused before any name is looked up, unless an allowance names them.
+        #expect(policy.mayUse(port: 443) && !policy.mayUse(port: 8080))
+        #expect(EgressPolicy(allow: [EgressAllowance("10.0.0.0/8:8080")].compactMap { $0 }).mayUse(port: 8080))
     }
 
     @Test func allowancesNameAHostOrABlockAndPerhapsAPort() throws {
