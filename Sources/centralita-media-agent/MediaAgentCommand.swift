@@ -70,11 +70,14 @@ struct MediaAgentCommand: AsyncParsableCommand {
             help: "A private host the dial plan may call: host name or CIDR, optionally :port (without one, 80 and 443); repeatable (env CENTRALITA_AGENT_EGRESS_ALLOW, comma-separated).")
     var egressAllow: [String] = []
 
-    @Option(name: .customLong("egress-timeout"), help: "Seconds one outbound request may take, end to end (default 10).")
+    @Option(name: .customLong("egress-timeout"), help: "Seconds one outbound request may take, end to end.")
     var egressTimeout: Double = 10
 
-    @Option(name: .customLong("egress-max-bytes"), help: "Largest response (or tunnel, each way) in bytes (default 1048576).")
+    @Option(name: .customLong("egress-max-bytes"), help: "Largest response (or tunnel, each way) in bytes.")
     var egressMaxBytes: Int = 1 << 20
+
+    @Option(name: .customLong("spool-dir"), help: "Where bundle bodies are spooled while they arrive (env CENTRALITA_AGENT_SPOOL_DIR; default TMPDIR).")
+    var spoolDirectory: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String = "info"
@@ -107,6 +110,7 @@ struct MediaAgentCommand: AsyncParsableCommand {
         }
         configuration.amiReloadCommands = amiReloadCommands
         configuration.egress = try egressSettings(env)
+        configuration.spoolDirectory = spoolDirectory ?? env["CENTRALITA_AGENT_SPOOL_DIR"]
         configuration.reloadAsterisk = reloadAsterisk
         configuration.asteriskLog = asteriskLog
         if reloadAsterisk && configuration.ami == nil {
