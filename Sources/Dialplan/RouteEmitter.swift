@@ -207,8 +207,10 @@ struct RouteEmitter {
         case .webhook(let url, let timeout, let branches, let otherwise):
             // The raw reply stays in REPLY; only its filtered first digit is ever compared.
             let reply = variable("WH")
-            add("Set(CURLOPT(httptimeout)=\(timeout))")
-            add("Set(REPLY=${CURL(\(Self.url(url)))})")
+            // REPLY is shared by every notification of the call: emptied first, so a skipped
+            // request never reads an earlier reply. (NAMEn below is the step's own variable.)
+            add("Set(REPLY=)")
+            emitRequest(into: "REPLY", url: url, timeout: timeout)
             add("Set(\(reply)=${FILTER(1-5,${REPLY:0:1})})")
             let done = newLabel()
             let labels = branches.map { _ in newLabel() }
@@ -225,8 +227,7 @@ struct RouteEmitter {
             add("NoOp(notified)")
         case .lookupName(let url, let timeout):
             let name = variable("NAME")
-            add("Set(CURLOPT(httptimeout)=\(timeout))")
-            add("Set(\(name)=${CURL(\(Self.url(url)))})")
+            emitRequest(into: name, url: url, timeout: timeout)
             // The reply is the web server's: it is only ever the value of a Set, never inside
             // an argument that is split again.
             let skip = newLabel()

@@ -28,6 +28,8 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     var currentHead: HTTPRequestHead?
     var currentMatch: RouteMatch = .notFound
     var currentRequestID = ""
+    /// Where the current request's body goes when its route's head gate streams it.
+    var currentSink: (any HTTPBodySink)?
     var inFlight = false
     var peerClosed = false
     var shuttingDown = false
@@ -128,6 +130,12 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             switch event {
             case .head(let head):
                 headReceived(head)
+            case .bodyPart(let bytes):
+                do { try currentSink?.write(bytes) } catch {
+                    core.logger.error("request body sink failed", metadata: ["requestId": "\(currentRequestID)", "error": "\(error)"])
+                    fail(HTTPError(.internalServerError, detail: "The request body could not be stored."))
+                    return
+                }
             case .end(let body):
                 startRequest(body: body)
             }
@@ -143,6 +151,23 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         let limit = currentMatch.maxBodyBytes ?? core.configuration.limits.defaultMaxBodyBytes
         parser.setBodyLimit(limit)
         lifecycle.headComplete(now: .now)
+        if case .found(let route, let parameters) = currentMatch, let gate = route.headGate {
+            var request = HTTPRequest(method: head.method, target: head.target, version: head.version, headers: HTTPHeaders(fields: head.headers),
+                                      requestID: currentRequestID, remoteAddress: remoteAddress)
+            request.parameters = parameters
+            request.routeTemplate = route.template
+            do {
+                currentSink = try gate(request)
+            } catch let error as any HTTPResponseError {
+                // Answered before a byte of the body is read; the body is drained, never kept.
+                fail(error)
+                return
+            } catch {
+                fail(HTTPError(.badRequest, detail: "\(error)"))
+                return
+            }
+            if currentSink != nil { parser.streamBody() }
+        }
         if head.expectsContinue {
             if case .length(let n) = head.framing, n > limit {
                 fail(HTTPParseError.bodyTooLarge)
@@ -160,6 +185,8 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             method: head.method, target: head.target, version: head.version,
             headers: HTTPHeaders(fields: head.headers), body: body,
             requestID: currentRequestID, remoteAddress: remoteAddress)
+        request.bodySink = currentSink
+        currentSink = nil
         let match = currentMatch
         if case .found(let route, let parameters) = match {
             request.parameters = parameters

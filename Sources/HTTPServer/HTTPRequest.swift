@@ -19,6 +19,8 @@ public struct HTTPRequest: Sendable {
     public var requestID: String
     public var remoteAddress: String
     public var storage = RequestStorage()
+    /// Where the body went when the route's head gate streamed it (then `body` is empty).
+    public var bodySink: (any HTTPBodySink)?
 
     public init(
         method: HTTPMethod, target: String, version: HTTPVersion = .http1_1,

@@ -19,6 +19,9 @@ public struct HTTPRequestHead: Sendable, Equatable {
 /// What the parser has found in the bytes fed so far.
 public enum HTTPParserEvent: Sendable, Equatable {
     case head(HTTPRequestHead)
-    /// The whole body of the request whose head came before; the request is complete.
+    /// The whole body of the request whose head came before; the request is complete. Empty
+    /// when the body was streamed.
     case end(body: [UInt8])
+    /// A piece of a streamed body (see `HTTPRequestParser.streamBody()`), in order.
+    case bodyPart([UInt8])
 }

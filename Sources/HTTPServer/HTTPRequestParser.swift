@@ -33,6 +33,10 @@ public struct HTTPRequestParser: Sendable {
     private var trailerCount = 0
     private var framing = HTTPBodyFraming.none
     private var body: [UInt8] = []
+    /// Whether the current body goes out as `.bodyPart` events instead of into `body`.
+    private var streaming = false
+    /// Body bytes of the current request so far (streamed or kept).
+    private var bodyCount = 0
 
     public init(limits: HTTPParserLimits = HTTPParserLimits()) {
         self.limits = limits
@@ -97,6 +101,10 @@ public struct HTTPRequestParser: Sendable {
     /// Sets the body limit for the request whose head was just returned (the route's limit).
     public mutating func setBodyLimit(_ limit: Int) { bodyLimit = limit }
 
+    /// Hands the body of the request whose head was just returned out in `.bodyPart` events
+    /// as it arrives, instead of keeping it for `.end` (which then carries no bytes).
+    public mutating func streamBody() { streaming = true }
+
     public mutating func next() throws(HTTPParseError) -> HTTPParserEvent? {
         do {
             return try step()
@@ -133,13 +141,23 @@ public struct HTTPRequestParser: Sendable {
                     return finishRequest()
                 case .length(let n):
                     if n > bodyLimit { throw .bodyTooLarge }
-                    body.reserveCapacity(n)
+                    if !streaming { body.reserveCapacity(n) }
                     state = .fixedBody(remaining: n)
                 case .chunked:
                     state = .chunkSize
                 }
             case .fixedBody(let remaining):
+                if remaining == 0 { return finishRequest() }
                 let take = min(remaining, buffer.count - readIndex)
+                if streaming {
+                    guard take > 0 else { return nil }
+                    let part = Array(buffer[readIndex..<readIndex + take])
+                    readIndex += take
+                    scanIndex = readIndex
+                    bodyCount += take
+                    state = .fixedBody(remaining: remaining - take)
+                    return .bodyPart(part)
+                }
                 body.append(contentsOf: buffer[readIndex..<readIndex + take])
                 readIndex += take
                 scanIndex = readIndex
@@ -154,14 +172,20 @@ public struct HTTPRequestParser: Sendable {
                 if size == 0 {
                     state = .trailers
                 } else {
-                    if body.count + size > bodyLimit { throw .bodyTooLarge }
+                    if bodyCount + size > bodyLimit { throw .bodyTooLarge }
                     state = .chunkData(remaining: size)
                 }
             case .chunkData(let remaining):
                 let take = min(remaining, buffer.count - readIndex)
-                body.append(contentsOf: buffer[readIndex..<readIndex + take])
+                let part = buffer[readIndex..<readIndex + take]
+                if !streaming { body.append(contentsOf: part) }
                 readIndex += take
                 scanIndex = readIndex
+                bodyCount += take
+                if streaming && take > 0 {
+                    state = take < remaining ? .chunkData(remaining: remaining - take) : .chunkDataEnd
+                    return .bodyPart(Array(part))
+                }
                 if take < remaining {
                     state = .chunkData(remaining: remaining - take)
                     return nil
@@ -349,6 +373,8 @@ public struct HTTPRequestParser: Sendable {
     private mutating func finishRequest() -> HTTPParserEvent {
         let completed = body
         body = []
+        streaming = false
+        bodyCount = 0
         headers = []
         headerBytes = 0
         trailerCount = 0
@@ -364,23 +390,5 @@ public struct HTTPRequestParser: Sendable {
         }
         scanIndex = readIndex
         return .end(body: completed)
-    }
-
-    // MARK: Character classes
-
-    static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
-
-    /// RFC 9110 tchar.
-    static func isTokenChar(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }

@@ -23,6 +23,8 @@ public struct Route: Sendable {
     public let template: String
     public let maxBodyBytes: Int?
     let handler: HTTPHandler
+    /// Checks the head before the body is read (see `HTTPHeadGate`).
+    let headGate: HTTPHeadGate?
 }
 
 /// The result of looking a request up.
@@ -60,8 +62,8 @@ public final class Router: Sendable {
         RouteGroup(router: self, prefix: Router.normalize(prefix), middleware: middleware)
     }
 
-    func add(_ method: HTTPMethod, _ template: String, maxBodyBytes: Int?, handler: @escaping HTTPHandler) {
-        let route = Route(method: method, template: template, maxBodyBytes: maxBodyBytes, handler: handler)
+    func add(_ method: HTTPMethod, _ template: String, maxBodyBytes: Int?, headGate: HTTPHeadGate? = nil, handler: @escaping HTTPHandler) {
+        let route = Route(method: method, template: template, maxBodyBytes: maxBodyBytes, handler: handler, headGate: headGate)
         var node = root
         let segments = Router.segments(template)
         for (index, segment) in segments.enumerated() {
@@ -164,14 +166,16 @@ public struct RouteGroup: Sendable {
         collection.register(on: group(prefix, middleware: middleware))
     }
 
-    public func on(_ method: HTTPMethod, _ path: String, maxBodyBytes: Int? = nil, _ handler: @escaping HTTPHandler) {
+    public func on(_ method: HTTPMethod, _ path: String, maxBodyBytes: Int? = nil, headGate: HTTPHeadGate? = nil, _ handler: @escaping HTTPHandler) {
         let template = (prefix + Router.normalize(path)).isEmpty ? "/" : prefix + Router.normalize(path)
-        router.add(method, template, maxBodyBytes: maxBodyBytes, handler: middleware.wrapping(handler))
+        router.add(method, template, maxBodyBytes: maxBodyBytes, headGate: headGate, handler: middleware.wrapping(handler))
     }
 
     public func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }
     public func post(_ path: String, maxBodyBytes: Int? = nil, _ handler: @escaping HTTPHandler) { on(.post, path, maxBodyBytes: maxBodyBytes, handler) }
-    public func put(_ path: String, maxBodyBytes: Int? = nil, _ handler: @escaping HTTPHandler) { on(.put, path, maxBodyBytes: maxBodyBytes, handler) }
+    public func put(_ path: String, maxBodyBytes: Int? = nil, headGate: HTTPHeadGate? = nil, _ handler: @escaping HTTPHandler) {
+        on(.put, path, maxBodyBytes: maxBodyBytes, headGate: headGate, handler)
+    }
     public func patch(_ path: String, maxBodyBytes: Int? = nil, _ handler: @escaping HTTPHandler) { on(.patch, path, maxBodyBytes: maxBodyBytes, handler) }
     public func delete(_ path: String, _ handler: @escaping HTTPHandler) { on(.delete, path, handler) }
 }

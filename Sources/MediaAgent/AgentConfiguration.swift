@@ -27,6 +27,11 @@ public struct AgentConfiguration: Sendable {
     /// Where to read Asterisk's events (AMI) and where to report them; both needed to report.
     public var ami: AMISettings?
     public var portal: PortalSettings?
+    /// The egress proxy for the dial plan's HTTP requests; nil runs none (the dial plan then
+    /// makes no HTTP requests at all: it only calls out through the proxy).
+    public var egress: EgressSettings?
+    /// Where a bundle's body is spooled while it arrives (an unlinked temporary file).
+    public var spoolDirectory: String?
 
     public struct PortalSettings: Sendable {
         public var url: String

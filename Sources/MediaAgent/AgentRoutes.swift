@@ -11,6 +11,8 @@ struct AgentRoutes: RouteCollection {
     let replays: ReplayGuard
     let logger: Logger
     let clock: @Sendable () -> Int
+    /// Where bundle bodies are spooled while they arrive.
+    let spoolDirectory: String
 
     private struct Applied: Encodable {
         var tenant: String
@@ -21,21 +23,21 @@ struct AgentRoutes: RouteCollection {
 
     func register(on routes: RouteGroup) {
         routes.get("/healthz") { _ in try .json(["status": "ok"]) }
-        routes.get("/v1/tenants/{tenant}") { request in
-            try verify(request)
+        routes.on(.get, "/v1/tenants/{tenant}", headGate: signedHead) { request in
+            try bodyMatches(request)
             let tenant = try request.parameter("tenant")
             guard BundlePayload.isSafeTenant(tenant) else { throw HTTPError(.notFound, detail: "no tenant \(tenant)") }
             guard let state = try await store.state(of: tenant) else { throw HTTPError(.notFound, detail: "nothing applied for \(tenant)") }
             return try .json(state)
         }
-        routes.get("/v1/tenants") { request in
-            try verify(request)
+        routes.on(.get, "/v1/tenants", headGate: signedHead) { request in
+            try bodyMatches(request)
             return try .json(["tenants": try await store.tenants()])
         }
         // A tenant deleted or moved off this node (the portal's tombstone): its tree goes and
         // Asterisk no longer lists its phones, numbers, queues or mailboxes.
-        routes.delete("/v1/tenants/{tenant}") { request in
-            try verify(request)
+        routes.on(.delete, "/v1/tenants/{tenant}", headGate: signedHead) { request in
+            try bodyMatches(request)
             let tenant = try request.parameter("tenant")
             do {
                 let removed = try await store.remove(tenant, reload: reload)
@@ -49,16 +51,26 @@ struct AgentRoutes: RouteCollection {
                 }
             }
         }
-        routes.post(NodeCommandBatch.path, maxBodyBytes: 64 << 10) { request in
-            try verify(request)
+        routes.on(.post, NodeCommandBatch.path, maxBodyBytes: 64 << 10, headGate: signedHead) { request in
+            try bodyMatches(request)
             return try .json(try await commands(request))
         }
-        routes.put("/v1/tenants/{tenant}/bundle", maxBodyBytes: 256 << 20) { request in
-            try verify(request)
+        // The head is verified before the body is read; the body goes to disk as it arrives,
+        // and is checked, read and decoded on a Dispatch thread: the event loop stays free
+        // (health checks, other requests) however large the bundle.
+        routes.put("/v1/tenants/{tenant}/bundle", maxBodyBytes: 256 << 20, headGate: signedUpload) { request in
             let tenant = try request.parameter("tenant")
-            let payload: BundlePayload
-            do { payload = try JSONCoding.decode(BundlePayload.self, from: request.body) } catch {
-                throw HTTPError(.unprocessableContent, detail: "the body is not a bundle: \(error)")
+            guard let upload = request.bodySink as? BundleUpload else { throw HTTPError(.badRequest, detail: "no bundle body") }
+            let payload = try await BlockingIO.run { () throws(HTTPError) -> BundlePayload in
+                let body: Data
+                do { body = try upload.verifiedBody() } catch let mismatch as BundleUpload.Failure {
+                    throw HTTPError(.unauthorized, detail: mismatch.description)
+                } catch {
+                    throw HTTPError(.internalServerError, detail: "the spooled bundle could not be read: \(error)")
+                }
+                do { return try Self.bundleDecoder().decode(BundlePayload.self, from: body) } catch {
+                    throw HTTPError(.unprocessableContent, detail: "the body is not a bundle: \(error)")
+                }
             }
             guard payload.tenant == tenant else { throw HTTPError(.unprocessableContent, detail: "the bundle is for \(payload.tenant), not \(tenant)") }
             do {
@@ -104,15 +116,6 @@ struct AgentRoutes: RouteCollection {
         } catch {
             logger.warning("commands failed", metadata: ["tenant": "\(batch.tenant)", "error": "\(error)"])
             throw HTTPError(.badGateway, detail: "the manager interface failed: \(error)")
-        }
-    }
-
-    func verify(_ request: HTTPRequest) throws {
-        do {
-            try RequestSignature.verify(secret: configuration.secret, method: request.method.rawValue, path: request.target, body: request.body,
-                                        now: clock(), replays: replays) { request.headers[$0] }
-        } catch {
-            throw HTTPError(.unauthorized, detail: error.description)
         }
     }
 

@@ -10,6 +10,7 @@ public final class MediaAgent: Sendable {
     public let server: HTTPServer
     let reader: AMIEventReader?
     let forwarder: EventForwarder?
+    public let egress: EgressProxy?
 
     public init(configuration: AgentConfiguration, logger: Logger, clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }) throws {
         self.configuration = configuration
@@ -20,11 +21,14 @@ public final class MediaAgent: Sendable {
             try FileManager.default.createDirectory(atPath: configuration.configDirectory + "/tenants", withIntermediateDirectories: true)
         }
         let router = Router()
+        let spool = configuration.spoolDirectory ?? NSTemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
         router.group("").mount(AgentRoutes(configuration: configuration, store: BundleStore(configDirectory: configuration.configDirectory),
-                                           replays: ReplayGuard(), logger: logger, clock: clock))
+                                           replays: ReplayGuard(), logger: logger, clock: clock, spoolDirectory: spool))
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.eventLoops = 1
         server = HTTPServer(configuration: http, router: router, logger: logger)
+        egress = configuration.egress.map { EgressProxy(settings: $0, logger: logger) }
         if let ami = configuration.ami, let portal = configuration.portal {
             let forwarder = EventForwarder(settings: .init(portalURL: portal.url, nodeID: portal.nodeID, secret: configuration.secret), logger: logger)
             self.forwarder = forwarder
@@ -38,6 +42,7 @@ public final class MediaAgent: Sendable {
 
     public func start() throws {
         try server.start()
+        try egress?.start()
         forwarder?.start()
         reader?.start()
     }
@@ -47,6 +52,7 @@ public final class MediaAgent: Sendable {
     public func shutdown() async {
         reader?.stop()
         forwarder?.stop()
+        egress?.stop()
         await server.shutdown()
     }
 }

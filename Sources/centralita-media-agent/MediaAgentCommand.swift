@@ -62,6 +62,23 @@ struct MediaAgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("node-id"), help: "This node's ID in the portal (env CENTRALITA_AGENT_NODE_ID).")
     var nodeID: String?
 
+    @Option(name: .customLong("egress-listen"),
+            help: "Where the egress proxy for the dial plan's HTTP requests listens, e.g. 127.0.0.1:8091 (env CENTRALITA_AGENT_EGRESS_LISTEN; default off: the dial plan's requests then fail, never go direct).")
+    var egressListen: String?
+
+    @Option(name: .customLong("egress-allow"), parsing: .singleValue,
+            help: "A private host the dial plan may call: host name or CIDR, optionally :port (without one, 80 and 443); repeatable (env CENTRALITA_AGENT_EGRESS_ALLOW, comma-separated).")
+    var egressAllow: [String] = []
+
+    @Option(name: .customLong("egress-timeout"), help: "Seconds one outbound request may take, end to end.")
+    var egressTimeout: Double = 10
+
+    @Option(name: .customLong("egress-max-bytes"), help: "Largest response (or tunnel, each way) in bytes.")
+    var egressMaxBytes: Int = 1 << 20
+
+    @Option(name: .customLong("spool-dir"), help: "Where bundle bodies are spooled while they arrive (env CENTRALITA_AGENT_SPOOL_DIR; default TMPDIR).")
+    var spoolDirectory: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String = "info"
 
@@ -92,6 +109,8 @@ struct MediaAgentCommand: AsyncParsableCommand {
             configuration.portal = .init(url: url, nodeID: node)
         }
         configuration.amiReloadCommands = amiReloadCommands
+        configuration.egress = try egressSettings(env)
+        configuration.spoolDirectory = spoolDirectory ?? env["CENTRALITA_AGENT_SPOOL_DIR"]
         configuration.reloadAsterisk = reloadAsterisk
         configuration.asteriskLog = asteriskLog
         if reloadAsterisk && configuration.ami == nil {
@@ -106,5 +125,24 @@ struct MediaAgentCommand: AsyncParsableCommand {
         await Signals.waitForTermination()
         await agent.shutdown()
         LogSink.standardOutput.flush()
+    }
+
+    /// The egress proxy's settings from the options, or nil when none is asked for.
+    func egressSettings(_ env: [String: String]) throws -> EgressSettings? {
+        let listen = egressListen ?? env["CENTRALITA_AGENT_EGRESS_LISTEN"] ?? "off"
+        guard listen != "off" && !listen.isEmpty else { return nil }
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ValidationError("--egress-listen must be address:port (e.g. 127.0.0.1:8091) or off")
+        }
+        let host = listen[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let entries = egressAllow + (env["CENTRALITA_AGENT_EGRESS_ALLOW"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let allow = try entries.filter { !$0.isEmpty }.map { entry in
+            guard let allowance = EgressAllowance(entry) else { throw ValidationError("--egress-allow \(entry): not a host name or address block") }
+            return allowance
+        }
+        guard egressTimeout > 0, egressTimeout <= 3600, egressMaxBytes > 0, egressMaxBytes <= 1 << 30 else {
+            throw ValidationError("--egress-timeout must be 0–3600 s and --egress-max-bytes 1 B–1 GiB")
+        }
+        return EgressSettings(host: host, port: port, allow: allow, timeout: egressTimeout, maxBytes: egressMaxBytes)
     }
 }

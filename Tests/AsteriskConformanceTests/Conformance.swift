@@ -12,7 +12,7 @@ enum Conformance {
     static func withNode<T: Sendable>(bundles: [String: [String: [UInt8]]], clock: Date? = nil,
                                       _ body: @Sendable (AsteriskNode) async throws -> T) async throws -> T {
         try await slots.run {
-            let node = try await AsteriskNode.start(bundles: bundles, clock: clock)
+            let node = try await AsteriskNode.start(bundles: bundles, clock: clock, egressProxy: ScenarioWeb.proxyURL)
             do {
                 let result = try await body(node)
                 await node.stop()

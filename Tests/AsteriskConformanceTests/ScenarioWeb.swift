@@ -1,6 +1,8 @@
 import Dialplan
 import Foundation
 import HTTPServer
+import Logging
+import MediaAgent
 import Synchronization
 import TestSupport
 
@@ -33,6 +35,19 @@ enum ScenarioWeb {
         do { try server.start() } catch { return nil }
         return server
     }()
+
+    /// The media agent's egress proxy every node of the suite sends its dial-plan HTTP
+    /// through, as a production node does; this web server is its operator allow-list.
+    private static let egress: EgressProxy? = {
+        guard let server else { return nil }
+        let allow = EgressAllowance("127.0.0.1:\(server.port)").map { [$0] } ?? []
+        let proxy = EgressProxy(settings: EgressSettings(host: "127.0.0.1", port: 0, allow: allow, timeout: 10), logger: Logger(label: "scenario-egress"))
+        do { try proxy.start() } catch { return nil }
+        return proxy
+    }()
+
+    /// `CENTRALITA_EGRESS_PROXY` for the suite's nodes.
+    static var proxyURL: String? { egress.map { "http://127.0.0.1:\($0.port)" } }
 
     /// The path part of a tenant's address (`/hook`, without its query).
     static func path(_ url: String) -> String {

@@ -48,12 +48,14 @@ public final class AsteriskNode: Sendable {
     /// Lays out the folder, writes the node configuration and `bundles` (tenant folder name →
     /// file name → bytes) under `etc/tenants/`, starts Asterisk and waits until it is fully booted.
     /// - Parameter clock: run Asterisk's clock from this instant (libfaketime), for intervals.
-    public static func start(bundles: [String: [String: [UInt8]]] = [:], clock: Date? = nil) async throws -> AsteriskNode {
+    /// - Parameter egressProxy: the egress proxy the dial plan's HTTP requests go through
+    ///   (`http://127.0.0.1:<port>`); nil: none, and calls make no HTTP requests.
+    public static func start(bundles: [String: [String: [UInt8]]] = [:], clock: Date? = nil, egressProxy: String? = nil) async throws -> AsteriskNode {
         let directory = NSTemporaryDirectory() + "centralita-ast-\(UUID().uuidString.prefix(8))"
         let sipPort = try Ports.freeUDP()
         let amiPort = try Ports.free()
         let carrierPort = try Ports.freeUDP(address: carrierAddress)
-        try NodeConfiguration.write(into: directory, sipPort: sipPort, amiPort: amiPort, carrierPort: carrierPort)
+        try NodeConfiguration.write(into: directory, sipPort: sipPort, amiPort: amiPort, carrierPort: carrierPort, egressProxy: egressProxy)
         for (tenant, files) in bundles {
             let folder = directory + "/etc/tenants/" + tenant
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -152,7 +154,7 @@ public final class AsteriskNode: Sendable {
 public enum NodeConfiguration {
     public static var sourceDirectory: String { LivePortal.home + "/docker/asterisk" }
 
-    static func write(into directory: String, sipPort: Int, amiPort: Int, carrierPort: Int) throws {
+    static func write(into directory: String, sipPort: Int, amiPort: Int, carrierPort: Int, egressProxy: String? = nil) throws {
         let fm = FileManager.default
         let etc = directory + "/etc"
         for sub in ["etc/tenants", "run", "log/cdr-csv", "spool/outgoing", "spool/tmp", "spool/voicemail", "spool/monitor", "spool/recording",
@@ -179,7 +181,7 @@ public enum NodeConfiguration {
             """.write(toFile: etc + "/asterisk.conf", atomically: true, encoding: .utf8)
         for name in try fm.contentsOfDirectory(atPath: sourceDirectory) where name.hasSuffix(".conf") {
             var text = try String(contentsOfFile: sourceDirectory + "/" + name, encoding: .utf8)
-            text = localize(text, file: name, sipPort: sipPort, amiPort: amiPort, carrierPort: carrierPort)
+            text = localize(text, file: name, sipPort: sipPort, amiPort: amiPort, carrierPort: carrierPort, egressProxy: egressProxy)
             // Kept folders are for reading what happened: every dial-plan step goes to full.log.
             if name == "logger.conf", ProcessInfo.processInfo.environment["CENTRALITA_KEEP_ASTERISK"] != nil {
                 text += "\nfull.log => notice,warning,error,verbose(5)\n"
@@ -191,7 +193,7 @@ public enum NodeConfiguration {
     }
 
     /// The production file with this instance's addresses: the only lines a test changes.
-    static func localize(_ text: String, file: String, sipPort: Int, amiPort: Int, carrierPort: Int) -> String {
+    static func localize(_ text: String, file: String, sipPort: Int, amiPort: Int, carrierPort: Int, egressProxy: String? = nil) -> String {
         let carrier = AsteriskNode.carrierAddress
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             switch (file, line) {
@@ -200,6 +202,7 @@ public enum NodeConfiguration {
             case ("pjsip.conf", let l) where l.hasPrefix("match=carrier.example.net"): "match=\(carrier)"
             case ("manager.conf", let l) where l.hasPrefix("port ="): "port = \(amiPort)"
             case ("manager.conf", let l) where l.hasPrefix("bindaddr ="): "bindaddr = 127.0.0.1"
+            case ("extensions.conf", let l) where l.hasPrefix("CENTRALITA_EGRESS_PROXY="): "CENTRALITA_EGRESS_PROXY=\(egressProxy ?? "")"
             default: String(line)
             }
         }.joined(separator: "\n")
