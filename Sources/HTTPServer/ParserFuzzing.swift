@@ -117,6 +117,8 @@ public enum ParserFuzzing {
                 default: break
                 }
                 head = nil
+            case .bodyPart:
+                problems.append("a streamed body part, though nothing asked for streaming")
             }
         }
         return problems
@@ -140,6 +142,7 @@ public enum ParserFuzzing {
                 }
                 requests.append(request)
                 head = nil
+            case .bodyPart: continue
             }
         }
         return requests
