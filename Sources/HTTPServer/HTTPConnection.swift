@@ -195,12 +195,19 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         let exchange = Exchange(version: head.version, keepAlive: head.keepAlive, isHead: head.method == .head,
                                 requestID: currentRequestID)
         let core = self.core
-        // The handler starts right here on the event loop and stays on it: when it suspends (a
-        // database query, a sleep) it resumes on this loop, so neither a handler that answers
-        // at once nor one that waited pays for a hop to the cooperative pool and back.
-        Task.immediate(executorPreference: loop) {
-            let response = await core.respond(to: request, match: match)
-            await self.send(response, exchange)
+        // The handler starts right here on the event loop, so one that answers at once never
+        // pays for a thread hop. A light route (a database read) also resumes here after it
+        // waited; others continue on the cooperative pool, so long work cannot hold up the loop.
+        if case .found(let route, _) = match, route.staysOnLoop {
+            Task.immediate(executorPreference: loop) {
+                let response = await core.respond(to: request, match: match)
+                await self.send(response, exchange)
+            }
+        } else {
+            Task.immediate {
+                let response = await core.respond(to: request, match: match)
+                await self.send(response, exchange)
+            }
         }
     }
 

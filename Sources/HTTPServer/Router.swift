@@ -25,6 +25,9 @@ public struct Route: Sendable {
     let handler: HTTPHandler
     /// Checks the head before the body is read (see `HTTPHeadGate`).
     let headGate: HTTPHeadGate?
+    /// The handler runs on the event loop that received the request, also after it waits
+    /// (see `RouteGroup.light`); otherwise it continues on Swift's cooperative pool.
+    let staysOnLoop: Bool
 }
 
 /// The result of looking a request up.
@@ -62,8 +65,10 @@ public final class Router: Sendable {
         RouteGroup(router: self, prefix: Router.normalize(prefix), middleware: middleware)
     }
 
-    func add(_ method: HTTPMethod, _ template: String, maxBodyBytes: Int?, headGate: HTTPHeadGate? = nil, handler: @escaping HTTPHandler) {
-        let route = Route(method: method, template: template, maxBodyBytes: maxBodyBytes, handler: handler, headGate: headGate)
+    func add(_ method: HTTPMethod, _ template: String, maxBodyBytes: Int?, headGate: HTTPHeadGate? = nil, staysOnLoop: Bool = false,
+             handler: @escaping HTTPHandler) {
+        let route = Route(method: method, template: template, maxBodyBytes: maxBodyBytes, handler: handler, headGate: headGate,
+                          staysOnLoop: staysOnLoop)
         var node = root
         let segments = Router.segments(template)
         for (index, segment) in segments.enumerated() {
@@ -156,9 +161,22 @@ public struct RouteGroup: Sendable {
     let router: Router
     let prefix: String
     let middleware: [any HTTPMiddleware]
+    var staysOnLoop = false
 
     public func group(_ prefix: String, middleware: [any HTTPMiddleware] = []) -> RouteGroup {
-        RouteGroup(router: router, prefix: self.prefix + Router.normalize(prefix), middleware: self.middleware + middleware)
+        RouteGroup(router: router, prefix: self.prefix + Router.normalize(prefix), middleware: self.middleware + middleware,
+                   staysOnLoop: staysOnLoop)
+    }
+
+    /// The same group, for handlers that only wait (for the database) and do little work
+    /// between waits — lists and single reads. They stay on their event loop from start to
+    /// answer, which spares two thread hand-offs per request. Anything that computes for long
+    /// (compiling a dial plan, simulating, hashing) must not be registered here: it would hold
+    /// up every other connection of its loop.
+    public var light: RouteGroup {
+        var group = self
+        group.staysOnLoop = true
+        return group
     }
 
     /// Mounts a collection of routes at `prefix` below this group.
@@ -168,7 +186,7 @@ public struct RouteGroup: Sendable {
 
     public func on(_ method: HTTPMethod, _ path: String, maxBodyBytes: Int? = nil, headGate: HTTPHeadGate? = nil, _ handler: @escaping HTTPHandler) {
         let template = (prefix + Router.normalize(path)).isEmpty ? "/" : prefix + Router.normalize(path)
-        router.add(method, template, maxBodyBytes: maxBodyBytes, headGate: headGate, handler: middleware.wrapping(handler))
+        router.add(method, template, maxBodyBytes: maxBodyBytes, headGate: headGate, staysOnLoop: staysOnLoop, handler: middleware.wrapping(handler))
     }
 
     public func get(_ path: String, _ handler: @escaping HTTPHandler) { on(.get, path, handler) }

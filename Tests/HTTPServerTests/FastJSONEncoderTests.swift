@@ -85,7 +85,7 @@ import Testing
         #expect(try FastJSONEncoder.encode(Wrapped(inner: "é\n")) == JSONCoding.foundationEncode(Wrapped(inner: "é\n")))
         #expect(try FastJSONEncoder.encode(["b": [1, 2], "a": []]) == JSONCoding.foundationEncode(["b": [1, 2], "a": []]))
         #expect(try FastJSONEncoder.encode([1: "x", 10: "y", 2: "z"]) == JSONCoding.foundationEncode([1: "x", 10: "y", 2: "z"]))
-        let prefixes = ["ab": 1, "ab!": 2, "a": 3, "": 4, "a b": 5, "é": 6, "e\u{301}": 7, "\"": 8]
+        let prefixes = ["ab": 1, "ab!": 2, "a": 3, "": 4, "a b": 5, "é": 6, "\"": 8]
         #expect(try FastJSONEncoder.encode(prefixes) == JSONCoding.foundationEncode(prefixes))
         #expect(try FastJSONEncoder.encode(Optional<Int>.none) == JSONCoding.foundationEncode(Optional<Int>.none))
         #expect(String(decoding: try JSONCoding.encode(["x": 1.0]), as: UTF8.self) == #"{"x":1}"#)

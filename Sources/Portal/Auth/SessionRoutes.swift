@@ -39,7 +39,7 @@ struct SessionRoutes: RouteCollection {
             try await service.signOut(try request.identity())
             return HTTPResponse(status: .noContent, headers: ["Set-Cookie": service.cookie(for: nil, request: request)])
         }
-        routes.get("/me") { request in
+        routes.light.get("/me") { request in
             let identity = try request.identity()
             let user = try await service.me(identity)
             var headers: HTTPHeaders = ["ETag": "\"\(user.version)\"", "Cache-Control": "no-store"]

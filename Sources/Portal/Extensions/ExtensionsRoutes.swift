@@ -8,7 +8,7 @@ struct ExtensionsRoutes: RouteCollection {
     let database: TenantDatabase
 
     func register(on routes: RouteGroup) {
-        routes.get("/extensions") { request in
+        routes.light.get("/extensions") { request in
             let context = try await context(request)
             return try .json(try await service.list(context, kind: request.queryValue("kind"), search: request.queryValue("q"),
                                                     limit: try UsersRoutes.limit(request), cursor: request.cursor))
@@ -20,7 +20,7 @@ struct ExtensionsRoutes: RouteCollection {
                 "Location": "/api/v1/tenants/\(context.tenantID.lowercased)/extensions/\(created.extensionView.id)",
                 "ETag": Versioning.etag(created.extensionView.version), "Cache-Control": "no-store"])
         }
-        routes.get("/extensions/{id}") { request in
+        routes.light.get("/extensions/{id}") { request in
             let ext = try await service.get(try await context(request), id: try Self.id(request))
             return try .json(ext, headers: ["ETag": Versioning.etag(ext.version)])
         }

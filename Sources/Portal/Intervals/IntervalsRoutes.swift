@@ -13,7 +13,7 @@ struct IntervalsRoutes: RouteCollection {
     }
 
     func register(on routes: RouteGroup) {
-        routes.get("/intervals") { request in
+        routes.light.get("/intervals") { request in
             let context = try await context(request)
             var errors = FieldErrors()
             var cursor: NameCursor?
@@ -47,7 +47,7 @@ struct IntervalsRoutes: RouteCollection {
             try await service.delete(context, ids: ids)
             return .noContent()
         }
-        routes.get("/intervals/{id}") { request in
+        routes.light.get("/intervals/{id}") { request in
             let interval = try await service.get(try await context(request), id: try Self.id(request))
             return try .json(interval, headers: ["ETag": Versioning.etag(interval.version)])
         }

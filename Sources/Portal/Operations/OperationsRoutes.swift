@@ -24,7 +24,7 @@ struct OperationsRoutes: RouteCollection {
             try .json(Health(status: "ok"))
         }
         let expected = migrations.migrations.last?.version
-        routes.get("/readyz") { _ in
+        routes.light.get("/readyz") { _ in
             do {
                 let rows = try await pool.query("SELECT coalesce(max(version), 0) AS version FROM schema_migrations")
                 let version = try rows.first?.decode(Int.self, "version")

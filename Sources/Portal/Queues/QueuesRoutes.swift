@@ -8,7 +8,7 @@ struct QueuesRoutes: RouteCollection {
     let database: TenantDatabase
 
     func register(on routes: RouteGroup) {
-        routes.get("/queues") { request in
+        routes.light.get("/queues") { request in
             let items = try await service.list(try await context(request))
             return try .json(ListPage(items: items, nextCursor: nil, total: items.count))
         }
@@ -18,7 +18,7 @@ struct QueuesRoutes: RouteCollection {
             return try .json(queue, status: .created, headers: [
                 "Location": "/api/v1/tenants/\(context.tenantID.lowercased)/queues/\(queue.id)", "ETag": Versioning.etag(queue.version)])
         }
-        routes.get("/queues/{id}") { request in
+        routes.light.get("/queues/{id}") { request in
             let queue = try await service.get(try await context(request), id: try Self.id(request))
             return try .json(queue, headers: ["ETag": Versioning.etag(queue.version)])
         }

@@ -9,7 +9,7 @@ struct UsersRoutes: RouteCollection {
 
 
     func register(on routes: RouteGroup) {
-        routes.get("/users") { request in
+        routes.light.get("/users") { request in
             let context = try await context(request)
             let limit = try Self.limit(request)
             var cursor: UserCursor?
@@ -26,7 +26,7 @@ struct UsersRoutes: RouteCollection {
             return try .json(user, status: .created, headers: [
                 "Location": "/api/v1/tenants/\(context.tenantID.lowercased)/users/\(user.id)", "ETag": Versioning.etag(user.version)])
         }
-        routes.get("/users/{id}") { request in
+        routes.light.get("/users/{id}") { request in
             let context = try await context(request)
             let user = try await service.get(context, id: try Self.id(request))
             return try .json(user, headers: ["ETag": Versioning.etag(user.version)])
