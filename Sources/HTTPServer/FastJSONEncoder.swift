@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// JSON the way `JSONCoding.encode` promises it — keys sorted, ISO 8601 dates, slashes left
 /// alone, byte for byte what Foundation's `JSONEncoder` writes — but written straight into
@@ -47,6 +48,9 @@ enum FastJSONEncoder {
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
             if case .keyed(let storage) = opened { return KeyedEncodingContainer(Keyed<Key>(storage: storage)) }
             let storage = KeyedStorage()
+            // A type's own coding keys come in the same order every time: its sorted order is
+            // worked out once and reused while the keys are the same (a dictionary's vary).
+            storage.orderCacheKey = ObjectIdentifier(Key.self)
             if case .none = opened { opened = .keyed(storage) } else { opened = .single(nil) }
             return KeyedEncodingContainer(Keyed<Key>(storage: storage))
         }
@@ -84,6 +88,11 @@ enum FastJSONEncoder {
 
         /// Where keys that needed escaping start (their bytes differ from the key's).
         var escapedKeys: Set<Int> = []
+        /// The coding-key type, when its sorted order may be remembered.
+        var orderCacheKey: ObjectIdentifier?
+
+        /// Sorted orders by coding-key type, for the key sequence they were worked out for.
+        private static let orders = Mutex<[ObjectIdentifier: (keys: [String], order: [Int])]>([:])
 
         func begin(_ key: String) -> Int {
             keys.append(key)
@@ -96,13 +105,7 @@ enum FastJSONEncoder {
         func finish(into out: inout [UInt8]) throws {
             if unsupported { throw Unsupported() }
             out.append(UInt8(ascii: "{"))
-            var order = Array(spans.indices)
-            if !zip(order, order.dropFirst()).allSatisfy({ precedes($0.0, $0.1) }) {
-                order.sort { a, b in
-                    if same(a, b) { return a < b }
-                    return precedes(a, b)
-                }
-            }
+            let order = sortedOrder()
             var first = true
             for (n, index) in order.enumerated() {
                 // A key encoded twice keeps its last value, as Foundation does.
@@ -115,6 +118,28 @@ enum FastJSONEncoder {
                 out.append(contentsOf: bytes[(span.value + 1)..<span.end])
             }
             out.append(UInt8(ascii: "}"))
+        }
+
+        private func sortedOrder() -> [Int] {
+            if let cacheKey = orderCacheKey,
+               let cached = Self.orders.withLock({ $0[cacheKey] }),
+               cached.keys.count == keys.count, zip(cached.keys, keys).allSatisfy({ $0.utf8.elementsEqual($1.utf8) }) {
+                return cached.order
+            }
+            var order = Array(spans.indices)
+            if !zip(order, order.dropFirst()).allSatisfy({ precedes($0.0, $0.1) }) {
+                order.sort { a, b in
+                    if same(a, b) { return a < b }
+                    return precedes(a, b)
+                }
+            }
+            if let cacheKey = orderCacheKey {
+                let keys = self.keys
+                Self.orders.withLock { orders in
+                    if orders.count < 4096 { orders[cacheKey] = (keys, order) }
+                }
+            }
+            return order
         }
 
         /// Key order by UTF-8 bytes (what Foundation sorts by). Keys written without escapes
