@@ -39,6 +39,7 @@ request = function()
   else
     local h = auth(t, true, cookie)
     h["Content-Type"] = "application/json"
-    return wrk.format("POST", base .. "/simulate", h, '{"to":"1000"}')
+    return wrk.format("POST", base .. "/simulate", h,
+      '{"to":"1000","from":"+34600000000","at":"2026-11-24T10:00:00Z","devices":{"1000":"answers"}}')
   end
 end
