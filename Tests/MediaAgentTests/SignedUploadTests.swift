@@ -154,8 +154,16 @@ import TestSupport
             let spool = directory + "/spool", length = body.count, fd = health.fd
             let sent = try await BlockingIO.run { () -> Bool in
                 var waited = 0
-                while Self.spooled(in: spool) != length {
-                    guard waited < 60_000 else { return false }
+                var seen = 0
+                while true {
+                    let size = Self.spooled(in: spool)
+                    if size == length { break }
+                    // The spool file is closed once read back for decoding: on a busy machine
+                    // this thread may miss the moment it was complete, but gone after growing
+                    // means the whole body arrived and the decoding has begun.
+                    if size == nil && seen > 0 { break }
+                    seen = max(seen, size ?? 0)
+                    guard waited < 120_000 else { return false }
                     usleep(1000)
                     waited += 1
                 }
