@@ -134,7 +134,11 @@ public final class PostgresPool: Sendable {
                                               _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             if readOnly && !repeatableRead {
-                connection.startTransaction(readOnly: true, opening: opening + ["SELECT set_config('transaction_read_only', 'on', true)"])
+                // Read-only by setting, unless an opening statement already says so (one
+                // statement fewer per read: TenantDatabase.read sets it with the scope).
+                let setsIt = opening.contains { $0.sql.contains("'transaction_read_only'") }
+                connection.startTransaction(readOnly: true,
+                                            opening: setsIt ? opening : opening + ["SELECT set_config('transaction_read_only', 'on', true)"])
             } else {
                 connection.startTransaction(readOnly: false, begin: repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN",
                                             opening: opening)

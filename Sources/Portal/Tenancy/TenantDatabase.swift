@@ -28,14 +28,18 @@ struct TenantDatabase: Sendable {
     /// any write in it.
     @discardableResult
     func read<T: Sendable>(_ scope: Scope, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await pool.transaction(readOnly: true, opening: [Self.opening(scope)], body)
+        try await pool.transaction(readOnly: true, opening: [Self.opening(scope, readOnly: true)], body)
     }
 
-    static func opening(_ scope: Scope) -> PostgresQuery {
-        """
-        SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
-               set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),
-               set_config('app.operator', \(scope.isOperator ? "on" : "off"), true)
-        """
+    /// The scope, set for the transaction only; a read also turns `transaction_read_only` on in
+    /// the same statement.
+    static func opening(_ scope: Scope, readOnly: Bool = false) -> PostgresQuery {
+        var query: PostgresQuery = """
+            SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
+                   set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),
+                   set_config('app.operator', \(scope.isOperator ? "on" : "off"), true)
+            """
+        if readOnly { query.append(", set_config('transaction_read_only', 'on', true)") }
+        return query
     }
 }
