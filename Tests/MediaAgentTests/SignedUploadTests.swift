@@ -147,29 +147,31 @@ import TestSupport
             let headers = RequestSignature.headers(secret: Self.secret, method: "PUT", path: path, body: body)
             let upload = try RawHTTPClient(port: agent.port, receiveTimeout: 120)
             let health = try RawHTTPClient(port: agent.port, receiveTimeout: 120)
+            // Watched from a thread of its own (not the cooperative pool, which other tests may
+            // keep busy), started before the upload so that it sees the spool file grow: the
+            // health check leaves the moment the last byte is on disk (or, on a machine too busy
+            // to catch that moment, as soon as the file it saw growing was closed for decoding).
+            let spool = directory + "/spool", length = body.count, fd = health.fd
+            let watcher = Task {
+                try await BlockingIO.run { () -> Bool in
+                    var waited = 0
+                    var seen = 0
+                    while true {
+                        let size = Self.spooled(in: spool)
+                        if size == length { break }
+                        if size == nil && seen > 0 { break }
+                        seen = max(seen, size ?? 0)
+                        guard waited < 120_000 else { return false }
+                        usleep(1000)
+                        waited += 1
+                    }
+                    let request = Array("GET /healthz HTTP/1.1\r\nHost: agent\r\n\r\n".utf8)
+                    return request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == request.count
+                }
+            }
             try await upload.send(Array(Self.head("PUT", path, port: agent.port, headers: headers, length: body.count).utf8) + body)
             let put = Task { () throws -> (RawResponse, ContinuousClock.Instant) in (try await upload.readResponse(), ContinuousClock.now) }
-            // Watched from a thread of its own (not the cooperative pool, which other tests may
-            // keep busy): the health check leaves the moment the last byte is on disk.
-            let spool = directory + "/spool", length = body.count, fd = health.fd
-            let sent = try await BlockingIO.run { () -> Bool in
-                var waited = 0
-                var seen = 0
-                while true {
-                    let size = Self.spooled(in: spool)
-                    if size == length { break }
-                    // The spool file is closed once read back for decoding: on a busy machine
-                    // this thread may miss the moment it was complete, but gone after growing
-                    // means the whole body arrived and the decoding has begun.
-                    if size == nil && seen > 0 { break }
-                    seen = max(seen, size ?? 0)
-                    guard waited < 120_000 else { return false }
-                    usleep(1000)
-                    waited += 1
-                }
-                let request = Array("GET /healthz HTTP/1.1\r\nHost: agent\r\n\r\n".utf8)
-                return request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == request.count
-            }
+            let sent = try await watcher.value
             try #require(sent, "the whole body never reached the spool file")
             let healthy = try await health.readResponse()
             let answeredAt = ContinuousClock.now
