@@ -141,8 +141,13 @@ import TestSupport
             // 64 MiB of JSON): its 422 is written as soon as the decoding ends, with no apply
             // after it. A health check sent once the whole body is on disk must come back
             // first, which it cannot if decoding holds the event loop.
-            let body = Array(#"{"tenant":"t7","revision":1,"checksum":"c","files":[],"padding":""#.utf8) + [UInt8](repeating: 97, count: 64 << 20)
-                + Array(#""}!"#.utf8)
+            // The padding is a file's content made of escapes (`\u0061`), which the decoder must
+            // unescape into a string: slow, so the decoding lasts long enough that the health
+            // check's margin is not at the mercy of a busy scheduler.
+            let escapes = Array(repeating: Array(#"\u0061"#.utf8), count: 1024).flatMap { $0 }
+            let padding = Array(repeating: escapes, count: (64 << 20) / escapes.count).flatMap { $0 }
+            let body = Array(#"{"tenant":"t7","revision":1,"checksum":"c","files":[{"path":"x","sha256":"s","content":""#.utf8) + padding
+                + Array(#""}]}!"#.utf8)
             let path = "/v1/tenants/t7/bundle"
             let headers = RequestSignature.headers(secret: Self.secret, method: "PUT", path: path, body: body)
             let upload = try RawHTTPClient(port: agent.port, receiveTimeout: 120)
