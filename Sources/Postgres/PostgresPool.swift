@@ -103,14 +103,18 @@ public final class PostgresPool: Sendable {
     ///     round trip per statement and its end is not waited for.
     ///   - opening: statements that open the transaction (e.g. setting its scope); they go out
     ///     in the same write as the body's first statement.
+    ///   - openingSetsReadOnly: the opening statements already turn `transaction_read_only` on
+    ///     (one statement fewer per read); otherwise a read-only transaction gets its own.
     @discardableResult
     public func transaction<T: Sendable>(repeatableRead: Bool = false, readOnly: Bool = false, opening: [PostgresQuery] = [],
+                                         openingSetsReadOnly: Bool = false,
                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         var reconnects = 0
         while true {
             do {
-                return try await transactionOnce(repeatableRead: repeatableRead, readOnly: readOnly, opening: opening, body)
+                return try await transactionOnce(repeatableRead: repeatableRead, readOnly: readOnly, opening: opening,
+                                                  openingSetsReadOnly: openingSetsReadOnly, body)
             } catch let error as PostgresError where error.isRetryable && attempt < configuration.serializationRetries {
                 attempt += 1
                 logger.debug("retrying a transaction", metadata: ["sqlState": .string(error.sqlState ?? ""), "attempt": .stringConvertible(attempt)])
@@ -130,15 +134,12 @@ public final class PostgresPool: Sendable {
     /// back whatever of it arrived, so running it again on another connection is safe.
     private struct NotCommitted: Error { let error: PostgresError }
 
-    private func transactionOnce<T: Sendable>(repeatableRead: Bool, readOnly: Bool, opening: [PostgresQuery],
+    private func transactionOnce<T: Sendable>(repeatableRead: Bool, readOnly: Bool, opening: [PostgresQuery], openingSetsReadOnly: Bool,
                                               _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             if readOnly && !repeatableRead {
-                // Read-only by setting, unless an opening statement already says so (one
-                // statement fewer per read: TenantDatabase.read sets it with the scope).
-                let setsIt = opening.contains { $0.sql.contains("'transaction_read_only'") }
-                connection.startTransaction(readOnly: true,
-                                            opening: setsIt ? opening : opening + ["SELECT set_config('transaction_read_only', 'on', true)"])
+                connection.startTransaction(readOnly: true, opening: openingSetsReadOnly
+                                            ? opening : opening + ["SELECT set_config('transaction_read_only', 'on', true)"])
             } else {
                 connection.startTransaction(readOnly: false, begin: repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN",
                                             opening: opening)

@@ -28,7 +28,7 @@ struct TenantDatabase: Sendable {
     /// any write in it.
     @discardableResult
     func read<T: Sendable>(_ scope: Scope, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await pool.transaction(readOnly: true, opening: [Self.opening(scope, readOnly: true)], body)
+        try await pool.transaction(readOnly: true, opening: [Self.opening(scope, readOnly: true)], openingSetsReadOnly: true, body)
     }
 
     /// The scope, set for the transaction only; a read also turns `transaction_read_only` on in
