@@ -26,14 +26,16 @@ public enum Ports {
     }
 
     /// A UDP port for a SIP peer, from 10000–31999 (below the kernel's ephemeral range, so
-    /// outgoing sockets never take it) and never handed out twice by this process: dozens of
-    /// SIPp processes start at once, and a port the kernel offered for 0 could be offered again
-    /// before the first SIPp bound it.
+    /// outgoing sockets never take it, and apart from test Asterisk instances' media ports,
+    /// 40000–49999) and never handed out twice by this process: dozens of SIPp processes start
+    /// at once, and a port the kernel offered for 0 could be offered again before the first
+    /// SIPp bound it. Ports come in blocks of four, all free: SIPp's media port `-mp` also
+    /// binds the ports after it (RTCP and video).
     public static func freeUDP(address: String = "127.0.0.1") throws -> Int {
         for _ in 0..<200 {
-            let port = Int.random(in: 10_000..<32_000)
+            let port = Int.random(in: 2_500..<8_000) * 4
             let fresh = handedOut.withLock { $0.insert("\(address):\(port)").inserted }
-            if fresh, canBind(port, address: address) { return port }
+            if fresh, (port..<port + 4).allSatisfy({ canBind($0, address: address) }) { return port }
         }
         return try free(SOCK_DGRAM, address: address)
     }

@@ -200,6 +200,10 @@ public enum NodeConfiguration {
             case ("pjsip.conf", let l) where l.hasPrefix("bind="): "bind=127.0.0.1:\(sipPort)"
             case ("pjsip.conf", let l) where l.hasPrefix("contact=sip:carrier.example.net"): "contact=sip:\(carrier):\(carrierPort)"
             case ("pjsip.conf", let l) where l.hasPrefix("match=carrier.example.net"): "match=\(carrier)"
+            // Parallel instances share loopback: their media ports sit in a range of their own,
+            // apart from the SIP and media ports handed to SIPp (`Ports.freeUDP`).
+            case ("rtp.conf", let l) where l.hasPrefix("rtpstart="): "rtpstart=40000"
+            case ("rtp.conf", let l) where l.hasPrefix("rtpend="): "rtpend=49999"
             case ("manager.conf", let l) where l.hasPrefix("port ="): "port = \(amiPort)"
             case ("manager.conf", let l) where l.hasPrefix("bindaddr ="): "bindaddr = 127.0.0.1"
             case ("extensions.conf", let l) where l.hasPrefix("CENTRALITA_EGRESS_PROXY="): "CENTRALITA_EGRESS_PROXY=\(egressProxy ?? "")"
