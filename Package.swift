@@ -30,12 +30,13 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLinux"),
+        target("EventLoops", dependencies: ["CLinux"]),
         target("HTTPServer", dependencies: [
-            "CZlib", "CLinux",
+            "CZlib", "CLinux", "EventLoops",
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Postgres", dependencies: [
-            "CLibPQ", "COpenSSL",
+            "CLibPQ", "COpenSSL", "EventLoops",
             .product(name: "Logging", package: "swift-log"),
         ]),
         target("Telephony"),

@@ -1,4 +1,5 @@
 import Dispatch
+import EventLoops
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,7 +13,7 @@ extension HTTPConnection {
 
     func enqueueAndWait(_ bytes: [UInt8]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
+            loop.execute {
                 guard !self.isClosed else {
                     continuation.resume(throwing: SystemError("write", errno: EPIPE))
                     return

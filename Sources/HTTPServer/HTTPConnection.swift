@@ -1,4 +1,5 @@
 import Dispatch
+import EventLoops
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,6 @@ import Darwin
 final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     let fd: Int32
     let loop: EventLoop
-    var queue: DispatchQueue { loop.queue }
     let remoteAddress: String
     let core: ServerCore
     var parser: HTTPRequestParser
@@ -229,7 +229,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             if isOnLoop {
                 writeFixed(response, exchange)
             } else {
-                queue.async { self.writeFixed(response, exchange) }
+                loop.execute { self.writeFixed(response, exchange) }
             }
             return
         }
@@ -237,7 +237,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             length.map { .length($0) } ?? (exchange.version == .http1_1 ? .chunked : .untilClose)
         let writer = StreamWriter(connection: self, chunked: { if case .chunked = framing { true } else { false } }())
         let close: Bool = await withCheckedContinuation { continuation in
-            queue.async {
+            loop.execute {
                 let close = self.mustClose(exchange) || { if case .untilClose = framing { true } else { false } }()
                 self.enqueue(ResponseSerializer.head(response, version: exchange.version, framing: framing,
                                                      requestID: exchange.requestID, serverName: self.core.configuration.serverName, close: close))
@@ -249,10 +249,10 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
             try await writer.finish()
         } catch {
             core.logger.warning("response stream failed", metadata: ["requestId": "\(exchange.requestID)", "error": "\(error)"])
-            queue.async { self.forceClose() }
+            loop.execute { self.forceClose() }
             return
         }
-        queue.async { self.responseDone(close: close) }
+        loop.execute { self.responseDone(close: close) }
     }
 
     func mustClose(_ exchange: Exchange) -> Bool {

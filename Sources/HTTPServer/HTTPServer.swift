@@ -1,4 +1,5 @@
 import Dispatch
+import EventLoops
 public import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -82,7 +83,7 @@ public final class HTTPServer: Sendable {
                 refuse(fd, refusal)
                 continue
             }
-            loop.queue.async { connection.start() }
+            loop.execute { connection.start() }
         }
     }
 

@@ -1,3 +1,4 @@
+import EventLoops
 import Dispatch
 import Logging
 import Synchronization
@@ -84,7 +85,7 @@ final class ServerCore: Sendable {
 
     func forEachConnection(_ body: @escaping @Sendable (HTTPConnection) -> Void) {
         let all = connections.withLock { Array($0.values) }
-        for connection in all { connection.queue.async { body(connection) } }
+        for connection in all { connection.loop.execute { body(connection) } }
     }
 
     /// Returns true once no connection is open, or false when `timeout` passes first.
