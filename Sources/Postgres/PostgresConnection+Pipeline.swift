@@ -62,13 +62,13 @@ extension PostgresConnection {
                 try endWithoutWaiting(rollback: true)
                 return
             }
-            try await run {
+            try await runWithoutBlocking {
                 try self.send(.text("COMMIT"))
                 guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
                 try self.flush()
                 var failure: PostgresError?
-                if case .failure(let error) = try self.readResult() { failure = error }
-                if let error = try self.readSync() { failure = failure ?? error }
+                if case .failure(let error) = try await self.readResult() { failure = error }
+                if let error = try await self.readSync() { failure = failure ?? error }
                 if let failure { throw failure }
             }
         }
@@ -86,8 +86,8 @@ extension PostgresConnection {
 
     /// Sends what the transaction still owes plus `command` in one write and returns
     /// `command`'s rows.
-    func executePipelined(_ command: Command, retryStalePlan: Bool = true) throws -> PostgresRows {
-        try drainOwedSyncs()
+    func executePipelined(_ command: Command, retryStalePlan: Bool = true) async throws -> PostgresRows {
+        try await drainOwedSyncs()
         try enterPipelineMode()
         if let failure = transaction?.failure {
             throw PostgresError(.server, "the transaction was aborted by an earlier error: \(failure.message)", sqlState: "25P02")
@@ -120,7 +120,7 @@ extension PostgresConnection {
         var firstError: PostgresError?
         var rows: PostgresRows?
         for entry in expected {
-            switch try readResult() {
+            switch try await readResult() {
             case .rows(let result):
                 switch entry {
                 case .own: rows = result
@@ -131,13 +131,13 @@ extension PostgresConnection {
             case .skipped: break
             }
         }
-        if !readOnly, let error = try readSync() { firstError = firstError ?? error }
+        if !readOnly, let error = try await readSync() { firstError = firstError ?? error }
         if let firstError {
             if readOnly { transaction?.failure = firstError }
             if firstError.isStalePlan {
                 forgetStatements()
                 // On its own, the statement can simply be prepared again.
-                if transaction == nil, retryStalePlan { return try executePipelined(command, retryStalePlan: false) }
+                if transaction == nil, retryStalePlan { return try await executePipelined(command, retryStalePlan: false) }
             }
             throw firstError
         }
@@ -193,7 +193,8 @@ extension PostgresConnection {
     }
 
     /// Reads one command's result and the NULL that closes it.
-    func readResult() throws -> Outcome {
+    func readResult() async throws -> Outcome {
+        try await awaitInput()
         guard let result = PQgetResult(conn) else { throw lostConnection() }
         let outcome: Outcome
         switch PQresultStatus(result) {
@@ -210,6 +211,7 @@ extension PostgresConnection {
                 outcome = .failure(error)
             }
         }
+        try await awaitInput()
         if let extra = PQgetResult(conn) {
             PQclear(extra)
             markBroken()
@@ -219,10 +221,11 @@ extension PostgresConnection {
     }
 
     /// Reads results up to the next sync point; returns the first error among them.
-    func readSync() throws -> PostgresError? {
+    func readSync() async throws -> PostgresError? {
         var firstError: PostgresError?
         var nulls = 0
         while true {
+            try await awaitInput()
             guard let result = PQgetResult(conn) else {
                 nulls += 1
                 // Two NULLs in a row: nothing more is coming, the count is wrong.
@@ -246,9 +249,9 @@ extension PostgresConnection {
     }
 
     /// Reads what finished transactions left behind.
-    func drainOwedSyncs() throws {
+    func drainOwedSyncs() async throws {
         while owedSyncs > 0 {
-            _ = try readSync()
+            _ = try await readSync()
             owedSyncs -= 1
         }
     }
@@ -260,8 +263,8 @@ extension PostgresConnection {
     }
 
     /// Back to one statement at a time (simple queries, COPY).
-    func leavePipelineMode() throws {
-        try drainOwedSyncs()
+    func leavePipelineMode() async throws {
+        try await drainOwedSyncs()
         guard inPipelineMode else { return }
         guard PQexitPipelineMode(conn) == 1 else { throw sendFailure() }
         inPipelineMode = false

@@ -3,14 +3,19 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// One libpq connection. libpq calls block, so each connection runs them on its own serial
-/// Dispatch queue — never on Swift's cooperative pool — and callers await the result. A
-/// connection is used by one task at a time (the pool guarantees it).
+/// One libpq connection, used by one task at a time (the pool guarantees it). A statement
+/// awaited on an HTTP event loop is sent from the loop and its answer read when the loop sees
+/// the socket readable; anywhere else, and for calls that block in libpq (simple queries,
+/// COPY), the work runs on the connection's own serial Dispatch queue — never on Swift's
+/// cooperative pool.
 public final class PostgresConnection: @unchecked Sendable {
     // `conn` and the pipeline state are touched by one user at a time: on `queue` while a
     // statement runs, inline (non-blocking calls only) by the task that holds the connection.
     let conn: OpaquePointer
-    private let queue: DispatchQueue
+    /// Where statements that block run (see PostgresConnection+Waiting.swift).
+    let executor: QueueExecutor
+    /// The pool's tally of where this connection's round trips were awaited.
+    var paths: WaitPaths?
     var statements: [String: String] = [:]
     var nextStatement = 0
     /// The transaction the pool opened on this connection and how far it got (see
@@ -39,7 +44,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private init(conn: OpaquePointer, id: Int) {
         self.conn = conn
         self.id = id
-        self.queue = DispatchQueue(label: "postgres.connection.\(id)")
+        self.executor = QueueExecutor(DispatchQueue(label: "postgres.connection.\(id)"))
         self.cancelHandle = PQgetCancel(conn)
     }
 
@@ -103,7 +108,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// whatever the transaction still has to send (its `BEGIN` and scope settings).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await run { try self.executePipelined(.prepared(query)) }
+        try await runWithoutBlocking { try await self.executePipelined(.prepared(query)) }
     }
 
     /// Runs SQL text with no parameters through the simple-query protocol (several statements
@@ -112,8 +117,8 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func simpleQuery(_ sql: String) async throws -> PostgresRows {
         try await run {
-            if self.transaction != nil { return try self.executePipelined(.text(sql)) }
-            try self.leavePipelineMode()
+            if self.transaction != nil { return try await self.executePipelined(.text(sql)) }
+            try await self.leavePipelineMode()
             let result = PQexec(self.conn, sql)
             return try self.check(result)
         }
@@ -132,7 +137,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let columnCount = columns.count
         return try await run {
             guard self.transaction == nil else { throw PostgresError(.client, "COPY cannot run inside a pool transaction") }
-            try self.leavePipelineMode()
+            try await self.leavePipelineMode()
             var begin = PQexec(self.conn, sql)
             guard let started = begin, PQresultStatus(started) == PGRES_COPY_IN else {
                 _ = try self.check(begin)
@@ -200,21 +205,6 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     // MARK: Internals
-
-    /// Runs `body` on the connection's queue. When the calling task is cancelled meanwhile
-    /// (a shutdown, an abandoned request), the server is asked to stop the statement, which
-    /// then fails with SQLSTATE 57014 instead of holding the connection to its end.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                queue.async {
-                    continuation.resume(with: Result { try body() })
-                }
-            }
-        } onCancel: {
-            cancelRunningStatement()
-        }
-    }
 
     func check(_ result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {

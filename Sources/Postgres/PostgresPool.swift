@@ -40,6 +40,10 @@ public final class PostgresPool: Sendable {
         public var inUse: Int
         public var idle: Int
         public var waiting: Int
+        /// Round trips awaited on an HTTP event loop (the fast path) and on a connection's own
+        /// thread (background work, simple queries, COPY), since the pool started.
+        public var waitsOnLoop = 0
+        public var waitsOnConnectionThread = 0
     }
 
     private struct Waiter {
@@ -59,6 +63,7 @@ public final class PostgresPool: Sendable {
     public let configuration: Configuration
     private let state = Mutex(State())
     private let logger: Logger
+    private let paths = WaitPaths()
 
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "postgres")) {
         self.configuration = configuration
@@ -66,7 +71,10 @@ public final class PostgresPool: Sendable {
     }
 
     public var statistics: Statistics {
-        state.withLock { Statistics(inUse: $0.inUse, idle: $0.idle.count, waiting: $0.waiters.count) }
+        var statistics = state.withLock { Statistics(inUse: $0.inUse, idle: $0.idle.count, waiting: $0.waiters.count) }
+        statistics.waitsOnLoop = paths.onLoop.load(ordering: .relaxed)
+        statistics.waitsOnConnectionThread = paths.onConnectionThread.load(ordering: .relaxed)
+        return statistics
     }
 
     // MARK: Using connections
@@ -199,6 +207,7 @@ public final class PostgresPool: Sendable {
         let connection = try await PostgresConnection.connect(
             configuration.connectionString, connectTimeout: configuration.connectTimeoutSeconds,
             applicationName: configuration.applicationName, keepaliveIdleSeconds: configuration.keepaliveIdleSeconds)
+        connection.paths = paths
         var limits: [String] = []
         if let t = configuration.statementTimeout { limits.append("SET statement_timeout = \(Self.milliseconds(t))") }
         if let t = configuration.idleInTransactionTimeout { limits.append("SET idle_in_transaction_session_timeout = \(Self.milliseconds(t))") }

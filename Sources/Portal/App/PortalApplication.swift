@@ -143,6 +143,9 @@ public final class PortalApplication: Sendable {
                 ("db_pool_connections", "Database pool connections by state.", ["state": "in_use"], Double(stats.inUse)),
                 ("db_pool_connections", "Database pool connections by state.", ["state": "idle"], Double(stats.idle)),
                 ("db_pool_waiting", "Requests waiting for a database connection.", [:], Double(stats.waiting)),
+                ("db_round_trips_total", "Database round trips by where they were awaited.", ["on": "event_loop"], Double(stats.waitsOnLoop)),
+                ("db_round_trips_total", "Database round trips by where they were awaited.", ["on": "connection_thread"],
+                 Double(stats.waitsOnConnectionThread)),
                 ("db_background_pool_connections", "Background (deployer, mailer) pool connections in use.", [:],
                  Double(backgroundPool.statistics.inUse)),
             ]
