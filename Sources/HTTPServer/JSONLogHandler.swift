@@ -22,6 +22,49 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// The sink, when this handler adds nothing of its own to a line (no metadata, no
+    /// provider): then `AccessLog` may write its lines there directly.
+    var directSink: LogSink? { metadata.isEmpty && metadataProvider == nil ? sink : nil }
+
+    /// The access log's line, byte for byte what `log` writes for an info "request" event
+    /// with these fields (keys in sorted order), built without the generic path.
+    static func requestLine(client: String, durationMs: Double, method: String, path: String, requestID: String,
+                            route: String, status: Int) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(contentsOf: #"{"ts":""#.utf8)
+        line.append(contentsOf: timestamp().utf8)
+        line.append(contentsOf: #"","level":"info","msg":"request","client":"#.utf8)
+        appendJSONString(client, to: &line)
+        line.append(contentsOf: #","durationMs":"#.utf8)
+        if durationMs.isFinite { line.append(contentsOf: String(durationMs).utf8) } else { appendJSONString(durationMs.description, to: &line) }
+        line.append(contentsOf: #","method":"#.utf8)
+        appendJSONString(method, to: &line)
+        line.append(contentsOf: #","path":"#.utf8)
+        appendJSONString(path, to: &line)
+        line.append(contentsOf: #","requestId":"#.utf8)
+        appendJSONString(requestID, to: &line)
+        line.append(contentsOf: #","route":"#.utf8)
+        appendJSONString(route, to: &line)
+        line.append(contentsOf: #","status":"#.utf8)
+        line.append(contentsOf: String(status).utf8)
+        line.append(contentsOf: "}\n".utf8)
+        return line
+    }
+
+    /// `appendJSONString` for a byte buffer: the same escapes.
+    static func appendJSONString(_ s: String, to line: inout [UInt8]) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            line.append(UInt8(ascii: "\""))
+            line.append(contentsOf: s.utf8)
+            line.append(UInt8(ascii: "\""))
+            return
+        }
+        var text = ""
+        appendJSONString(s, to: &text)
+        line.append(contentsOf: text.utf8)
+    }
+
     public func log(event: LogEvent) {
         var line = "{\"ts\":\""
         line += Self.timestamp()
@@ -151,6 +194,14 @@ public final class LogSink: Sendable {
     public func write(_ line: String) {
         let full = buffer.withLock { b -> Bool in
             b.append(contentsOf: line.utf8)
+            return b.count >= 32 * 1024
+        }
+        if full { flush() }
+    }
+
+    public func write(_ line: [UInt8]) {
+        let full = buffer.withLock { b -> Bool in
+            b.append(contentsOf: line)
             return b.count >= 32 * 1024
         }
         if full { flush() }
