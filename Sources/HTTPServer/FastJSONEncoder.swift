@@ -32,6 +32,7 @@ enum FastJSONEncoder {
             try primitive.writeJSON(into: &out)
             return
         }
+        if let object = value as? any JSONObjectWritable, try writeObject(object, into: &out) { return }
         let encoder = Encoder()
         try value.encode(to: encoder)
         try encoder.finish(into: &out)

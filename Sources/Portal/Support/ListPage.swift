@@ -16,6 +16,14 @@ struct ListPage<Item: Encodable & Sendable>: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey { case items, nextCursor, total }
 }
 
+extension ListPage: JSONObjectWritable {
+    func writeJSONMembers(to object: inout JSONObjectWriter) throws {
+        try object.field("items", items)
+        try object.field("nextCursor", nextCursor)
+        object.field("total", total)
+    }
+}
+
 extension HTTPRequest {
     /// The `cursor` query parameter; an empty `cursor=` (what a client sends for the first
     /// page when it echoes `nextCursor` blindly) means the first page, like no cursor.
