@@ -34,12 +34,13 @@ command -v wrk >/dev/null || { echo "wrk is missing: make bench installs it" >&2
 command -v pgbench >/dev/null || { echo "pgbench is missing: make bench installs it" >&2; exit 1; }
 
 echo "== building (release)"
-swift build -c release --product centralita >/dev/null
+# CENTRALITA_BIN: measure another build of the portal instead (e.g. a static one).
+if [ -z "${CENTRALITA_BIN:-}" ]; then swift build -c release --product centralita >/dev/null; fi
 if [ "$ONLY" = all ] || [ "$ONLY" = json ]; then
   (cd Benchmarks/HummingbirdServer && swift build -c release --scratch-path .build-release >/dev/null)
 fi
 hb_bin=Benchmarks/HummingbirdServer/.build-release/release/HummingbirdServer
-bin=.build/release/centralita
+bin=${CENTRALITA_BIN:-.build/release/centralita}
 
 workdir=$(mktemp -d /tmp/centralita-bench-XXXXXX)
 chmod 755 "$workdir"
