@@ -36,6 +36,11 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Stops the loops' threads even if `shutdown()` never ran (a server that was never started).
+    deinit {
+        loops.forEach { $0.shutdown() }
+    }
+
     /// The bound port (useful when configured with port 0).
     public var port: Int { state.withLock { $0.port } }
 
@@ -104,7 +109,8 @@ public final class HTTPServer: Sendable {
     }
 
     /// Stops accepting, lets in-flight requests finish (up to the grace period), closes idle
-    /// connections, then closes whatever is left.
+    /// connections, then closes whatever is left and stops the event loops' threads. Not to be
+    /// awaited from a task that runs on one of this server's loops.
     public func shutdown() async {
         let listening = state.withLock { s -> Listening in defer { s.sources = []; s.sweeper = nil }; return s }
         guard !listening.sources.isEmpty else { return }
@@ -119,6 +125,8 @@ public final class HTTPServer: Sendable {
         }
         listening.sweeper?.cancel()
         core.accessLog.flush()
+        // Every connection is closed: the loops' threads exit (jobs still queued there are dropped).
+        loops.forEach { $0.shutdown() }
     }
 
     /// Starts, then serves until SIGTERM or SIGINT, then shuts down gracefully.
