@@ -1,4 +1,5 @@
 import CLinux
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -160,23 +161,28 @@ enum LoopThread {
     private final class Start {
         let core: LoopCore
         let name: String
+        let named = DispatchSemaphore(value: 0)
         init(core: LoopCore, name: String) { (self.core, self.name) = (core, name) }
     }
 
+    /// Returns once the thread runs under its name (so /proc/self/task shows `loop-<id>`).
     static func start(_ core: LoopCore, name: String) throws -> pthread_t {
         _ = key
-        let start = Unmanaged.passRetained(Start(core: core, name: name)).toOpaque()
+        let start = Start(core: core, name: name)
+        let argument = Unmanaged.passRetained(start).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { argument in
             let start = Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue()
             start.name.withCString { clinux_name_thread($0) }
+            start.named.signal()
             start.core.run()
             return nil
-        }, start)
+        }, argument)
         guard result == 0 else {
-            Unmanaged<Start>.fromOpaque(start).release()
+            Unmanaged<Start>.fromOpaque(argument).release()
             throw EventLoopError(call: "pthread_create", errno: result)
         }
+        start.named.wait()
         return thread
     }
 }

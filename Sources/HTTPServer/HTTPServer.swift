@@ -18,7 +18,7 @@ public final class HTTPServer: Sendable {
 
     public let configuration: HTTPServerConfiguration
     private let core: ServerCore
-    private let loops: [EventLoop]
+    let loops: [EventLoop]
     private let acceptQueue = DispatchQueue(label: "http.accept")
     private let state = Mutex(Listening())
     private let nextLoop = Mutex(0)
