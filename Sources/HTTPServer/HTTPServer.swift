@@ -6,8 +6,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The HTTP/1.1 server: non-blocking sockets on Dispatch sources, IPv4 and IPv6, keep-alive
-/// and pipelining, strict parsing, timeouts, a connection cap and graceful shutdown.
+/// The HTTP/1.1 server: non-blocking sockets served by event loops (a thread each; accepting
+/// stays on Dispatch sources), IPv4 and IPv6, keep-alive and pipelining, strict parsing,
+/// timeouts, a connection cap and graceful shutdown.
 public final class HTTPServer: Sendable {
     private struct Listening: @unchecked Sendable {
         var fds: [Int32] = []
@@ -109,8 +110,8 @@ public final class HTTPServer: Sendable {
     }
 
     /// Stops accepting, lets in-flight requests finish (up to the grace period), closes idle
-    /// connections, then closes whatever is left and stops the event loops' threads. Not to be
-    /// awaited from a task that runs on one of this server's loops.
+    /// connections, then closes whatever is left and stops the event loops' threads, so a server
+    /// does not start again. Not to be awaited from a task that runs on one of this server's loops.
     public func shutdown() async {
         let listening = state.withLock { s -> Listening in defer { s.sources = []; s.sweeper = nil }; return s }
         guard !listening.sources.isEmpty else { return }
