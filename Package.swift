@@ -82,7 +82,7 @@ let package = Package(
             "HTTPServer", "ProcessLauncher", "Postgres", "Portal", "MediaAgent",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport", "PropertyTesting"], swiftSettings: commonSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "EventLoops", "TestSupport", "PropertyTesting"], swiftSettings: commonSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport", "EventLoops"], swiftSettings: commonSettings),
         .testTarget(name: "TelephonyTests", dependencies: ["Telephony", "PropertyTesting"], swiftSettings: commonSettings),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "Telephony", "PropertyTesting", .product(name: "PropertyBased", package: "swift-property-based")],

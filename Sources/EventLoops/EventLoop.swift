@@ -1,21 +1,29 @@
 import CLinux
-import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One event loop: a serial Dispatch queue, an epoll instance holding every descriptor that
-/// lives on the loop, and one Dispatch read source on that epoll descriptor.
+/// One event loop: a dedicated thread (`loop-<id>`) that blocks in `epoll_wait` itself on an
+/// epoll instance holding every descriptor that lives on the loop, plus an `eventfd` in the
+/// same set that other threads write to when they hand the loop work while it sleeps.
 ///
-/// Why not a Dispatch source per socket: libdispatch waits for socket events on its own
-/// manager thread and wakes a worker for every source that fires, which under load costs a
-/// thread hand-off per request. Here the manager sees one descriptor per loop; when it fires,
-/// the loop's worker takes every ready socket in one `epoll_wait` and serves them in turn.
+/// Why a thread of our own: with a Dispatch read source on the epoll descriptor, libdispatch's
+/// manager thread saw the descriptor fire and woke a worker, which then drained `epoll_wait` —
+/// two thread wake-ups per readiness event. Here the thread that sleeps in `epoll_wait` is the
+/// one that serves the sockets: one wake-up per event, and none while it is busy, since work
+/// queued from the loop itself (or while it runs) never touches the eventfd.
+///
+/// Why not a Dispatch source per socket: libdispatch would wake a worker for every source that
+/// fires, a thread hand-off per request. Here one `epoll_wait` returns every ready socket.
 ///
 /// Public because PostgreSQL connections wait on it too: a request's statement is sent from
 /// the loop, the connection's socket joins the loop's epoll set, and the answer is read when
 /// the loop sees it arrive, with no thread hop per statement.
+///
+/// Lifetime: the thread holds the loop only weakly between turns, so releasing the last
+/// reference (or calling `shutdown()`) makes it exit; its descriptors close when the last
+/// reference to the loop goes.
 public final class EventLoop: @unchecked Sendable {
     /// What a registered descriptor wants to hear about.
     public struct Interest: OptionSet, Sendable {
@@ -32,85 +40,72 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     public let id: Int
-    let queue: DispatchQueue
-    private let epfd: Int32
-    private var source: (any DispatchSourceRead)?
-    // Touched only on the loop.
-    private var handlers: [Int32: any Handler] = [:]
-    private var tokens = [UInt64](repeating: 0, count: 256)
-    private var events = [UInt32](repeating: 0, count: 256)
-
-    private struct Reference { unowned let loop: EventLoop }
-    private static let key = DispatchSpecificKey<Reference>()
+    let core: LoopCore
+    private var thread: pthread_t?
     private static let counter = Atomic<Int>(0)
 
     public init() throws {
         id = EventLoop.counter.add(1, ordering: .relaxed).newValue
-        queue = DispatchQueue(label: "http.loop.\(id)", qos: .userInitiated)
-        epfd = cepoll_create()
-        guard epfd >= 0 else { throw EventLoopError(call: "epoll_create1", errno: errno) }
-        queue.setSpecific(key: EventLoop.key, value: Reference(loop: self))
-        let source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
-        source.setEventHandler { [unowned self] in self.drain() }
-        source.resume()
-        self.source = source
+        core = try LoopCore()
+        // Set before the thread starts, which then reads it on every turn.
+        core.owner = self
+        thread = try LoopThread.start(core, name: "loop-\(id)")
     }
 
     deinit {
-        source?.cancel()
-        close(epfd)
+        stop()
     }
 
-    /// The loop the caller runs on, if any.
-    public static var current: EventLoop? { DispatchQueue.getSpecific(key: key)?.loop }
+    /// The loop the caller runs on, if any. One `pthread_getspecific`: cheap enough per statement.
+    public static var current: EventLoop? {
+        guard let pointer = pthread_getspecific(LoopThread.key) else { return nil }
+        return Unmanaged<EventLoop>.fromOpaque(pointer).takeUnretainedValue()
+    }
 
     /// True when the caller runs on this loop.
-    public var isCurrent: Bool { EventLoop.current === self }
+    public var isCurrent: Bool { pthread_getspecific(LoopThread.key) == Unmanaged.passUnretained(self).toOpaque() }
 
-    /// Runs `body` on the loop, after what is already queued there.
+    /// Runs `body` on the loop, after what is already queued there (first in, first out).
+    /// Work handed to a loop that has been shut down is dropped.
     public func execute(_ body: @escaping @Sendable () -> Void) {
-        queue.async(execute: body)
+        core.submit(body)
+    }
+
+    /// Stops the thread after its current turn; jobs it has not run by then are dropped (a task
+    /// waiting to resume on the loop never does). Called from another thread, returns once the
+    /// thread has exited. Idempotent; deinit does it too.
+    public func shutdown() {
+        stop()
+    }
+
+    private func stop() {
+        guard let thread, core.requestStop() else { return }
+        if pthread_equal(pthread_self(), thread) != 0 {
+            pthread_detach(thread)
+        } else {
+            pthread_join(thread, nil)
+        }
     }
 
     /// Watches `fd` for `handler` (call on the loop).
     public func register(_ fd: Int32, _ handler: any Handler, interest: Interest) throws {
-        handlers[fd] = handler
-        guard cepoll_ctl(epfd, 1, fd, interest.rawValue, UInt64(fd)) == 0 else {
-            handlers[fd] = nil
-            throw EventLoopError(call: "epoll_ctl(ADD)", errno: errno)
+        core.handlers[fd] = handler
+        guard cepoll_ctl(core.epfd, 1, fd, interest.rawValue, UInt64(UInt32(bitPattern: fd))) == 0 else {
+            let error = errno
+            core.handlers[fd] = nil
+            throw EventLoopError(call: "epoll_ctl(ADD)", errno: error)
         }
     }
 
     /// Changes what `fd` is watched for (call on the loop).
     public func update(_ fd: Int32, interest: Interest) {
-        _ = cepoll_ctl(epfd, 3, fd, interest.rawValue, UInt64(fd))
+        _ = cepoll_ctl(core.epfd, 3, fd, interest.rawValue, UInt64(UInt32(bitPattern: fd)))
     }
 
     /// Stops watching `fd`; call before closing it (on the loop).
     public func unregister(_ fd: Int32) {
-        handlers[fd] = nil
-        _ = cepoll_ctl(epfd, 2, fd, 0, 0)
-    }
-
-    /// Serves every ready descriptor, and again while a full batch came back.
-    private func drain() {
-        while true {
-            let n = tokens.withUnsafeMutableBufferPointer { t in
-                events.withUnsafeMutableBufferPointer { e in cepoll_wait(epfd, t.baseAddress, e.baseAddress, 256, 0) }
-            }
-            guard n > 0 else { return }
-            for i in 0..<Int(n) {
-                let fd = Int32(truncatingIfNeeded: tokens[i])
-                let ready = events[i]
-                if ready & (UInt32(CEPOLL_OUT) | UInt32(CEPOLL_ERR) | UInt32(CEPOLL_HUP)) != 0 {
-                    handlers[fd]?.writable()
-                }
-                if ready & (UInt32(CEPOLL_IN) | UInt32(CEPOLL_RDHUP) | UInt32(CEPOLL_HUP) | UInt32(CEPOLL_ERR)) != 0 {
-                    handlers[fd]?.readable()
-                }
-            }
-            if n < 256 { return }
-        }
+        core.handlers[fd] = nil
+        _ = cepoll_ctl(core.epfd, 2, fd, 0, 0)
     }
 }
 
@@ -120,7 +115,7 @@ public final class EventLoop: @unchecked Sendable {
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

@@ -6,8 +6,8 @@ import Glibc
 import Darwin
 #endif
 
-/// One client connection. All of its state is touched only on its event loop's queue;
-/// handlers run as tasks and hand their responses back to that queue. No call here blocks:
+/// One client connection. All of its state is touched only on its event loop's thread;
+/// handlers run as tasks and hand their responses back to that loop. No call here blocks:
 /// reads and writes are non-blocking and driven by the loop's readiness events.
 final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
     let fd: Int32
@@ -57,9 +57,9 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
 
     deinit { readBuffer.deallocate() }
 
-    /// Starts reading; call on `queue`.
+    /// Starts reading; call on the loop.
     func start() {
-        // Shutdown may have closed the connection before its first turn on the queue.
+        // Shutdown may have closed the connection before its first turn on the loop.
         guard !isClosed else { return }
         do {
             try loop.register(fd, self, interest: .read)
@@ -321,7 +321,7 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         closeWhenFlushed()
     }
 
-    // MARK: Timers and shutdown (called on `queue`)
+    // MARK: Timers and shutdown (called on the loop)
 
     func checkDeadlines(now: ContinuousClock.Instant) {
         guard !isClosed else { return }

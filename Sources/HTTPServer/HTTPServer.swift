@@ -6,8 +6,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The HTTP/1.1 server: non-blocking sockets on Dispatch sources, IPv4 and IPv6, keep-alive
-/// and pipelining, strict parsing, timeouts, a connection cap and graceful shutdown.
+/// The HTTP/1.1 server: non-blocking sockets served by event loops (a thread each; accepting
+/// stays on Dispatch sources), IPv4 and IPv6, keep-alive and pipelining, strict parsing,
+/// timeouts, a connection cap and graceful shutdown.
 public final class HTTPServer: Sendable {
     private struct Listening: @unchecked Sendable {
         var fds: [Int32] = []
@@ -18,7 +19,7 @@ public final class HTTPServer: Sendable {
 
     public let configuration: HTTPServerConfiguration
     private let core: ServerCore
-    private let loops: [EventLoop]
+    let loops: [EventLoop]
     private let acceptQueue = DispatchQueue(label: "http.accept")
     private let state = Mutex(Listening())
     private let nextLoop = Mutex(0)
@@ -34,6 +35,11 @@ public final class HTTPServer: Sendable {
         self.loops = (0..<max(configuration.eventLoops, 1)).map { _ in
             do { return try EventLoop() } catch { fatalError("cannot create an event loop: \(error)") }
         }
+    }
+
+    /// Stops the loops' threads even if `shutdown()` never ran (a server that was never started).
+    deinit {
+        loops.forEach { $0.shutdown() }
     }
 
     /// The bound port (useful when configured with port 0).
@@ -104,7 +110,8 @@ public final class HTTPServer: Sendable {
     }
 
     /// Stops accepting, lets in-flight requests finish (up to the grace period), closes idle
-    /// connections, then closes whatever is left.
+    /// connections, then closes whatever is left and stops the event loops' threads, so a server
+    /// does not start again. Not to be awaited from a task that runs on one of this server's loops.
     public func shutdown() async {
         let listening = state.withLock { s -> Listening in defer { s.sources = []; s.sweeper = nil }; return s }
         guard !listening.sources.isEmpty else { return }
@@ -119,6 +126,8 @@ public final class HTTPServer: Sendable {
         }
         listening.sweeper?.cancel()
         core.accessLog.flush()
+        // Every connection is closed: the loops' threads exit (jobs still queued there are dropped).
+        loops.forEach { $0.shutdown() }
     }
 
     /// Starts, then serves until SIGTERM or SIGINT, then shuts down gracefully.

@@ -13,7 +13,7 @@ public struct HTTPServerConfiguration: Sendable {
     /// a proxy every client has the proxy's address).
     public var maxConnectionsPerClient: Int = 256
     public var backlog: Int32 = 1024
-    /// Event-loop queues; each connection lives on one. Defaults to one per core.
+    /// Event loops (a thread each); each connection lives on one. Defaults to one per core.
     public var eventLoops: Int = System.coreCount
     public var serverName: String = "centralita"
 
