@@ -66,13 +66,13 @@ public final class EventLoop: @unchecked Sendable {
     public var isCurrent: Bool { pthread_getspecific(LoopThread.key) == Unmanaged.passUnretained(self).toOpaque() }
 
     /// Runs `body` on the loop, after what is already queued there (first in, first out).
-    /// Work handed to a loop that has been shut down is dropped.
+    /// Work handed to a loop that has been shut down runs on a serial Dispatch queue instead.
     public func execute(_ body: @escaping @Sendable () -> Void) {
         core.submit(body)
     }
 
-    /// Stops the thread after its current turn; jobs it has not run by then are dropped (a task
-    /// waiting to resume on the loop never does). Called from another thread, returns once the
+    /// Stops the thread after its current turn; jobs it has not run by then, and jobs queued
+    /// later, run on a serial Dispatch queue (so a task cut off by the shutdown still ends). Called from another thread, returns once the
     /// thread has exited. Idempotent; deinit does it too.
     public func shutdown() {
         stop()
@@ -89,6 +89,8 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Watches `fd` for `handler` (call on the loop).
     public func register(_ fd: Int32, _ handler: any Handler, interest: Interest) throws {
+        // A stopped loop would never report the descriptor ready.
+        guard !core.isStopping else { throw EventLoopError(call: "register on a stopped loop", errno: ESHUTDOWN) }
         core.handlers[fd] = handler
         guard cepoll_ctl(core.epfd, 1, fd, interest.rawValue, UInt64(UInt32(bitPattern: fd))) == 0 else {
             let error = errno

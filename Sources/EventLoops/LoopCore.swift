@@ -61,13 +61,18 @@ final class LoopCore: @unchecked Sendable {
     /// Queues `job`; wakes the thread only if it sleeps (never when called from the loop itself,
     /// which is running, so `sleeping` is false). Dropped once the thread has exited.
     func submit(_ job: @escaping Job) {
+        var late = false
         let wake = shared.withLock { s -> Bool in
-            guard !s.stopped else { return false }
+            guard !s.stopped else {
+                late = true
+                return false
+            }
             s.jobs.append(job)
             guard s.sleeping else { return false }
             s.sleeping = false
             return true
         }
+        if late { afterStop.async(execute: job) }
         if wake { self.wake() }
     }
 
@@ -82,6 +87,14 @@ final class LoopCore: @unchecked Sendable {
         if wake { self.wake() }
         return true
     }
+
+    /// Whether the thread was asked to stop: nothing new should wait on the loop.
+    var isStopping: Bool { stopRequested.load(ordering: .acquiring) }
+
+    /// Where jobs go once the thread has exited: one at a time, in order, as on the loop, so
+    /// that a task cut off by a shutdown still finishes (and gives back what it holds, such as
+    /// a database connection) instead of waiting forever.
+    private let afterStop = DispatchQueue(label: "loop.after-stop")
 
     private func wake() {
         var one: UInt64 = 1
@@ -132,7 +145,7 @@ final class LoopCore: @unchecked Sendable {
             return s.jobs
         }
         handlers = [:]
-        _ = leftover
+        if !leftover.isEmpty { afterStop.async { for job in leftover { job() } } }
     }
 
     /// Hands each ready descriptor to its handler: writable first, then readable.

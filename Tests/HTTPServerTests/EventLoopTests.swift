@@ -162,8 +162,11 @@ import Glibc
         // From another thread, shutdown joins: the thread is gone when it returns.
         #expect(!Self.hasThread(loop.id))
         loop.shutdown()
-        loop.execute { Issue.record("a job ran on a loop that was shut down") }
-        try await Task.sleep(for: .milliseconds(20))
+        // Work that still arrives runs elsewhere (see workAfterShutdownStillRuns…), never on the loop.
+        let onLoop = await withCheckedContinuation { continuation in
+            loop.execute { continuation.resume(returning: EventLoop.current === loop) }
+        }
+        #expect(!onLoop)
     }
 
     @Test func releasingTheLoopEndsItsThread() async throws {
@@ -204,5 +207,33 @@ import Glibc
             }
         }
         #expect(await Self.threadsExit(ids))
+    }
+
+    /// Work that reaches a loop after its shutdown still runs, one job at a time and in order,
+    /// and nothing new can wait on the loop's epoll.
+    @Test func workAfterShutdownStillRunsAndNothingNewWaits() async throws {
+        let loop = try EventLoop()
+        loop.shutdown()
+        let order = await withCheckedContinuation { (continuation: CheckedContinuation<[Int], Never>) in
+            let seen = Mutex<[Int]>([])
+            for i in 0..<50 {
+                loop.execute {
+                    let all = seen.withLock { $0.append(i); return $0 }
+                    if all.count == 50 { continuation.resume(returning: all) }
+                }
+            }
+        }
+        #expect(order == Array(0..<50))
+        // A task pinned to the stopped loop still resumes after an await.
+        let resumed = try await Task(executorPreference: loop) { () -> Bool in
+            try await Task.sleep(for: .milliseconds(10))
+            return true
+        }.value
+        #expect(resumed)
+        final class Idle: EventLoop.Handler { func readable() {}; func writable() {} }
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        #expect(throws: EventLoopError.self) { try loop.register(fds[0], Idle(), interest: .read) }
     }
 }
