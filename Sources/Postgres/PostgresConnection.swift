@@ -108,7 +108,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// whatever the transaction still has to send (its `BEGIN` and scope settings).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await runWithoutBlocking { try await self.executePipelined(.prepared(query)) }
+        // A task cancelled already (its client went away, the server shuts down) starts nothing.
+        if Task.isCancelled { throw PostgresError.cancelledBeforeSending }
+        return try await runWithoutBlocking { try await self.executePipelined(.prepared(query)) }
     }
 
     /// Runs SQL text with no parameters through the simple-query protocol (several statements

@@ -65,3 +65,9 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         kind == .connection || sqlState?.hasPrefix("08") == true || sqlState?.hasPrefix("57P") == true
     }
 }
+
+extension PostgresError {
+    /// A statement its task no longer wanted, refused before it was sent (the SQLSTATE the
+    /// server gives a statement cancelled while it runs).
+    static let cancelledBeforeSending = PostgresError(.client, "the statement was cancelled before it was sent", sqlState: "57014")
+}

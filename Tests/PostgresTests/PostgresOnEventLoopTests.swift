@@ -93,8 +93,10 @@ import TestSupport
     }
 
     @Test func aCancelledRequestStopsItsStatementOnTheLoop() async throws {
-        let pool = PostgresPool(.init(connectionString: try await PostgresCluster.freshDatabase("loop_cancel"), maxConnections: 1))
-        defer { pool.shutdown() }
+        let database = try await PostgresCluster.freshDatabase("loop_cancel")
+        let pool = PostgresPool(.init(connectionString: database, maxConnections: 1))
+        let watcher = PostgresPool(.init(connectionString: database, maxConnections: 1))
+        defer { pool.shutdown(); watcher.shutdown() }
         let loop = try EventLoop()
         let started = ContinuousClock.now
         let task = Task(executorPreference: loop) { () -> String? in
@@ -103,7 +105,13 @@ import TestSupport
                 return nil
             } catch let error as PostgresError { return error.sqlState }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled while the statement runs on the server (a task cancelled before sending
+        // sends nothing: see aTaskCancelledBeforeItsStatementSendsNothing).
+        let running = try await eventually(timeout: .seconds(20)) {
+            try await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'")
+                .first?.decode(Int.self, "n") == 1
+        }
+        #expect(running)
         task.cancel()
         let state = try await task.value
         #expect(state == "57014")
@@ -111,6 +119,25 @@ import TestSupport
         // The pool replaces the cancelled connection and serves again.
         let value = try await onLoop(loop) { try await pool.query("SELECT 3 AS n").first?.decode(Int.self, "n") }
         #expect(value == 3)
+    }
+}
+
+extension PostgresOnEventLoopTests {
+    @Test func aTaskCancelledBeforeItsStatementSendsNothing() async throws {
+        let pool = PostgresPool(.init(connectionString: try await PostgresCluster.freshDatabase("loop_precancel"), maxConnections: 1))
+        defer { pool.shutdown() }
+        try await pool.query("CREATE TABLE marks (n int)")
+        let loop = try EventLoop()
+        let state = await Task(executorPreference: loop) { () -> String? in
+            withUnsafeCurrentTask { $0?.cancel() }
+            do {
+                try await pool.query("INSERT INTO marks VALUES (\(1))")
+                return nil
+            } catch let error as PostgresError { return error.sqlState } catch { return "other" }
+        }.value
+        #expect(state == "57014")
+        let count = try await pool.query("SELECT count(*)::int AS n FROM marks").first?.decode(Int.self, "n")
+        #expect(count == 0)
     }
 }
 
