@@ -26,15 +26,7 @@ public struct JSONObjectWriter {
         if let lastKey, !Self.ascending(lastKey, key) { inOrder = false }
         out.append(lastKey == nil ? UInt8(ascii: "{") : UInt8(ascii: ","))
         lastKey = key
-        key.withUTF8Buffer { bytes in
-            if bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                writeString(String(decoding: bytes, as: UTF8.self), into: &out)
-            } else {
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: bytes)
-                out.append(UInt8(ascii: "\""))
-            }
-        }
+        key.withUTF8Buffer { writeString(bytes: $0, into: &out) }
         out.append(UInt8(ascii: ":"))
     }
 
