@@ -11,8 +11,8 @@ deps:
 	@scripts/ensure-deps.sh
 
 build: deps
-	$(SWIFT) build -c release --product centralita
-	$(SWIFT) build -c release --product centralita-media-agent
+	$(SWIFT) build -c release --static-swift-stdlib --product centralita
+	$(SWIFT) build -c release --static-swift-stdlib --product centralita-media-agent
 
 run: build
 	@scripts/run.sh

@@ -34,8 +34,9 @@ command -v wrk >/dev/null || { echo "wrk is missing: make bench installs it" >&2
 command -v pgbench >/dev/null || { echo "pgbench is missing: make bench installs it" >&2; exit 1; }
 
 echo "== building (release)"
-# CENTRALITA_BIN: measure another build of the portal instead (e.g. a static one).
-if [ -z "${CENTRALITA_BIN:-}" ]; then swift build -c release --product centralita >/dev/null; fi
+# As shipped (Dockerfile, make build): the Swift runtime linked in. CENTRALITA_BIN measures
+# another build instead.
+if [ -z "${CENTRALITA_BIN:-}" ]; then swift build -c release --static-swift-stdlib --product centralita >/dev/null; fi
 if [ "$ONLY" = all ] || [ "$ONLY" = json ]; then
   (cd Benchmarks/HummingbirdServer && swift build -c release --scratch-path .build-release >/dev/null)
 fi
