@@ -104,6 +104,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 rows=()
 row() { rows+=("$(printf '| %-58s | %10s | %8s | %8s | %6s | %-22s |' "$@")"); echo "${rows[-1]}"; }
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
+peak_so_far() { echo "   peak RSS so far: $(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$serve_pid/status") MB"; }
 
 if [ "$ONLY" = hold ]; then
   # For profiling by hand: the filled server stays up until Ctrl-C.
@@ -126,6 +127,7 @@ if wants list; then
     row "extensions?limit=20, session cookie, $c connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$select_tps")× pgbench -S"
   done
 fi
+peak_so_far
 
 if wants latency; then
   read -r _ ready50 _ ready_mean _ < <(measure -t1 -c1 -d"$DURATION" "http://127.0.0.1:$PORT/readyz")
@@ -133,6 +135,7 @@ if wants latency; then
   row "/readyz, one connection (mean µs)" "" "$ready50" "" "" "mean $ready_mean µs"
   row "extensions?limit=20, one connection (mean µs)" "" "$list50" "" "" "$(ratio "$list_mean" "$ready_mean")× /readyz (mean)"
 fi
+peak_so_far
 
 if wants write; then
   write_tps=$(pgbench_tps -N -c 8)
@@ -140,6 +143,7 @@ if wants write; then
   read -r rps p50 p99 _ errs < <(measure -t2 -c32 -d"$DURATION" -s Benchmarks/wrk/patch.lua "http://127.0.0.1:$PORT")
   row "PATCH extension, API key, 32 connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$write_tps")× pgbench -N"
 fi
+peak_so_far
 
 if wants json && [ -x "$hb_bin" ]; then
   for t in 1 2; do
@@ -153,11 +157,13 @@ if wants json && [ -x "$hb_bin" ]; then
     row "GET /healthz vs Hummingbird 2 /healthz, wrk -t$t -c64" "" "" "" "" "median $(median "${ratios[@]}")× ($ROUNDS rounds)"
   done
 fi
+peak_so_far
 
 if wants mixed; then
   read -r rps p50 p99 _ errs < <(measure -t2 -c64 -d"$MIXED_DURATION" -s Benchmarks/wrk/mixed.lua "http://127.0.0.1:$PORT")
   row "mixed load, 10 tenants, 64 connections, $MIXED_DURATION" "$rps" "$p50" "$p99" "$errs" "lists/reads/PATCH/simulate"
 fi
+peak_so_far
 
 rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$serve_pid/status")
 row "peak RSS of centralita serve under the load (VmHWM)" "" "" "" "" "$rss MB"

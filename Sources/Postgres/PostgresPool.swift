@@ -49,6 +49,8 @@ public final class PostgresPool: Sendable {
     private struct Waiter {
         let id: Int
         let continuation: CheckedContinuation<PostgresConnection, any Error>
+        /// When it gives up (waiters queue in order, so the first is always the next due).
+        let deadline: DispatchTime
     }
 
     private struct State {
@@ -57,6 +59,8 @@ public final class PostgresPool: Sendable {
         var waiters: [Waiter] = []
         var nextWaiter = 0
         var closed = false
+        /// Whether the expiry timer is set for the first waiter's deadline.
+        var expiryArmed = false
         var inUse: Int { open - idle.count }
     }
 
@@ -65,10 +69,21 @@ public final class PostgresPool: Sendable {
     private let logger: Logger
     private let paths = WaitPaths()
 
+    /// One timer for every waiter's deadline, set for the first one's only while someone
+    /// waits. (A timer per waiter left thousands of them pending under load: memory and a
+    /// Dispatch hand-off per request.)
+    private let expiry: UncheckedTimer
+
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "postgres")) {
         self.configuration = configuration
         self.logger = logger
+        self.expiry = UncheckedTimer(DispatchSource.makeTimerSource(queue: .global()))
+        expiry.timer.setEventHandler { [weak self] in self?.expireWaiters() }
+        expiry.timer.schedule(deadline: .distantFuture)
+        expiry.timer.resume()
     }
+
+    deinit { expiry.timer.cancel() }
 
     public var statistics: Statistics {
         var statistics = state.withLock { Statistics(inUse: $0.inUse, idle: $0.idle.count, waiting: $0.waiters.count) }
@@ -226,19 +241,35 @@ public final class PostgresPool: Sendable {
     private func waitForConnection() async throws -> PostgresConnection {
         let timeout = configuration.acquireTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            let id = state.withLock { s in
+            state.withLock { s in
                 s.nextWaiter += 1
-                s.waiters.append(Waiter(id: s.nextWaiter, continuation: continuation))
-                return s.nextWaiter
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval) { [self] in
-                let expired = state.withLock { s -> Waiter? in
-                    guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                    return s.waiters.remove(at: index)
+                let deadline = DispatchTime.now() + timeout.dispatchInterval
+                s.waiters.append(Waiter(id: s.nextWaiter, continuation: continuation, deadline: deadline))
+                if !s.expiryArmed {
+                    s.expiryArmed = true
+                    expiry.timer.schedule(deadline: deadline, leeway: .milliseconds(10))
                 }
-                expired?.continuation.resume(throwing: PostgresError(
-                    .poolTimeout, "no database connection became free within \(timeout) (all \(configuration.maxConnections) in use)"))
             }
+        }
+    }
+
+    /// Fails the waiters whose time is up, and sets the timer for the next one (if any).
+    private func expireWaiters() {
+        let now = DispatchTime.now()
+        let expired = state.withLock { s -> [Waiter] in
+            var expired: [Waiter] = []
+            while let first = s.waiters.first, first.deadline <= now { expired.append(s.waiters.removeFirst()) }
+            if let next = s.waiters.first {
+                expiry.timer.schedule(deadline: next.deadline, leeway: .milliseconds(10))
+            } else {
+                s.expiryArmed = false
+            }
+            return expired
+        }
+        let timeout = configuration.acquireTimeout
+        for waiter in expired {
+            waiter.continuation.resume(throwing: PostgresError(
+                .poolTimeout, "no database connection became free within \(timeout) (all \(configuration.maxConnections) in use)"))
         }
     }
 
@@ -303,6 +334,12 @@ public final class PostgresPool: Sendable {
         _ = idle
         waiters.forEach { $0.continuation.resume(throwing: PostgresError(.poolClosed, "the database pool is shut down")) }
     }
+}
+
+/// A Dispatch timer held by a Sendable type (its calls are thread-safe).
+private struct UncheckedTimer: @unchecked Sendable {
+    let timer: any DispatchSourceTimer
+    init(_ timer: any DispatchSourceTimer) { self.timer = timer }
 }
 
 extension Duration {

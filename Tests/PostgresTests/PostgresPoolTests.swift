@@ -60,6 +60,41 @@ import TestSupport
         #expect(counts == [1])
     }
 
+    /// One timer serves every waiter: waiters that got a connection in time are not failed,
+    /// and a second wave that starts after the first expired still times out on its own.
+    @Test func waitersExpireInWavesAndServedOnesAreLeftAlone() async throws {
+        var configuration = PostgresPool.Configuration(connectionString: try await PostgresCluster.freshDatabase("waves"), maxConnections: 1)
+        configuration.acquireTimeout = .milliseconds(300)
+        let pool = PostgresPool(configuration)
+        defer { pool.shutdown() }
+        // Short holds: the waiters behind them are served in time.
+        let served = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<5 {
+                group.addTask { try await pool.withConnection { _ in try await Task.sleep(for: .milliseconds(10)); return 1 } }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(served == 5)
+        for wave in 0..<2 {
+            let release = AsyncStream<Void>.makeStream()
+            let holding = Task { try await pool.withConnection { _ in for await _ in release.stream {} } }
+            for _ in 0..<500 where pool.statistics.inUse < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            let kinds = await withTaskGroup(of: PostgresError.Kind?.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        do { _ = try await pool.query("SELECT 1"); return nil } catch let error as PostgresError { return error.kind } catch { return nil }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(kinds.count == 20 && kinds.allSatisfy { $0 == .poolTimeout }, "wave \(wave): \(kinds)")
+            #expect(pool.statistics.waiting == 0)
+            release.continuation.finish()
+            try await holding.value
+        }
+        #expect(try await pool.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1)
+    }
+
     @Test func anExhaustedPoolTimesOutWithAClearErrorAndRecovers() async throws {
         var configuration = PostgresPool.Configuration(connectionString: try await PostgresCluster.freshDatabase("exhaust"), maxConnections: 2)
         configuration.acquireTimeout = .milliseconds(200)
