@@ -35,10 +35,7 @@ public final class PortalApplication: Sendable {
         poolConfiguration.idleInTransactionTimeout = configuration.databaseIdleInTransactionTimeout
         // The portal works as a role that owns nothing and cannot bypass row-level security
         // (a no-op when it logged in as that role).
-        // Generic plans: the tenant is a setting read by `app_tenant()`, which no plan can see
-        // in advance, so a custom plan per execution (PostgreSQL's default for the first five,
-        // and often after) is planning paid on every request for the same plan.
-        poolConfiguration.sessionSetup = "SET ROLE centralita_app; SET plan_cache_mode = force_generic_plan"
+        poolConfiguration.sessionSetup = "SET ROLE centralita_app"
         let pool = PostgresPool(poolConfiguration, logger: logger)
         self.pool = pool
         // Background work (the deployer, the mailer) has a small pool of its own, so a burst of
