@@ -17,6 +17,9 @@ struct PipelineTransaction {
     /// Statements not sent yet: they precede the transaction's first statement.
     var opening: [PostgresQuery]
     var begun = false
+    /// Statements sent with `queryLater` whose results are read with the next statement's, or
+    /// with `COMMIT`'s.
+    var unread: [PostgresConnection.Expected] = []
     /// The first error of a read-only transaction: PostgreSQL skips everything after it until
     /// the sync, so later statements fail here at once, as they would in any aborted transaction.
     var failure: PostgresError?
@@ -67,7 +70,17 @@ extension PostgresConnection {
                 guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
                 try self.flush()
                 var failure: PostgresError?
-                if case .failure(let error) = try await self.readResult() { failure = error }
+                // Statements sent with `queryLater` answer first; if one failed, PostgreSQL
+                // skipped the COMMIT and the transaction is rolled back when the connection
+                // is given back (it is left in its failed block).
+                for entry in current.unread {
+                    switch try await self.readResult() {
+                    case .rows: if case .parse(let key, let name) = entry { self.statements[key] = name }
+                    case .failure(let error): failure = failure ?? error
+                    case .skipped: break
+                    }
+                }
+                if case .failure(let error) = try await self.readResult() { failure = failure ?? error }
                 if let error = try await self.readSync() { failure = failure ?? error }
                 if let failure { throw failure }
             }
@@ -100,7 +113,12 @@ extension PostgresConnection {
             current.begun = true
             transaction = current
         }
-        var expected: [Expected] = []
+        // What `queryLater` sent answers before this statement.
+        var expected = (transaction?.unread ?? []).map { entry -> Expected in
+            if case .own = entry { return .housekeeping }
+            return entry
+        }
+        transaction?.unread = []
         let ownIndex = before.count
         for (index, item) in (before + [command]).enumerated() {
             expected += try send(item).map { entry in
@@ -143,6 +161,21 @@ extension PostgresConnection {
         }
         guard let rows else { throw PostgresError(.client, "no result for the statement") }
         return rows
+    }
+
+    /// Sends `query` inside a read-write transaction without waiting for its answer, which is
+    /// read (and its error thrown) with the transaction's next statement or its `COMMIT`. For
+    /// statements whose result nobody reads (an audit row): a write then holds its locks one
+    /// round trip less. Anywhere else it is an ordinary `query`.
+    public func queryLater(_ query: PostgresQuery) async throws {
+        guard let current = transaction, current.begun, current.failure == nil, case .readWrite = current.mode, !isBroken else {
+            try await self.query(query)
+            return
+        }
+        if Task.isCancelled { throw PostgresError.cancelledBeforeSending }
+        let expected = try send(.prepared(query))
+        try flush()
+        transaction?.unread += expected
     }
 
     /// Queues one command (and its Parse, the first time a prepared statement is seen on this

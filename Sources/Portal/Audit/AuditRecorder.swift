@@ -12,7 +12,9 @@ struct AuditRecorder: Sendable {
     func record(tenantID: UUID, actor: Identity, entity: String, entityID: String, action: Action,
                 before: [String: AuditValue]?, after: [String: AuditValue]?, on connection: PostgresConnection) async throws {
         let apiKeyID: UUID? = if case .apiKey(let id, _) = actor.credential { id } else { nil }
-        try await connection.query("""
+        // Nobody reads the row back: it goes out without waiting, and its answer (an error
+        // included) comes back with the transaction's next statement or its COMMIT.
+        try await connection.queryLater("""
             INSERT INTO audit_log (tenant_id, actor_user_id, actor_api_key_id, actor_name, entity, entity_id, action, before, after)
             VALUES (\(tenantID), \(actor.userID), \(apiKeyID), \(actor.displayName), \(entity), \(entityID), \(action.rawValue),
                     \(try before.map { try PostgresJSON(Self.redacted($0)) }), \(try after.map { try PostgresJSON(Self.redacted($0)) }))
