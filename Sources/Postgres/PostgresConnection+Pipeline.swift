@@ -69,18 +69,10 @@ extension PostgresConnection {
                 try self.send(.text("COMMIT"))
                 guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
                 try self.flush()
-                var failure: PostgresError?
                 // Statements sent with `queryLater` answer first; if one failed, PostgreSQL
                 // skipped the COMMIT and the transaction is rolled back when the connection
                 // is given back (it is left in its failed block).
-                for entry in current.unread {
-                    switch try await self.readResult() {
-                    case .rows: if case .parse(let key, let name) = entry { self.statements[key] = name }
-                    case .failure(let error): failure = failure ?? error
-                    case .skipped: break
-                    }
-                }
-                if case .failure(let error) = try await self.readResult() { failure = failure ?? error }
+                var failure = try await self.readResults(current.unread + [.own]).firstError
                 if let error = try await self.readSync() { failure = failure ?? error }
                 if let failure { throw failure }
             }
@@ -114,10 +106,7 @@ extension PostgresConnection {
             transaction = current
         }
         // What `queryLater` sent answers before this statement.
-        var expected = (transaction?.unread ?? []).map { entry -> Expected in
-            if case .own = entry { return .housekeeping }
-            return entry
-        }
+        var expected = transaction?.unread ?? []
         transaction?.unread = []
         let ownIndex = before.count
         for (index, item) in (before + [command]).enumerated() {
@@ -135,20 +124,7 @@ extension PostgresConnection {
         }
         try flush()
 
-        var firstError: PostgresError?
-        var rows: PostgresRows?
-        for entry in expected {
-            switch try await readResult() {
-            case .rows(let result):
-                switch entry {
-                case .own: rows = result
-                case .parse(let key, let name): statements[key] = name
-                case .housekeeping: break
-                }
-            case .failure(let error): firstError = firstError ?? error
-            case .skipped: break
-            }
-        }
+        var (rows, firstError) = try await readResults(expected)
         if !readOnly, let error = try await readSync() { firstError = firstError ?? error }
         if let firstError {
             if readOnly { transaction?.failure = firstError }
@@ -173,7 +149,11 @@ extension PostgresConnection {
             return
         }
         if Task.isCancelled { throw PostgresError.cancelledBeforeSending }
-        let expected = try send(.prepared(query))
+        // Nobody reads its rows: only a Parse it needed is remembered.
+        let expected = try send(.prepared(query)).map { entry -> Expected in
+            if case .own = entry { return .housekeeping }
+            return entry
+        }
         try flush()
         transaction?.unread += expected
     }
@@ -223,6 +203,26 @@ extension PostgresConnection {
         case failure(PostgresError)
         /// PostgreSQL skipped the command after an earlier error.
         case skipped
+    }
+
+    /// Reads the results `expected` stands for, in order: the rows of the one `.own` among
+    /// them, and the first error.
+    func readResults(_ expected: [Expected]) async throws -> (rows: PostgresRows?, firstError: PostgresError?) {
+        var rows: PostgresRows?
+        var firstError: PostgresError?
+        for entry in expected {
+            switch try await readResult() {
+            case .rows(let result):
+                switch entry {
+                case .own: rows = result
+                case .parse(let key, let name): statements[key] = name
+                case .housekeeping: break
+                }
+            case .failure(let error): firstError = firstError ?? error
+            case .skipped: break
+            }
+        }
+        return (rows, firstError)
     }
 
     /// Reads one command's result and the NULL that closes it.

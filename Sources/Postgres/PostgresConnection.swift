@@ -9,8 +9,8 @@ import Synchronization
 /// COPY), the work runs on the connection's own serial Dispatch queue — never on Swift's
 /// cooperative pool.
 public final class PostgresConnection: @unchecked Sendable {
-    // `conn` and the pipeline state are touched by one user at a time: on `queue` while a
-    // statement runs, inline (non-blocking calls only) by the task that holds the connection.
+    // `conn` and the pipeline state are touched by one user at a time: the task that holds
+    // the connection, on its event loop or on `executor` (where libpq may block).
     let conn: OpaquePointer
     /// Where statements that block run (see PostgresConnection+Waiting.swift).
     let executor: QueueExecutor

@@ -47,7 +47,6 @@ public final class PostgresPool: Sendable {
     }
 
     private struct Waiter {
-        let id: Int
         let continuation: CheckedContinuation<PostgresConnection, any Error>
         /// When it gives up (waiters queue in order, so the first is always the next due).
         let deadline: DispatchTime
@@ -57,7 +56,6 @@ public final class PostgresPool: Sendable {
         var idle: [PostgresConnection] = []
         var open = 0
         var waiters: [Waiter] = []
-        var nextWaiter = 0
         var closed = false
         /// Whether the expiry timer is set for the first waiter's deadline.
         var expiryArmed = false
@@ -242,9 +240,8 @@ public final class PostgresPool: Sendable {
         let timeout = configuration.acquireTimeout
         return try await withCheckedThrowingContinuation { continuation in
             state.withLock { s in
-                s.nextWaiter += 1
                 let deadline = DispatchTime.now() + timeout.dispatchInterval
-                s.waiters.append(Waiter(id: s.nextWaiter, continuation: continuation, deadline: deadline))
+                s.waiters.append(Waiter(continuation: continuation, deadline: deadline))
                 if !s.expiryArmed {
                     s.expiryArmed = true
                     expiry.timer.schedule(deadline: deadline, leeway: .milliseconds(10))
