@@ -37,6 +37,9 @@ public final class EventLoop: @unchecked Sendable {
     public protocol Handler: AnyObject {
         func readable()
         func writable()
+        /// The loop stopped with the descriptor still watched: no readiness will follow.
+        /// Called once, on the loop's thread as it exits; by default nothing happens.
+        func loopStopped()
     }
 
     public let id: Int
@@ -119,6 +122,10 @@ extension EventLoop: TaskExecutor {
         let job = UnownedJob(job)
         execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
+}
+
+extension EventLoop.Handler {
+    public func loopStopped() {}
 }
 
 /// A system call the loop needed failed.

@@ -139,13 +139,18 @@ final class LoopCore: @unchecked Sendable {
                 pthread_setspecific(LoopThread.key, nil)
             }
         }
-        let leftover = shared.withLock { s -> [Job] in
-            s.stopped = true
-            defer { s.jobs = [] }
-            return s.jobs
-        }
+        // Descriptors still watched hear that nobody will report them (a database answer
+        // awaited by a request the shutdown cut off): they resume, and their work, like jobs
+        // queued here, runs after the leftovers on `afterStop`, in order.
+        let watching = Array(handlers.values)
         handlers = [:]
-        if !leftover.isEmpty { afterStop.async { for job in leftover { job() } } }
+        shared.withLock { s in
+            s.stopped = true
+            let leftover = s.jobs
+            s.jobs = []
+            if !leftover.isEmpty { afterStop.async { for job in leftover { job() } } }
+        }
+        for handler in watching { handler.loopStopped() }
     }
 
     /// Hands each ready descriptor to its handler: writable first, then readable.

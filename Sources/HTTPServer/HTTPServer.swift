@@ -126,7 +126,8 @@ public final class HTTPServer: Sendable {
         }
         listening.sweeper?.cancel()
         core.accessLog.flush()
-        // Every connection is closed: the loops' threads exit (jobs still queued there are dropped).
+        // Every connection is closed: the loops' threads exit (work still queued there, and what
+        // resumes later, runs on a serial Dispatch queue instead).
         loops.forEach { $0.shutdown() }
     }
 

@@ -44,7 +44,13 @@ extension PostgresConnection {
         guard PQisBusy(conn) == 1, let loop = EventLoop.current else { return }
         let fd = PQsocket(conn)
         while PQisBusy(conn) == 1 {
-            try await SocketWait.readable(fd, on: loop)
+            do {
+                try await SocketWait.readable(fd, on: loop)
+            } catch {
+                // Answers are still owed on the wire: the connection cannot serve anyone else.
+                markBroken()
+                throw error
+            }
             guard PQconsumeInput(conn) == 1 else { throw lostConnection() }
         }
     }
@@ -98,6 +104,9 @@ private final class SocketWait: EventLoop.Handler {
 
     func readable() { finish() }
     func writable() { finish() }
+    /// Resumed: the caller's next wait finds the loop stopped and fails the statement, so the
+    /// connection goes back to the pool (broken) instead of being held for ever.
+    func loopStopped() { finish() }
 
     private func finish() {
         guard let continuation else { return }

@@ -108,7 +108,7 @@ import TestSupport
         // Cancelled while the statement runs on the server (a task cancelled before sending
         // sends nothing: see aTaskCancelledBeforeItsStatementSendsNothing).
         let running = try await eventually(timeout: .seconds(20)) {
-            try await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'")
+            try await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(30)'")
                 .first?.decode(Int.self, "n") == 1
         }
         #expect(running)
@@ -138,6 +138,37 @@ extension PostgresOnEventLoopTests {
         #expect(state == "57014")
         let count = try await pool.query("SELECT count(*)::int AS n FROM marks").first?.decode(Int.self, "n")
         #expect(count == 0)
+    }
+}
+
+extension PostgresOnEventLoopTests {
+    /// A loop that stops while a statement awaits its answer there (a shutdown past its grace
+    /// period) fails the statement instead of leaving it, and its connection, waiting for ever.
+    @Test func aLoopStoppingUnderAStatementFailsItAndFreesTheConnection() async throws {
+        let database = try await PostgresCluster.freshDatabase("loop_stop")
+        var configuration = PostgresPool.Configuration(connectionString: database, maxConnections: 1)
+        configuration.acquireTimeout = .seconds(20)
+        let pool = PostgresPool(configuration)
+        let watcher = PostgresPool(.init(connectionString: database, maxConnections: 1))
+        defer { pool.shutdown(); watcher.shutdown() }
+        let loop = try EventLoop()
+        let started = ContinuousClock.now
+        let task = Task(executorPreference: loop) { () -> PostgresError.Kind? in
+            do {
+                _ = try await pool.query("SELECT pg_sleep(30)")
+                return nil
+            } catch let error as PostgresError { return error.kind } catch { return nil }
+        }
+        let running = try await eventually(timeout: .seconds(20)) {
+            try await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(30)'")
+                .first?.decode(Int.self, "n") == 1
+        }
+        #expect(running)
+        loop.shutdown()
+        #expect(await task.value == .connection)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        // The one connection was given back (broken, so replaced) and serves the next caller.
+        #expect(try await pool.query("SELECT 5 AS n").first?.decode(Int.self, "n") == 5)
     }
 }
 
