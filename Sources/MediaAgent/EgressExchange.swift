@@ -51,21 +51,24 @@ final class EgressExchange {
             if bytes.isEmpty { throw Refusal(status: 400, reason: "Bad Request", description: "the request body ended early", canAnswer: true) }
             body += bytes
         }
-        try upstream.write(request.upstreamHead() + body)
+        try upstream.write(request.upstreamHead(bodyLength: body.count) + body)
         var response: [UInt8] = []
+        var headEnd: Int?
         var expected: Int?
         while expected.map({ response.count < $0 }) ?? true {
             let bytes = try upstream.read()
             if bytes.isEmpty { break }
+            let scanned = response.count
             response += bytes
             guard response.count <= maxBytes else {
                 throw Refusal(status: 502, reason: "Bad Gateway", description: "the response is larger than \(maxBytes) bytes", canAnswer: true)
             }
-            if expected == nil, let end = EgressRequest.headEnd(response) {
+            if headEnd == nil, let end = EgressRequest.headEnd(response, from: scanned) {
+                headEnd = end
                 expected = Self.bodyLength(head: response[..<end], request: request).map { end + $0 }
             }
         }
-        guard EgressRequest.headEnd(response) != nil else {
+        guard headEnd != nil else {
             throw Refusal(status: 502, reason: "Bad Gateway", description: "the server sent no complete response", canAnswer: true)
         }
         answered = true
@@ -74,10 +77,12 @@ final class EgressExchange {
     }
 
     /// The response body's length when the head states it (Content-Length, or none at all for
-    /// HEAD, 1xx, 204 and 304); nil means it ends when the server closes.
+    /// HEAD, 204 and 304); nil means it ends when the server closes — also after an interim
+    /// 1xx head, whose final response follows on the same connection.
     static func bodyLength(head: ArraySlice<UInt8>, request: EgressRequest) -> Int? {
         let status = status(Array(head))
-        if request.method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status) { return 0 }
+        if (100..<200).contains(status) { return nil }
+        if request.method == "HEAD" || status == 204 || status == 304 { return 0 }
         let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n")
         for line in lines.dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)

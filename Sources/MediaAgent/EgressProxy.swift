@@ -78,8 +78,9 @@ public final class EgressProxy: Sendable {
         let request: EgressRequest
         let leftover: [UInt8]
         do {
+            var scanned = 0
             while true {
-                if let end = EgressRequest.headEnd(received) {
+                if let end = EgressRequest.headEnd(received, from: scanned) {
                     request = try EgressRequest(head: received[..<end])
                     leftover = Array(received[end...])
                     break
@@ -87,6 +88,7 @@ public final class EgressProxy: Sendable {
                 guard received.count <= EgressRequest.maxHeadBytes else { return answer(client, 431, "Request Header Fields Too Large", "the request head is too large") }
                 let bytes = try client.read()
                 if bytes.isEmpty { return }
+                scanned = received.count
                 received += bytes
             }
         } catch let invalid as EgressRequest.Invalid {

@@ -19,18 +19,23 @@ struct EgressRequest: Equatable {
     static let maxHeadBytes = 16 * 1024
     static let forwardedMethods: Set<String> = ["GET", "HEAD", "POST"]
     /// Headers that belong to one hop (RFC 9110 §7.6.1) or to the proxy: never forwarded.
+    /// `Content-Length` is written by the proxy for the body it read; `Expect` is dropped, as
+    /// the body is sent at once and a `100 Continue` must not pass for the answer.
     static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te",
-                                        "trailer", "transfer-encoding", "upgrade", "host", "via"]
+                                        "trailer", "transfer-encoding", "upgrade", "host", "via", "content-length", "expect"]
 
     static func == (a: EgressRequest, b: EgressRequest) -> Bool {
         a.method == b.method && a.host == b.host && a.port == b.port && a.path == b.path
             && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
     }
 
-    /// Where the head ends (`\r\n\r\n`), or nil when more bytes are needed.
-    static func headEnd(_ bytes: [UInt8]) -> Int? {
+    /// Where the head ends (`\r\n\r\n`), or nil when more bytes are needed. `from`: where
+    /// the previous search stopped (the bytes before it held no end), so that reading in
+    /// pieces scans each byte about once.
+    static func headEnd(_ bytes: [UInt8], from start: Int = 0) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 { return i + 4 }
+        for i in max(0, min(start, bytes.count) - 3)...(bytes.count - 4)
+        where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 { return i + 4 }
         return nil
     }
 
@@ -38,6 +43,10 @@ struct EgressRequest: Equatable {
         guard head.allSatisfy({ $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 < 127) }) else { throw Invalid(description: "the request head is not plain text") }
         let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
         guard let requestLine = lines.first else { throw Invalid(description: "empty request") }
+        // A bare CR, LF or TAB in the request line would become another line upstream.
+        guard !requestLine.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\t" || $0 == "\r\n" }) else {
+            throw Invalid(description: "malformed request line")
+        }
         let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0" else { throw Invalid(description: "not an HTTP/1.x request line") }
         method = String(parts[0])
@@ -47,6 +56,9 @@ struct EgressRequest: Equatable {
                 throw Invalid(description: "malformed header line")
             }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        guard headers.filter({ $0.name.lowercased() == "content-length" }).count <= 1 else {
+            throw Invalid(description: "more than one Content-Length")
         }
         let target = String(parts[1])
         if method == "CONNECT" {
@@ -107,10 +119,12 @@ struct EgressRequest: Equatable {
 
     /// The head sent upstream: origin form, our own Host, the client's end-to-end headers,
     /// `Via` (RFC 9110 §7.6.3) and `Connection: close` (one request per connection, so the response ends at EOF).
-    func upstreamHead() -> [UInt8] {
+    /// `bodyLength`: the body that follows, whose length the proxy states itself.
+    func upstreamHead(bodyLength: Int = 0) -> [UInt8] {
         let authority = host.contains(":") ? "[\(host)]" : host
         var text = "\(method) \(path) HTTP/1.1\r\nHost: \(port == 80 ? authority : "\(authority):\(port)")\r\n"
         for (name, value) in headers where !Self.hopByHop.contains(name.lowercased()) { text += "\(name): \(value)\r\n" }
+        if bodyLength > 0 || method == "POST" { text += "Content-Length: \(bodyLength)\r\n" }
         text += "Via: 1.1 centralita-egress\r\nConnection: close\r\n\r\n"
         return Array(text.utf8)
     }

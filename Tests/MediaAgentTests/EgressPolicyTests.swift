@@ -70,4 +70,31 @@ import Testing
         #expect(throws: EgressRequest.Invalid.self) { try EgressRequest(head: Array("GET http://a.com/ HTTP/1.1\r\nBad Header: x\r\n\r\n".utf8)[...]) }
         #expect(throws: EgressRequest.Invalid.self) { try EgressRequest(head: Array("GET http://a.com/\u{1} HTTP/1.1\r\n\r\n".utf8)[...]) }
     }
+
+    /// Nothing a client sends becomes another line upstream, and the body's length is the
+    /// proxy's to state: a bare LF, CR or TAB in the request line, or two Content-Lengths, is a
+    /// 400; Content-Length and Expect are not passed on.
+    @Test(arguments: ["GET http://a.com/a\nX-Injected: 1 HTTP/1.1", "GET http://a.com/a\rX: 1 HTTP/1.1", "GET http://a.com/a\tb HTTP/1.1",
+                      "GET http://a.com/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2"])
+    func nothingTheClientSendsBecomesAnotherLineUpstream(_ head: String) {
+        #expect(throws: EgressRequest.Invalid.self) { try EgressRequest(head: Array((head + "\r\n\r\n").utf8)[...]) }
+    }
+
+    @Test func theProxyStatesTheBodyLengthItselfAndDropsExpect() throws {
+        let post = try EgressRequest(head: Array("POST http://a.com/hook HTTP/1.1\r\nContent-Length: 999\r\nExpect: 100-continue\r\nX-A: 1\r\n\r\n".utf8)[...])
+        #expect(String(decoding: post.upstreamHead(bodyLength: 3), as: UTF8.self)
+                == "POST /hook HTTP/1.1\r\nHost: a.com\r\nX-A: 1\r\nContent-Length: 3\r\nVia: 1.1 centralita-egress\r\nConnection: close\r\n\r\n")
+        // A response head is found however the bytes arrive, scanning each about once.
+        let response = Array("HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody".utf8)
+        for split in 0...response.count {
+            var seen: [UInt8] = []
+            var found: Int?
+            for piece in [Array(response[..<split]), Array(response[split...])] {
+                let scanned = seen.count
+                seen += piece
+                if found == nil { found = EgressRequest.headEnd(seen, from: scanned) }
+            }
+            #expect(found == response.count - 4, "split at \(split)")
+        }
+    }
 }
