@@ -151,6 +151,10 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         let limit = currentMatch.maxBodyBytes ?? core.configuration.limits.defaultMaxBodyBytes
         parser.setBodyLimit(limit)
         lifecycle.headComplete(now: .now)
+        if head.expectsContinue, case .length(let n) = head.framing, n > limit {
+            fail(HTTPParseError.bodyTooLarge)
+            return
+        }
         if case .found(let route, let parameters) = currentMatch, let gate = route.headGate {
             var request = HTTPRequest(method: head.method, target: head.target, version: head.version, headers: HTTPHeaders(fields: head.headers),
                                       requestID: currentRequestID, remoteAddress: remoteAddress)
@@ -163,18 +167,15 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
                 fail(error)
                 return
             } catch {
-                fail(HTTPError(.badRequest, detail: "\(error)"))
+                // Not the client's doing (a spool file that could not be made): its text, which
+                // may name server paths, goes to the log only.
+                core.logger.error("request head gate failed", metadata: ["requestId": "\(currentRequestID)", "error": "\(error)"])
+                fail(HTTPError(.internalServerError, detail: "The request could not be taken in; try again."))
                 return
             }
             if currentSink != nil { parser.streamBody() }
         }
-        if head.expectsContinue {
-            if case .length(let n) = head.framing, n > limit {
-                fail(HTTPParseError.bodyTooLarge)
-                return
-            }
-            enqueue(ResponseSerializer.continueResponse)
-        }
+        if head.expectsContinue { enqueue(ResponseSerializer.continueResponse) }
     }
 
     func startRequest(body: [UInt8]) {
@@ -198,16 +199,10 @@ final class HTTPConnection: @unchecked Sendable, EventLoop.Handler {
         // The handler starts right here on the event loop, so one that answers at once never
         // pays for a thread hop. A light route (a database read) also resumes here after it
         // waited; others continue on the cooperative pool, so long work cannot hold up the loop.
-        if case .found(let route, _) = match, route.staysOnLoop {
-            Task.immediate(executorPreference: loop) {
-                let response = await core.respond(to: request, match: match)
-                await self.send(response, exchange)
-            }
-        } else {
-            Task.immediate {
-                let response = await core.respond(to: request, match: match)
-                await self.send(response, exchange)
-            }
+        let staysOnLoop = if case .found(let route, _) = match { route.staysOnLoop } else { false }
+        Task.immediate(executorPreference: staysOnLoop ? loop : nil) {
+            let response = await core.respond(to: request, match: match)
+            await self.send(response, exchange)
         }
     }
 

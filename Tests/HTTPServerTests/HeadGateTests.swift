@@ -20,6 +20,7 @@ import TestSupport
     static func router() -> Router {
         let router = Router()
         let gate: HTTPHeadGate = { request in
+            if request.headers["X-Key"] == "break" { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "/srv/spool/secret-path"]) }
             guard request.headers["X-Key"] == "open sesame" else { throw HTTPError(.forbidden, detail: "wrong key") }
             return request.headers["X-Stream"] == "yes" ? Collector() : nil
         }
@@ -29,6 +30,18 @@ import TestSupport
                          + "sum=\((streamed ?? request.body).reduce(0) { $0 &+ Int($1) })")
         }
         return router
+    }
+
+    /// A gate that fails on its own (not a refusal) is the server's fault: a 500 whose text does
+    /// not carry the error's (it may name server paths).
+    @Test func aGateFailingOnItsOwnIsA500ThatNamesNothingOfTheServer() async throws {
+        try await withTestServer(router: Self.router()) { server in
+            let client = try RawHTTPClient(port: server.port, receiveTimeout: 5)
+            try await client.send("PUT /upload/a HTTP/1.1\r\nHost: t\r\nX-Key: break\r\nContent-Length: 10\r\n\r\n0123456789")
+            let response = try await client.readResponse()
+            #expect(response.status == 500)
+            #expect(!response.bodyText.contains("secret-path"))
+        }
     }
 
     @Test func aRefusedHeadIsAnsweredWithoutWaitingForItsBody() async throws {
