@@ -35,6 +35,27 @@ import TestSupport
         }
     }
 
+    /// An account has one count however its tenant is named: the field with the alias, the
+    /// field with the ID, or `username@alias` — five wrong passwords in all, not five each.
+    @Test func everyWayOfNamingTheTenantSharesOneCount() async throws {
+        try await withLivePortal(auth: Self.pairLimited, label: "naming") { portal async throws in
+            let alias = "t\(UUID().uuidString.prefix(8).lowercased())"
+            let tenant = try await portal.createTenant(alias: alias)
+            let user = try await portal.createUser(tenant: tenant, role: "member")
+            var statuses: [Int] = []
+            for attempt in 0..<6 {
+                let client = try portal.client()
+                let status: Int = switch attempt % 3 {
+                case 0: try await client.signIn(user.username, "wrong-wrong-wrong", tenant: alias).status
+                case 1: try await client.signIn(user.username, "wrong-wrong-wrong", tenant: tenant).status
+                default: try await client.signIn("\(user.username)@\(alias)", "wrong-wrong-wrong").status
+                }
+                statuses.append(status)
+            }
+            #expect(statuses == [401, 401, 401, 401, 401, 429], "\(statuses)")
+        }
+    }
+
     @Test func aBurstOfNineteenWrongAndOneRightDoesNotSignInPastTheLimit() async throws {
         try await withLivePortal(auth: Self.pairLimited, label: "burst_mixed") { portal async throws in
             let user = try await portal.createUser(tenant: try await portal.createTenant(), role: "member")

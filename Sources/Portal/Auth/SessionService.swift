@@ -22,11 +22,14 @@ struct SessionService: Sendable {
     /// the reply nor its timing tells them apart. `tenant` is the tenant's alias or ID, or
     /// empty (then `username` alone, or written `username@tenant`, must name one account).
     /// The throttle decides and counts the attempt before the password is checked (see
-    /// `AuthRepository.claimAttempt`), keyed by tenant, username and address; no password is
-    /// hashed inside a transaction.
+    /// `AuthRepository.claimAttempt`), keyed by the account (or, naming none, by the tenant and
+    /// username as written) and the address; no password is hashed inside a transaction.
     func signIn(tenant: String = "", username: String, password: String, address: String) async throws -> SignedIn {
         let tenant = tenant.trimmingCharacters(in: .whitespaces)
-        let key = Self.throttleKey(tenant: tenant, username: username)
+        // The account is looked up first (no password is checked yet), so the throttle counts
+        // an account once however its tenant is named: alias, ID, the field or `@tenant`.
+        let stored = try await auth.user(tenant: tenant, login: username)
+        let key = stored.map { "account:\($0.id.uuidString.lowercased())" } ?? Self.throttleKey(tenant: tenant, username: username)
         let claim = try await auth.claimAttempt(username: key, address: address, configuration: configuration)
         guard claim.allowed else {
             throw HTTPError(.tooManyRequests, detail: "Too many failed sign-ins; try again in \(claim.retryAfter) seconds.",
@@ -35,7 +38,6 @@ struct SessionService: Sendable {
         if claim.slowdown > .zero { try await Task.sleep(for: claim.slowdown) }
         // A 429 from a saturated scrypt gate below leaves the claim counted: under a flood the
         // attempt costs one of the pair's five, never a check of the password.
-        let stored = try await auth.user(tenant: tenant, login: username)
         let valid = try await hasher.verify(password, against: stored?.passwordHash ?? Secrets.decoyHash)
         guard valid, let stored else {
             throw HTTPError(.unauthorized, type: "invalid-credentials", detail: "The tenant, username or password is not correct.")
@@ -51,8 +53,8 @@ struct SessionService: Sendable {
         return try await startSession(for: stored.id, tenantID: stored.tenantID, role: stored.role)
     }
 
-    /// What the throttle counts a sign-in under: `username@tenant`, the same for both ways of
-    /// naming the tenant (its field, or written after the username), so they share one count.
+    /// What the throttle counts a sign-in that names no account under: `username@tenant`, the
+    /// same for both ways of writing the tenant (its field, or after the username).
     static func throttleKey(tenant: String, username: String) -> String {
         tenant.isEmpty ? username : "\(username)@\(tenant.lowercased())"
     }
