@@ -101,8 +101,12 @@ extension Optional: FastJSONPrimitive where Wrapped: Encodable {
 extension Array: FastJSONPrimitive where Element: Encodable {
     func writeJSON(into out: inout [UInt8]) throws {
         out.append(UInt8(ascii: "["))
+        // Rows of a view that writes itself (a list page's items) skip the per-element type
+        // checks of `FastJSONEncoder.write`: the element type is asked once.
+        let objects = Element.self is any JSONObjectWritable.Type
         for (i, element) in enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
+            if objects, let object = element as? any JSONObjectWritable, try FastJSONEncoder.writeObject(object, into: &out) { continue }
             try FastJSONEncoder.write(element, into: &out)
         }
         out.append(UInt8(ascii: "]"))
