@@ -82,9 +82,10 @@ public struct CompressionMiddleware: HTTPMiddleware {
     }
 
     static func isCompressible(_ contentType: String?) -> Bool {
-        guard let type = contentType?.lowercased() else { return false }
-        return type.hasPrefix("text/") || type.contains("json") || type.contains("javascript")
-            || type.contains("xml") || type.contains("yaml") || type.hasPrefix("image/svg")
+        guard let type = contentType else { return false }
+        return type.asciiCaseInsensitiveHasPrefix("text/") || type.asciiCaseInsensitiveContains("json")
+            || type.asciiCaseInsensitiveContains("javascript") || type.asciiCaseInsensitiveContains("xml")
+            || type.asciiCaseInsensitiveContains("yaml") || type.asciiCaseInsensitiveHasPrefix("image/svg")
     }
 
     /// True when `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.

@@ -60,9 +60,22 @@ public struct HTTPRequest: Sendable {
         }
     }
 
-    /// The first value of a query item.
+    /// The first value of a query item: the same answer as searching `queryItems`, found
+    /// without decoding the items before it, nor building any other.
     public func queryValue(_ name: String) -> String? {
-        queryItems.first { $0.name == name }?.value
+        guard let query, !query.isEmpty else { return nil }
+        for pair in query.utf8.split(separator: UInt8(ascii: "&")) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
+            let rawName = Substring(pair[pair.startIndex..<equals])
+            let plainName = !rawName.utf8.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
+            if plainName ? !rawName.utf8.elementsEqual(name.utf8) : (PercentDecoding.decode(String(rawName), plusIsSpace: true) ?? String(rawName)) != name {
+                continue
+            }
+            guard equals < pair.endIndex else { return "" }
+            let raw = String(Substring(pair[query.utf8.index(after: equals)..<pair.endIndex]))
+            return PercentDecoding.decode(raw, plusIsSpace: true) ?? raw
+        }
+        return nil
     }
 }
 

@@ -26,6 +26,7 @@ public final class PostgresListener: Sendable {
     public let notifications: AsyncStream<PostgresNotification>
     private let ready = Mutex<[CheckedContinuation<Void, Never>]?>([])
     private let connection = Mutex<(listening: Bool, generation: Int)>((false, 0))
+    private let handler: (@Sendable (PostgresNotification) -> Void)?
 
     /// A number that changes every time the listener connects again, or nil while it is not
     /// listening. Whatever was cached under one generation may have missed notifications sent
@@ -34,7 +35,12 @@ public final class PostgresListener: Sendable {
         connection.withLock { $0.listening ? $0.generation : nil }
     }
 
-    public init(connectionString: String, channels: [String], logger: Logger = Logger(label: "postgres.listener")) {
+    /// - Parameter handler: called on the listener's thread with each notification, before it
+    ///   is queued on `notifications`: for work that must not wait for a task to be scheduled,
+    ///   nor be dropped when the queue is full.
+    public init(connectionString: String, channels: [String], logger: Logger = Logger(label: "postgres.listener"),
+                handler: (@Sendable (PostgresNotification) -> Void)? = nil) {
+        self.handler = handler
         self.connectionString = connectionString
         self.channels = channels
         self.logger = logger
@@ -96,6 +102,7 @@ public final class PostgresListener: Sendable {
                 while let notify = PQnotifies(conn) {
                     let n = PostgresNotification(channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra))
                     PQfreemem(notify)
+                    handler?(n)
                     continuation.yield(n)
                 }
                 if PQstatus(conn) != CONNECTION_OK { break }

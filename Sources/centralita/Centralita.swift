@@ -53,6 +53,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("db-connections"), help: "Size of the database pool (env CENTRALITA_DB_CONNECTIONS; default 10).")
     var databaseConnections: Int?
 
+    @Option(name: .customLong("list-cache-bytes"),
+            help: "Bytes of list pages kept per configuration revision; 0 turns the cache off (env CENTRALITA_LIST_CACHE_BYTES; default 4 MiB).")
+    var listCacheBytes: Int?
+
+    @Flag(name: .customLong("list-cache-verify"),
+          help: "Check the tenant's revision on every cached list read (one round trip) instead of trusting notifications (env CENTRALITA_LIST_CACHE_VERIFY=1).")
+    var listCacheVerify = false
+
     @Flag(name: .customLong("secure-cookies"), help: "Mark the session cookie Secure (env CENTRALITA_SECURE_COOKIES=1; automatic behind a TLS proxy that sends X-Forwarded-Proto: https).")
     var secureCookies = false
 
@@ -95,6 +103,12 @@ struct Serve: AsyncParsableCommand {
         if let url = env["CENTRALITA_APP_DATABASE_URL"], !url.isEmpty { portalConfiguration.appDatabaseURL = url }
         if let realm = env["CENTRALITA_SIP_REALM"], !realm.isEmpty { portalConfiguration.sipRealm = realm }
         if let server = env["CENTRALITA_SIP_SERVER"], !server.isEmpty { portalConfiguration.sipServer = server }
+        if let bytes = listCacheBytes ?? env["CENTRALITA_LIST_CACHE_BYTES"].flatMap({ Int($0) }) {
+            guard bytes >= 0 else { throw ValidationError("--list-cache-bytes must be 0 or more") }
+            portalConfiguration.listCacheBytes = bytes
+        }
+        portalConfiguration.listCacheVerifiesRevision = listCacheVerify
+            || ["1", "true", "yes", "on"].contains(env["CENTRALITA_LIST_CACHE_VERIFY"]?.lowercased() ?? "")
         if let trunk = env["CENTRALITA_TRUNK"], !trunk.isEmpty { portalConfiguration.trunk = trunk }
         if let host = env["CENTRALITA_SMTP_HOST"], !host.isEmpty { portalConfiguration.mail.smtpHost = host }
         if let port = env["CENTRALITA_SMTP_PORT"].flatMap(Int.init) { portalConfiguration.mail.smtpPort = port }

@@ -18,6 +18,10 @@ public final class PortalApplication: Sendable {
     public let deployer: Deployer?
     let mailer: Mailer
     let identities: IdentityCache
+    /// List pages kept per configuration revision (`ListCache`).
+    let listPages: ListCache
+    /// The connection that hears `centralita_identity` and `centralita_config`.
+    private let changes: PostgresListener
 
     public init(configuration: PortalConfiguration, logger: Logger, serverConfiguration: HTTPServerConfiguration? = nil,
                 auth: AuthConfiguration = AuthConfiguration()) throws {
@@ -55,13 +59,21 @@ public final class PortalApplication: Sendable {
         let api = router.group("")
         api.mount(OperationsRoutes(pool: pool, migrations: migrations, metrics: metrics))
         let authRepository = AuthRepository(pool: pool)
-        let database = TenantDatabase(pool: pool)
+        let listPages = ListCache(capacityBytes: configuration.listCacheBytes, verifiesRevision: configuration.listCacheVerifiesRevision)
+        self.listPages = listPages
+        let database = TenantDatabase(pool: pool, pages: listPages)
         let hasher = PasswordHasher(maxConcurrent: auth.maxConcurrentPasswordHashes, maxQueued: auth.maxQueuedPasswordHashes)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
                                       audit: AuditRecorder(), configuration: auth, hasher: hasher)
-        let identities = IdentityCache(listener: PostgresListener(connectionString: configuration.databaseURL, channels: [IdentityCache.channel],
-                                                                  logger: logger),
-                                       ttl: auth.identityCacheTTL)
+        // One listener for both caches: identity changes, and configuration changes (handled
+        // on its thread as they are read, see ListCache).
+        let changes = PostgresListener(connectionString: configuration.databaseURL, channels: [IdentityCache.channel, ListCache.channel],
+                                       logger: logger) { notification in
+            if notification.channel == ListCache.channel { listPages.changed(notification.payload) }
+        }
+        listPages.listen(to: changes)
+        self.changes = changes
+        let identities = IdentityCache(listener: changes, ttl: auth.identityCacheTTL)
         self.identities = identities
         let v1 = router.group("/api/v1", middleware: [RequestStringsMiddleware(),
                                                       AuthenticationMiddleware(repository: authRepository, configuration: auth, cache: identities)])
@@ -74,10 +86,11 @@ public final class PortalApplication: Sendable {
         tenants.mount(StorageRoutes(storage: StorageRepository(), tenants: TenantsRepository(), database: database))
         tenants.mount(AuditRoutes(audit: AuditRepository(), tenants: TenantsRepository(), database: database))
         tenants.mount(IntervalsRoutes(service: IntervalsService(database: database, intervals: IntervalsRepository(), users: UsersRepository(),
-                                                                tenants: TenantsRepository(), rules: RulesRepository(), audit: AuditRecorder()),
+                                                                tenants: TenantsRepository(), rules: RulesRepository(), audit: AuditRecorder(),
+                                                                pages: listPages),
                                       tenants: TenantsRepository(), database: database))
         let extensionsService = ExtensionsService(database: database, extensions: ExtensionsRepository(), users: UsersRepository(), audit: AuditRecorder(),
-                                                  sip: .init(realm: configuration.sipRealm, server: configuration.sipServer))
+                                                  sip: .init(realm: configuration.sipRealm, server: configuration.sipServer), pages: listPages)
         tenants.mount(ExtensionsRoutes(service: extensionsService, tenants: TenantsRepository(), database: database))
         let extensionAccess = ExtensionAccess(extensions: ExtensionsRepository(), sipServer: configuration.sipServer)
         tenants.mount(VoicemailSettingsRoutes(settings: VoicemailSettingsRepository(), access: extensionAccess, users: UsersRepository(),
@@ -146,6 +159,11 @@ public final class PortalApplication: Sendable {
                 ("db_round_trips_total", "Database round trips by where they were awaited.", ["on": "event_loop"], Double(stats.waitsOnLoop)),
                 ("db_round_trips_total", "Database round trips by where they were awaited.", ["on": "connection_thread"],
                  Double(stats.waitsOnConnectionThread)),
+                ("list_cache_lookups_total", "List pages looked up in the revision cache, by result.", ["result": "hit"],
+                 Double(listPages.statistics.hits)),
+                ("list_cache_lookups_total", "List pages looked up in the revision cache, by result.", ["result": "miss"],
+                 Double(listPages.statistics.misses)),
+                ("list_cache_bytes", "Bytes the revision cache of list pages holds.", [:], Double(listPages.statistics.bytes)),
                 ("db_background_pool_connections", "Background (deployer, mailer) pool connections in use.", [:],
                  Double(backgroundPool.statistics.inUse)),
             ]
@@ -169,7 +187,9 @@ public final class PortalApplication: Sendable {
         try server.start()
         deployer?.start()
         mailer.start()
-        identities.start()
+        let changes = changes
+        Task { await changes.start() }
+        identities.start(listening: false)
     }
 
     public func shutdown() async {
@@ -177,6 +197,7 @@ public final class PortalApplication: Sendable {
         await mailer.stop()
         await server.shutdown()
         identities.stop()
+        changes.stop()
         pool.shutdown()
         backgroundPool.shutdown()
     }

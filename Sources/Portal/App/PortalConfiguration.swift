@@ -16,6 +16,11 @@ public struct PortalConfiguration: Sendable {
     public var dataDirectory: String
     public var logLevel: Logger.Level = .info
     public var databaseConnections = 10
+    /// Bytes of encoded list pages kept per configuration revision (`ListCache`); 0 turns it off.
+    public var listCacheBytes = 4 * 1024 * 1024
+    /// Check the tenant's revision on every cached list read (one round trip) instead of
+    /// trusting notifications: strict read-after-write across portals.
+    public var listCacheVerifiesRevision = false
     /// Size of the separate pool of the deployer and the mailer.
     public var backgroundDatabaseConnections = 3
     /// PostgreSQL's `statement_timeout` on the portal's connections.

@@ -14,10 +14,9 @@ struct AuthenticationMiddleware: HTTPMiddleware {
     func handle(_ request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
         var request = request
         if let authorization = request.headers["Authorization"] {
-            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+            guard let secret = Self.bearer(authorization) else {
                 throw HTTPError(.unauthorized, detail: "Use `Authorization: Bearer <API key>`.")
             }
-            let secret = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             guard let key = try await apiKey(hash: Secrets.sha256(secret)) else {
                 throw HTTPError(.unauthorized, detail: "The API key is not valid or was revoked.")
             }
@@ -76,15 +75,34 @@ struct AuthenticationMiddleware: HTTPMiddleware {
         request.method == .post && request.path == "/api/v1/session"
     }
 
+    /// The credential of `Bearer <credential>` (scheme in any case), without the spaces and
+    /// tabs around it; nil for another scheme or none.
+    static func bearer(_ authorization: String) -> String? {
+        let bytes = authorization.utf8
+        guard bytes.count > 7, authorization.asciiCaseInsensitiveHasPrefix("bearer ") else { return nil }
+        return String(Substring(trimmed(Substring(authorization).utf8.dropFirst(7))))
+    }
+
+    /// The value of the cookie `name` (the first, across `Cookie` headers), without the spaces
+    /// and tabs around it.
     static func cookie(_ name: String, in headers: HTTPHeaders) -> String? {
         for header in headers.values("Cookie") {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    return parts[1].trimmingCharacters(in: .whitespaces)
+            for pair in header.utf8.split(separator: UInt8(ascii: ";")) {
+                guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                if trimmed(pair[pair.startIndex..<equals]).elementsEqual(name.utf8) {
+                    let value = trimmed(pair[pair.index(after: equals)...])
+                    guard !value.isEmpty else { continue }
+                    return String(Substring(value))
                 }
             }
         }
         return nil
+    }
+
+    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        var bytes = bytes
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        return bytes
     }
 }

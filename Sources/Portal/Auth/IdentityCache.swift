@@ -39,13 +39,15 @@ final class IdentityCache: Sendable {
         self.capacity = capacity
     }
 
-    /// Starts listening for changes; until the listener is connected the cache is bypassed.
-    func start() {
+    /// Starts listening for changes (unless `listening` is false: the owner of a shared
+    /// listener starts it); until the listener is connected the cache is bypassed.
+    func start(listening: Bool = true) {
         guard let listener else { return }
         consumer.withLock {
             $0 = Task { [self] in
-                await listener.start()
-                for await notification in listener.notifications { forget(notification.payload) }
+                if listening { await listener.start() }
+                // The listener may carry other channels (the list cache's).
+                for await notification in listener.notifications where notification.channel == Self.channel { forget(notification.payload) }
             }
         }
     }

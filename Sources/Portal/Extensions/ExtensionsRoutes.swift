@@ -10,8 +10,8 @@ struct ExtensionsRoutes: RouteCollection {
     func register(on routes: RouteGroup) {
         routes.light.get("/extensions") { request in
             let context = try await context(request)
-            return try .json(try await service.list(context, kind: request.queryValue("kind"), search: request.queryValue("q"),
-                                                    limit: try UsersRoutes.limit(request), cursor: request.cursor))
+            return try await service.list(context, kind: request.queryValue("kind"), search: request.queryValue("q"),
+                                          limit: try UsersRoutes.limit(request), cursor: request.cursor)
         }
         routes.post("/extensions", maxBodyBytes: 8 * 1024) { request in
             let context = try await context(request)

@@ -12,6 +12,8 @@ struct ExtensionsService: Sendable {
     let users: UsersRepository
     let audit: AuditRecorder
     let sip: SIPSettings
+    /// Pages of the list, kept per configuration revision (everything they show bumps it).
+    let pages: ListCache
 
     /// Where phones register and the digest realm; one value for the platform until media
     /// nodes are assigned per tenant.
@@ -41,20 +43,18 @@ struct ExtensionsService: Sendable {
 
     static let fields: Set<String> = ["kind", "ownerId", "number", "name", "ringSeconds"]
 
-    func list(_ context: TenantContext, kind: String?, search: String?, limit: Int, cursor: String?) async throws -> ListPage<ExtensionView> {
+    /// One page of the list as JSON: from `pages` while the tenant's configuration is unchanged.
+    func list(_ context: TenantContext, kind: String?, search: String?, limit: Int, cursor: String?) async throws -> HTTPResponse {
         let owner: UUID? = context.isAdmin ? nil : try ownUser(context)
         if let kind, !["phone", "queue", "ivr"].contains(kind) { throw HTTPError.validation(field: "kind", "must be phone, queue or ivr") }
         if let cursor, cursor.count != 4 || !cursor.allSatisfy(\.isNumber) { throw HTTPError.validation(field: "cursor", "is not a cursor from this list") }
-        let page = try await database.read(context.scope) {
-            try await extensions.list(owner: owner, kind: kind, search: search, limit: limit + 1, afterNumber: cursor, sipServer: sip.server, on: $0)
+        let key = ListCache.Key(tenant: context.tenantID, list: "extensions",
+                                parameters: [owner?.uuidString, kind, search, String(limit), cursor])
+        return try await database.cachedList(context.scope, key: key, cache: pages) { connection in
+            let page = try await extensions.list(owner: owner, kind: kind, search: search, limit: limit + 1, afterNumber: cursor,
+                                                 sipServer: sip.server, on: connection)
+            return ListPage(page: page.items, limit: limit, total: page.total) { $0.number }
         }
-        var items = page.items
-        var next: String?
-        if items.count > limit {
-            items.removeLast()
-            next = items.last?.number
-        }
-        return ListPage(items: items, nextCursor: next, total: page.total)
     }
 
     func get(_ context: TenantContext, id: UUID) async throws -> ExtensionView {

@@ -27,8 +27,7 @@ struct IntervalsRoutes: RouteCollection {
                 if owner == nil { errors.add("owner", "must be a user ID") }
             }
             try errors.throwIfAny()
-            let page = try await service.list(context, owner: owner, search: request.queryValue("q"), limit: try UsersRoutes.limit(request), cursor: cursor)
-            return try .json(page)
+            return try await service.list(context, owner: owner, search: request.queryValue("q"), limit: try UsersRoutes.limit(request), cursor: cursor)
         }
         routes.post("/intervals", maxBodyBytes: 8 * 1024) { request in
             let context = try await context(request)

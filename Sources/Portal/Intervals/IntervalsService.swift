@@ -12,11 +12,13 @@ struct IntervalsService: Sendable {
     let tenants: TenantsRepository
     let rules: RulesRepository
     let audit: AuditRecorder
+    /// Pages of the list, kept per configuration revision (everything they show bumps it).
+    let pages: ListCache
 
     static let fields: Set<String> = ["ownerId", "name", "algorithm", "timezone", "startTime", "endTime", "startWeekday", "endWeekday",
                                       "startDay", "endDay", "months", "startDate", "endDate"]
 
-    func list(_ context: TenantContext, owner: UUID?, search: String?, limit: Int, cursor: NameCursor?) async throws -> ListPage<IntervalView> {
+    func list(_ context: TenantContext, owner: UUID?, search: String?, limit: Int, cursor: NameCursor?) async throws -> HTTPResponse {
         let ownerFilter: UUID?
         if context.isAdmin {
             ownerFilter = owner
@@ -25,16 +27,12 @@ struct IntervalsService: Sendable {
             if let owner, owner != me { throw HTTPError(.forbidden, detail: "Members see only their own intervals.") }
             ownerFilter = me
         }
-        let page = try await database.read(context.scope) {
-            try await intervals.list(owner: ownerFilter, search: search, limit: limit + 1, after: cursor, on: $0)
+        let key = ListCache.Key(tenant: context.tenantID, list: "intervals",
+                                parameters: [ownerFilter?.uuidString, search, String(limit), cursor?.encoded])
+        return try await database.cachedList(context.scope, key: key, cache: pages) { connection in
+            let page = try await intervals.list(owner: ownerFilter, search: search, limit: limit + 1, after: cursor, on: connection)
+            return ListPage(page: page.items, limit: limit, total: page.total) { NameCursor(name: $0.name.lowercased(), id: $0.id).encoded }
         }
-        var items = page.items
-        var next: String?
-        if items.count > limit {
-            items.removeLast()
-            next = items.last.map { NameCursor(name: $0.name.lowercased(), id: $0.id).encoded }
-        }
-        return ListPage(items: items, nextCursor: next, total: page.total)
     }
 
     func get(_ context: TenantContext, id: UUID) async throws -> IntervalView {

@@ -16,6 +16,20 @@ struct ListPage<Item: Encodable & Sendable>: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey { case items, nextCursor, total }
 }
 
+extension ListPage {
+    /// A page from rows read with `limit + 1`: the extra row only says there is a next page,
+    /// whose cursor is the last shown row's.
+    init(page rows: [Item], limit: Int, total: Int, cursor: (Item) -> String) {
+        var items = rows
+        var next: String?
+        if items.count > limit {
+            items.removeLast()
+            next = items.last.map(cursor)
+        }
+        self.init(items: items, nextCursor: next, total: total)
+    }
+}
+
 extension ListPage: JSONObjectWritable {
     func writeJSONMembers(to object: inout JSONObjectWriter) throws {
         try object.field("items", items)

@@ -6,7 +6,7 @@ import HTTPServer
 struct RequestStringsMiddleware: HTTPMiddleware {
     func handle(_ request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
         try RequestStrings.refuseNUL(inQueryOf: request)
-        if request.parameters.values.contains(where: { $0.contains("\u{0}") }) { throw HTTPError(.notFound) }
+        if request.parameters.values.contains(where: { $0.utf8.contains(0) }) { throw HTTPError(.notFound) }
         return try await next(request)
     }
 }

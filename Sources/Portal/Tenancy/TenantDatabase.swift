@@ -6,6 +6,9 @@ import Postgres
 /// SET LOCAL before anything else, so row-level security sees exactly one tenant.
 struct TenantDatabase: Sendable {
     let pool: PostgresPool
+    /// Told of every committed write with a tenant in scope, so this portal's next read of
+    /// a cached list sees it without waiting for the notification.
+    var pages: ListCache? = nil
 
     struct Scope: Sendable, Equatable {
         var tenantID: UUID?
@@ -20,7 +23,9 @@ struct TenantDatabase: Sendable {
 
     @discardableResult
     func transaction<T: Sendable>(_ scope: Scope, repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await pool.transaction(repeatableRead: repeatableRead, opening: [Self.opening(scope)], body)
+        let result = try await pool.transaction(repeatableRead: repeatableRead, opening: [Self.opening(scope)], body)
+        if let pages, let tenant = scope.tenantID { pages.changed(tenant) }
+        return result
     }
 
     /// A transaction that only reads (lists, single reads): the scope and the first query

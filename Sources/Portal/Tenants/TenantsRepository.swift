@@ -63,6 +63,12 @@ struct TenantsRepository: Sendable {
         try await connection.query("SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE id = \(id)").first.map(Self.decode)
     }
 
+    /// The scoped tenant's configuration revision (nil when the tenant is gone): what
+    /// `ListCache` compares its pages with.
+    func configRevision(on connection: PostgresConnection) async throws -> Int? {
+        try await connection.query("SELECT config_revision FROM tenants WHERE id = app_tenant()").first?.decode(Int.self, "config_revision")
+    }
+
     static func decode(_ row: PostgresRow) throws -> TenantView {
         TenantView(
             id: try row.decode(String.self, "id"), name: try row.decode(String.self, "name"), alias: try row.decode(String?.self, "alias"),
