@@ -151,6 +151,7 @@ public final class PortalApplication: Sendable {
         self.server = server
         metrics.addCollector { [weak server] in
             let stats = pool.statistics
+            let pages = listPages.statistics
             return [
                 ("http_open_connections", "Open client connections.", [:], Double(server?.openConnections ?? 0)),
                 ("db_pool_connections", "Database pool connections by state.", ["state": "in_use"], Double(stats.inUse)),
@@ -160,10 +161,12 @@ public final class PortalApplication: Sendable {
                 ("db_round_trips_total", "Database round trips by where they were awaited.", ["on": "connection_thread"],
                  Double(stats.waitsOnConnectionThread)),
                 ("list_cache_lookups_total", "List pages looked up in the revision cache, by result.", ["result": "hit"],
-                 Double(listPages.statistics.hits)),
+                 Double(pages.hits)),
+                ("list_cache_lookups_total", "List pages looked up in the revision cache, by result.", ["result": "checked_hit"],
+                 Double(pages.checkedHits)),
                 ("list_cache_lookups_total", "List pages looked up in the revision cache, by result.", ["result": "miss"],
-                 Double(listPages.statistics.misses)),
-                ("list_cache_bytes", "Bytes the revision cache of list pages holds.", [:], Double(listPages.statistics.bytes)),
+                 Double(pages.misses)),
+                ("list_cache_bytes", "Bytes the revision cache of list pages holds.", [:], Double(pages.bytes)),
                 ("db_background_pool_connections", "Background (deployer, mailer) pool connections in use.", [:],
                  Double(backgroundPool.statistics.inUse)),
             ]
