@@ -30,6 +30,7 @@ JSON_DURATION=${JSON_DURATION:-5s}
 MIXED_DURATION=${MIXED_DURATION:-60s}
 ONLY=${ONLY:-all}
 PORT=18080
+ALT_PORT=18081
 HB_PORT=18090
 
 command -v wrk >/dev/null || { echo "wrk is missing: make bench installs it" >&2; exit 1; }
@@ -78,6 +79,12 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null &&
 echo "== filling: 10 tenants, 25 extensions each, API keys and sessions"
 eval "$(python3 Benchmarks/seed.py "$bin" "http://127.0.0.1:$PORT" 10 25 "$workdir")"
 export BENCH_DIR=$workdir TENANT API_KEY EXTENSION
+# The extensions numbered for pgbench's replay of a PATCH (Benchmarks/patch-replay.sql).
+as_db_user "$pg/psql" -h "$workdir/run" -p 5499 -U postgres -d postgres -qAt -c "
+  CREATE TABLE bench_ext AS SELECT row_number() OVER (ORDER BY e.tenant_id, e.number) AS n, e.tenant_id AS t, e.id AS e,
+    (SELECT k.id FROM api_keys k WHERE k.tenant_id = e.tenant_id LIMIT 1) AS k FROM extensions e;
+  GRANT SELECT ON bench_ext TO centralita_app;" >/dev/null
+cp Benchmarks/patch-replay.sql "$workdir/patch-replay.sql" && chmod 644 "$workdir/patch-replay.sql"
 # The filling signs 10 admins in (scrypt: 32 MiB per hash, two at once); what the load itself
 # needs is measured from here on (writing 5 to clear_refs resets VmHWM).
 filling_peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$serve_pid/status")
@@ -128,6 +135,19 @@ if wants list; then
     read -r rps p50 p99 _ errs < <(measure -t2 -c$c -d"$DURATION" -H "Cookie: $COOKIE" "$list")
     row "extensions?limit=20, session cookie, $c connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$select_tps")× pgbench -S"
   done
+  # What the list cache saves, on a second portal over the same database: every read checking
+  # the tenant's revision (--list-cache-verify), and no cache (every read runs the list).
+  for mode in verify off; do
+    if [ $mode = verify ]; then flags=(--list-cache-verify); label="list cache checking the revision"; else flags=(--list-cache-bytes 0); label="list cache off"; fi
+    "$bin" serve --port $ALT_PORT "${flags[@]}" >"$workdir/centralita-$mode.log" 2>&1 &
+    alt_pid=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ALT_PORT/readyz" >/dev/null && break; sleep 0.1; done
+    alt_list="http://127.0.0.1:$ALT_PORT/api/v1/tenants/$TENANT/extensions?limit=20"
+    wrk -t2 -c16 -d2s -H "Authorization: Bearer $API_KEY" "$alt_list" >/dev/null
+    read -r rps p50 p99 _ errs < <(measure -t2 -c32 -d"$DURATION" -H "Authorization: Bearer $API_KEY" "$alt_list")
+    row "extensions?limit=20, API key, 32 connections, $label" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$select_tps")× pgbench -S"
+    kill "$alt_pid"; wait "$alt_pid" 2>/dev/null || true
+  done
 fi
 peak_so_far
 
@@ -146,6 +166,13 @@ if wants write; then
   row "PATCH one extension (one hot row), API key, 32 connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$write_tps")× pgbench -N"
   read -r rps p50 p99 _ errs < <(measure -t2 -c32 -d"$DURATION" -s Benchmarks/wrk/patch-spread.lua "http://127.0.0.1:$PORT")
   row "PATCH 250 extensions of 10 tenants, API keys, 32 connections" "$rps" "$p50" "$p99" "$errs" "$(ratio "$rps" "$write_tps")× pgbench -N"
+  # The database's own ceiling for that very write: its statements (scope, row lock, update,
+  # audit row, commit, notification) replayed by pgbench as the portal's role, 10 clients at
+  # random over the same 250 extensions.
+  replay_tps=$(as_db_user "$pg/pgbench" -h "$workdir/run" -p 5499 -U postgres -n -M prepared -j 2 -c 10 -T "${DURATION%s}" \
+    -f "$workdir/patch-replay.sql" postgres 2>/dev/null | awk '/^tps/ {print $3; exit}' || true)
+  row "the PATCH's statements replayed by pgbench, 10 clients" "$replay_tps" "" "" "" "$(ratio "$replay_tps" "$write_tps")× pgbench -N"
+  row "PATCH spread (above) against its replay" "" "" "" "" "$(ratio "$rps" "$replay_tps")× the replay"
 fi
 peak_so_far
 

@@ -16,6 +16,9 @@ struct PipelineTransaction {
     let mode: Mode
     /// Statements not sent yet: they precede the transaction's first statement.
     var opening: [PostgresQuery]
+    /// A statement sent right after `COMMIT`, in the same write, in a transaction of its own;
+    /// nobody waits for its answer (the connection's next statement reads it).
+    var afterCommit: String? = nil
     var begun = false
     /// Statements sent with `queryLater` whose results are read with the next statement's, or
     /// with `COMMIT`'s.
@@ -44,8 +47,8 @@ extension PostgresConnection {
     // MARK: Transactions (called by the pool)
 
     /// Opens a transaction lazily: nothing is sent until the first statement.
-    func startTransaction(readOnly: Bool, begin: String = "BEGIN", opening: [PostgresQuery]) {
-        transaction = PipelineTransaction(mode: readOnly ? .readOnly : .readWrite(begin: begin), opening: opening)
+    func startTransaction(readOnly: Bool, begin: String = "BEGIN", opening: [PostgresQuery], afterCommit: String? = nil) {
+        transaction = PipelineTransaction(mode: readOnly ? .readOnly : .readWrite(begin: begin), opening: opening, afterCommit: afterCommit)
     }
 
     /// Commits (waiting for the server's answer unless the transaction was read-only) or
@@ -68,12 +71,17 @@ extension PostgresConnection {
             try await runWithoutBlocking {
                 try self.send(.text("COMMIT"))
                 guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
+                if let after = current.afterCommit {
+                    _ = try self.send(.text(after))
+                    guard PQpipelineSync(self.conn) == 1 else { throw self.sendFailure() }
+                }
                 try self.flush()
                 // Statements sent with `queryLater` answer first; if one failed, PostgreSQL
                 // skipped the COMMIT and the transaction is rolled back when the connection
                 // is given back (it is left in its failed block).
                 var failure = try await self.readResults(current.unread + [.own]).firstError
                 if let error = try await self.readSync() { failure = failure ?? error }
+                if current.afterCommit != nil { self.owedSyncs += 1 }
                 if let failure { throw failure }
             }
         }

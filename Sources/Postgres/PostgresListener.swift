@@ -26,7 +26,7 @@ public final class PostgresListener: Sendable {
     public let notifications: AsyncStream<PostgresNotification>
     private let ready = Mutex<[CheckedContinuation<Void, Never>]?>([])
     private let connection = Mutex<(listening: Bool, generation: Int)>((false, 0))
-    private let handler: (@Sendable (PostgresNotification) -> Void)?
+    private let handler: (@Sendable (PostgresNotification) -> Bool)?
 
     /// A number that changes every time the listener connects again, or nil while it is not
     /// listening. Whatever was cached under one generation may have missed notifications sent
@@ -37,9 +37,10 @@ public final class PostgresListener: Sendable {
 
     /// - Parameter handler: called on the listener's thread with each notification, before it
     ///   is queued on `notifications`: for work that must not wait for a task to be scheduled,
-    ///   nor be dropped when the queue is full.
+    ///   nor be dropped when the queue is full. A notification it answers `true` for is done
+    ///   with and not queued.
     public init(connectionString: String, channels: [String], logger: Logger = Logger(label: "postgres.listener"),
-                handler: (@Sendable (PostgresNotification) -> Void)? = nil) {
+                handler: (@Sendable (PostgresNotification) -> Bool)? = nil) {
         self.handler = handler
         self.connectionString = connectionString
         self.channels = channels
@@ -102,7 +103,7 @@ public final class PostgresListener: Sendable {
                 while let notify = PQnotifies(conn) {
                     let n = PostgresNotification(channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra))
                     PQfreemem(notify)
-                    handler?(n)
+                    if handler?(n) == true { continue }
                     continuation.yield(n)
                 }
                 if PQstatus(conn) != CONNECTION_OK { break }

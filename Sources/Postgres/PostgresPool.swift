@@ -127,15 +127,17 @@ public final class PostgresPool: Sendable {
     ///   - openingSetsReadOnly: the opening statements already turn `transaction_read_only` on
     ///     (one statement fewer per read); otherwise a read-only transaction gets its own.
     @discardableResult
+    ///   - afterCommit: a statement sent with `COMMIT`, in a transaction of its own, whose answer
+    ///     nobody waits for (work that must not hold the transaction's locks, such as NOTIFY).
     public func transaction<T: Sendable>(repeatableRead: Bool = false, readOnly: Bool = false, opening: [PostgresQuery] = [],
-                                         openingSetsReadOnly: Bool = false,
+                                         openingSetsReadOnly: Bool = false, afterCommit: String? = nil,
                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         var reconnects = 0
         while true {
             do {
                 return try await transactionOnce(repeatableRead: repeatableRead, readOnly: readOnly, opening: opening,
-                                                  openingSetsReadOnly: openingSetsReadOnly, body)
+                                                  openingSetsReadOnly: openingSetsReadOnly, afterCommit: afterCommit, body)
             } catch let error as PostgresError where error.isRetryable && attempt < configuration.serializationRetries {
                 attempt += 1
                 logger.debug("retrying a transaction", metadata: ["sqlState": .string(error.sqlState ?? ""), "attempt": .stringConvertible(attempt)])
@@ -156,14 +158,14 @@ public final class PostgresPool: Sendable {
     private struct NotCommitted: Error { let error: PostgresError }
 
     private func transactionOnce<T: Sendable>(repeatableRead: Bool, readOnly: Bool, opening: [PostgresQuery], openingSetsReadOnly: Bool,
-                                              _ body: (PostgresConnection) async throws -> T) async throws -> T {
+                                              afterCommit: String?, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             if readOnly && !repeatableRead {
                 connection.startTransaction(readOnly: true, opening: openingSetsReadOnly
                                             ? opening : opening + ["SELECT set_config('transaction_read_only', 'on', true)"])
             } else {
                 connection.startTransaction(readOnly: false, begin: repeatableRead ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN",
-                                            opening: opening)
+                                            opening: opening, afterCommit: afterCommit)
             }
             let result: T
             do {

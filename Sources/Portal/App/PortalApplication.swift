@@ -69,7 +69,9 @@ public final class PortalApplication: Sendable {
         // on its thread as they are read, see ListCache).
         let changes = PostgresListener(connectionString: configuration.databaseURL, channels: [IdentityCache.channel, ListCache.channel],
                                        logger: logger) { notification in
-            if notification.channel == ListCache.channel { listPages.changed(notification.payload) }
+            guard notification.channel == ListCache.channel else { return false }
+            listPages.changed(notification.payload)
+            return true
         }
         listPages.listen(to: changes)
         self.changes = changes

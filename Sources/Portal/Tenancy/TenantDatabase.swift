@@ -23,7 +23,8 @@ struct TenantDatabase: Sendable {
 
     @discardableResult
     func transaction<T: Sendable>(_ scope: Scope, repeatableRead: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let result = try await pool.transaction(repeatableRead: repeatableRead, opening: [Self.opening(scope)], body)
+        let result = try await pool.transaction(repeatableRead: repeatableRead, opening: [Self.opening(scope, notifyAfterCommit: true)],
+                                                afterCommit: Self.notifyChanges, body)
         if let pages, let tenant = scope.tenantID { pages.changed(tenant) }
         return result
     }
@@ -36,15 +37,21 @@ struct TenantDatabase: Sendable {
         try await pool.transaction(readOnly: true, opening: [Self.opening(scope, readOnly: true)], openingSetsReadOnly: true, body)
     }
 
+    /// Sent with every write's COMMIT: the configuration notifications of what it changed go
+    /// out after the commit, not under its locks (migration 0020).
+    static let notifyChanges = "SELECT app_notify_config_changes()"
+
     /// The scope, set for the transaction only; a read also turns `transaction_read_only` on in
-    /// the same statement.
-    static func opening(_ scope: Scope, readOnly: Bool = false) -> PostgresQuery {
+    /// the same statement, a write asks the configuration triggers to leave their
+    /// notifications to `notifyChanges`.
+    static func opening(_ scope: Scope, readOnly: Bool = false, notifyAfterCommit: Bool = false) -> PostgresQuery {
         var query: PostgresQuery = """
             SELECT set_config('app.tenant_id', \(scope.tenantID?.uuidString.lowercased() ?? ""), true),
                    set_config('app.user_id', \(scope.userID?.uuidString.lowercased() ?? ""), true),
                    set_config('app.operator', \(scope.isOperator ? "on" : "off"), true)
             """
         if readOnly { query.append(", set_config('transaction_read_only', 'on', true)") }
+        if notifyAfterCommit { query.append(", set_config('app.notify_after_commit', 'on', true)") }
         return query
     }
 }
