@@ -24,19 +24,21 @@ enum RequestStrings {
 
     /// Throws 422 naming the query parameter whose name or value holds a NUL (`?q=%00`).
     static func refuseNUL(inQueryOf request: HTTPRequest) throws {
-        // The parser refuses a raw NUL in the request line: only `%00` decodes to one.
-        guard let query = request.query, query.utf8.count >= 3, mayEscapeNUL(query) else { return }
+        // A NUL arrives as `%00` (or raw, from a request not built by the parser): a query
+        // with neither has none.
+        guard let query = request.query, queryMayHoldNUL(query) else { return }
         for item in request.queryItems where item.name.utf8.contains(0) || item.value.utf8.contains(0) {
             throw HTTPError.validation(field: item.name.replacingOccurrences(of: "\u{0}", with: ""), nulMessage)
         }
     }
 
-    /// Whether `%00` occurs in the raw text (the only way a query can carry a NUL).
-    private static func mayEscapeNUL(_ text: String) -> Bool {
+    /// Whether `%00` or a NUL byte occurs in the raw text.
+    private static func queryMayHoldNUL(_ text: String) -> Bool {
         var it = text.utf8.makeIterator()
         var seen = 0
         while let byte = it.next() {
             switch (seen, byte) {
+            case (_, 0): return true
             case (_, UInt8(ascii: "%")): seen = 1
             case (1, UInt8(ascii: "0")): seen = 2
             case (2, UInt8(ascii: "0")): return true
