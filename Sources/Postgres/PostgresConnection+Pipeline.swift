@@ -16,8 +16,9 @@ struct PipelineTransaction {
     let mode: Mode
     /// Statements not sent yet: they precede the transaction's first statement.
     var opening: [PostgresQuery]
-    /// A statement sent right after `COMMIT`, in the same write, in a transaction of its own;
-    /// nobody waits for its answer (the connection's next statement reads it).
+    /// A statement sent right after `COMMIT`, in the same write, in a transaction of its own
+    /// (so it holds none of the transaction's locks); its answer is read with COMMIT's, and
+    /// its failure is not the transaction's.
     var afterCommit: String? = nil
     var begun = false
     /// Statements sent with `queryLater` whose results are read with the next statement's, or
@@ -81,7 +82,9 @@ extension PostgresConnection {
                 // is given back (it is left in its failed block).
                 var failure = try await self.readResults(current.unread + [.own]).firstError
                 if let error = try await self.readSync() { failure = failure ?? error }
-                if current.afterCommit != nil { self.owedSyncs += 1 }
+                // Read at once, so the write is answered only once the statement after it
+                // (a notification) has run; its own failure cannot undo the commit.
+                if current.afterCommit != nil { _ = try await self.readSync() }
                 if let failure { throw failure }
             }
         }

@@ -127,8 +127,9 @@ public final class PostgresPool: Sendable {
     ///   - openingSetsReadOnly: the opening statements already turn `transaction_read_only` on
     ///     (one statement fewer per read); otherwise a read-only transaction gets its own.
     @discardableResult
-    ///   - afterCommit: a statement sent with `COMMIT`, in a transaction of its own, whose answer
-    ///     nobody waits for (work that must not hold the transaction's locks, such as NOTIFY).
+    ///   - afterCommit: a statement sent with `COMMIT`, in the same write but in a transaction of
+    ///     its own (work that must not hold the transaction's locks, such as NOTIFY); its
+    ///     failure does not fail the committed transaction.
     public func transaction<T: Sendable>(repeatableRead: Bool = false, readOnly: Bool = false, opening: [PostgresQuery] = [],
                                          openingSetsReadOnly: Bool = false, afterCommit: String? = nil,
                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {

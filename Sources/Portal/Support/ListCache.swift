@@ -6,8 +6,8 @@ import Synchronization
 /// it was read at, so a list read again costs no statement, no rows and no JSON.
 ///
 /// Every change to what such a list shows bumps `tenants.config_revision` in the change's own
-/// transaction and notifies `centralita_config` with the tenant's ID at commit (the
-/// `config_changed` triggers). A page is served:
+/// transaction and notifies `centralita_config` with the tenant's ID (the `config_changed`
+/// triggers; a portal's own writes notify right after their COMMIT, migration 0020). A page is served:
 /// - without asking PostgreSQL, while nothing was notified for its tenant since it was read
 ///   or last checked, on a listener connection that has been up all along (a notification
 ///   missed while it was away could have said otherwise; a write through this portal counts
@@ -16,9 +16,9 @@ import Synchronization
 ///   the request's scope), if it is the page's.
 ///
 /// So a write through this portal is seen by its next read; one through another portal or by
-/// SQL as soon as its notification is read here, at its commit (well under a millisecond
-/// on one host). With `verifiesRevision`, every read checks the revision: strict
-/// read-after-write across portals for one round trip.
+/// SQL as soon as its notification is read here (well under a millisecond on one host).
+/// With `verifiesRevision`, every read checks the revision: strict read-after-write across
+/// portals for one round trip.
 ///
 /// Only lists whose rows all come from tables with those triggers may use it (extensions,
 /// intervals: not users, whose role and status do not bump the revision, nor queues, whose
