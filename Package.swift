@@ -50,7 +50,7 @@ let package = Package(
         ]),
         target("Portal", dependencies: [
             "Telephony", "Dialplan", "MediaProtocol",
-            "HTTPServer", "Postgres", "COpenSSL",
+            "HTTPServer", "Postgres", "COpenSSL", "EventLoops",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(

@@ -20,6 +20,8 @@ public final class PortalApplication: Sendable {
     let identities: IdentityCache
     /// List pages kept per configuration revision (`ListCache`).
     let listPages: ListCache
+    /// Commits a tenant's concurrent extension edits together (nil: each alone).
+    let combiner: WriteCombiner?
     /// The connection that hears `centralita_identity` and `centralita_config`.
     private let changes: PostgresListener
 
@@ -61,7 +63,9 @@ public final class PortalApplication: Sendable {
         let authRepository = AuthRepository(pool: pool)
         let listPages = ListCache(capacityBytes: configuration.listCacheBytes, verifiesRevision: configuration.listCacheVerifiesRevision)
         self.listPages = listPages
-        let database = TenantDatabase(pool: pool, pages: listPages)
+        let combiner = configuration.combineWrites ? WriteCombiner() : nil
+        self.combiner = combiner
+        let database = TenantDatabase(pool: pool, pages: listPages, combiner: combiner)
         let hasher = PasswordHasher(maxConcurrent: auth.maxConcurrentPasswordHashes, maxQueued: auth.maxQueuedPasswordHashes)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
                                       audit: AuditRecorder(), configuration: auth, hasher: hasher)
@@ -169,6 +173,9 @@ public final class PortalApplication: Sendable {
                 ("list_cache_lookups_total", "List pages looked up in the revision cache, by result.", ["result": "miss"],
                  Double(pages.misses)),
                 ("list_cache_bytes", "Bytes the revision cache of list pages holds.", [:], Double(pages.bytes)),
+                ("db_combined_write_transactions_total", "Transactions that carried combined writes.", [:],
+                 Double(combiner?.statistics.batches ?? 0)),
+                ("db_combined_writes_total", "Writes committed through the write combiner.", [:], Double(combiner?.statistics.writes ?? 0)),
                 ("db_background_pool_connections", "Background (deployer, mailer) pool connections in use.", [:],
                  Double(backgroundPool.statistics.inUse)),
             ]

@@ -21,6 +21,8 @@ public struct PortalConfiguration: Sendable {
     /// Check the tenant's revision on every cached list read (one round trip) instead of
     /// trusting notifications: strict read-after-write across portals.
     public var listCacheVerifiesRevision = false
+    /// Commit a tenant's concurrent extension edits together (`WriteCombiner`).
+    public var combineWrites = true
     /// Size of the separate pool of the deployer and the mailer.
     public var backgroundDatabaseConnections = 3
     /// PostgreSQL's `statement_timeout` on the portal's connections.

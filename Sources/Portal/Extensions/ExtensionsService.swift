@@ -112,7 +112,7 @@ struct ExtensionsService: Sendable {
         try context.requireAdmin()
         let patch = try MergePatch(request, allowed: Self.fields)
         return try await Self.mappingConflicts {
-            try await database.transaction(context.scope) { connection in
+            try await database.combinedWrite(context.scope) { connection in
                 let current = try await accessible(id, context, forUpdate: true, on: connection)
                 try Versioning.check(request, current: current.version)
                 let before = ExtensionsRepository.Fields(kind: current.kind, ownerID: current.ownerId.flatMap(UUID.init(uuidString:)),

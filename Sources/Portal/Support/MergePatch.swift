@@ -1,9 +1,12 @@
 import Foundation
 import HTTPServer
 
+// Sendable by hand: `raw` holds what JSONSerialization parsed (immutable Foundation values),
+// set once in `init` and only read afterwards.
+
 /// A JSON merge patch (RFC 7396) body: for each field, absent (leave it), null (clear it) or a
 /// value. Unknown fields are refused by name, so a typo is not silently ignored.
-struct MergePatch {
+struct MergePatch: @unchecked Sendable {
     enum Field<T> {
         case absent
         case null
@@ -11,7 +14,7 @@ struct MergePatch {
     }
 
     /// One JSON value, keeping booleans, integers, other numbers and strings apart.
-    enum Value: Decodable {
+    enum Value: Decodable, Sendable {
         case null, bool(Bool), int(Int), number(Double), string(String), array([Value]), other
 
         init(from decoder: any Decoder) throws {

@@ -9,6 +9,9 @@ struct TenantDatabase: Sendable {
     /// Told of every committed write with a tenant in scope, so this portal's next read of
     /// a cached list sees it without waiting for the notification.
     var pages: ListCache? = nil
+    /// Batches a tenant's concurrent writes into one transaction (`combinedWrite`); without
+    /// it, each runs alone.
+    var combiner: WriteCombiner? = nil
 
     struct Scope: Sendable, Equatable {
         var tenantID: UUID?
@@ -27,6 +30,15 @@ struct TenantDatabase: Sendable {
                                                 afterCommit: Self.notifyChanges, body)
         if let pages, let tenant = scope.tenantID { pages.changed(tenant) }
         return result
+    }
+
+    /// A write that may share its transaction (and its commit) with the tenant's other writes
+    /// running at the same moment, each in a savepoint under its own scope (`WriteCombiner`).
+    /// For short writes of one resource whose body touches only the database: it may run
+    /// again alone after a serialization failure, and must not start other transactions.
+    func combinedWrite<T: Sendable>(_ scope: Scope, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        guard let combiner else { return try await transaction(scope, body) }
+        return try await combiner.write(scope, on: self, body)
     }
 
     /// A transaction that only reads (lists, single reads): the scope and the first query
