@@ -121,7 +121,9 @@ final class WriteCombiner: Sendable {
                     try await connection.queryLater(TenantDatabase.opening(member.scope, notifyAfterCommit: true))
                     do {
                         let value = try await member.body(connection)
-                        try await connection.queryLater("RELEASE SAVEPOINT combined_write")
+                        // Waited for: it also reads what the body sent with `queryLater` (its
+                        // audit row), so an error there is this write's, not the next one's.
+                        try await connection.query("RELEASE SAVEPOINT combined_write")
                         results.append(.success(value))
                     } catch {
                         // A lost connection ends the batch: nothing of it was committed.
