@@ -222,6 +222,15 @@ import TestSupport
         #expect(cache.page(key, revision: 4, ticket: cache.page(key).ticket) == [4])
         #expect(cache.page(key).body == [4])
 
+        let brief = ListCache(capacityBytes: 1 << 20, trustFor: .milliseconds(200))
+        brief.listen(to: listener)
+        brief.store(key, revision: 5, body: [5], ticket: brief.page(key).ticket)
+        #expect(brief.page(key).body == [5])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(brief.page(key).body == nil, "past its trust, a page is checked again")
+        #expect(brief.page(key, revision: 5, ticket: brief.page(key).ticket) == [5])
+        #expect(brief.page(key).body == [5], "and trusted again once checked")
+
         listener.stop()
         #expect(try await eventually { cache.page(key).body == nil }, "with the listener gone, every read checks")
     }

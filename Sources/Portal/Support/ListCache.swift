@@ -11,7 +11,7 @@ import Synchronization
 /// - without asking PostgreSQL, while nothing was notified for its tenant since it was read
 ///   or last checked, on a listener connection that has been up all along (a notification
 ///   missed while it was away could have said otherwise; a write through this portal counts
-///   at once, see `TenantDatabase.pages`);
+///   at once, see `TenantDatabase.pages`), and for at most `trustFor` (30 s) since then;
 /// - otherwise after reading the tenant's revision (one indexed lookup, in the round trip of
 ///   the request's scope), if it is the page's.
 ///
@@ -52,6 +52,9 @@ final class ListCache: Sendable {
         /// nil generation: check the revision first.
         var generation: Int?
         var epoch: UInt64
+        /// Until when it may be served unchecked: a bound on what a lost notification (a
+        /// writer that died between its COMMIT and its NOTIFY) could leave behind.
+        var trustedUntil: ContinuousClock.Instant
     }
 
     private struct State {
@@ -71,15 +74,18 @@ final class ListCache: Sendable {
     static let stripeCount = 1024
     let capacityBytes: Int
     let verifiesRevision: Bool
+    /// How long a page checked against the revision is served without another check.
+    let trustFor: Duration
     private let state = Mutex(State())
     private let listener = Mutex<PostgresListener?>(nil)
     private let hits = Atomic<Int>(0)
     private let checkedHits = Atomic<Int>(0)
     private let misses = Atomic<Int>(0)
 
-    init(capacityBytes: Int, verifiesRevision: Bool = false) {
+    init(capacityBytes: Int, verifiesRevision: Bool = false, trustFor: Duration = .seconds(30)) {
         self.capacityBytes = max(0, capacityBytes)
         self.verifiesRevision = verifiesRevision
+        self.trustFor = trustFor
     }
 
     /// The listener whose notifications reach `changed(_:)`; until it is set and connected,
@@ -98,7 +104,8 @@ final class ListCache: Sendable {
         let generation = generation
         let (body, ticket) = state.withLock { state -> ([UInt8]?, Ticket) in
             let ticket = Ticket(generation: generation, epoch: state.epoch(key.tenant))
-            guard let generation, let entry = state.entries[key], entry.generation == generation, entry.epoch == ticket.epoch else {
+            guard let generation, let entry = state.entries[key], entry.generation == generation, entry.epoch == ticket.epoch,
+                  ContinuousClock.now < entry.trustedUntil else {
                 return (nil, ticket)
             }
             return (entry.body, ticket)
@@ -115,6 +122,7 @@ final class ListCache: Sendable {
             if Self.holds(ticket, in: state, for: key.tenant, now: generation) {
                 entry.generation = ticket.generation
                 entry.epoch = ticket.epoch
+                entry.trustedUntil = ContinuousClock.now.advanced(by: trustFor)
                 state.entries[key] = entry
             }
             return entry.body
@@ -132,7 +140,7 @@ final class ListCache: Sendable {
         state.withLock { state in
             let trusted = Self.holds(ticket, in: state, for: key.tenant, now: now)
             let entry = Entry(revision: revision, body: body, cost: cost, generation: trusted ? ticket.generation : nil,
-                              epoch: ticket.epoch)
+                              epoch: ticket.epoch, trustedUntil: ContinuousClock.now.advanced(by: trustFor))
             if let old = state.entries[key] {
                 guard revision > old.revision || (revision == old.revision && trusted) else { return }
                 state.bytes += cost - old.cost
