@@ -98,6 +98,10 @@ extension PostgresConnection {
         owedSyncs += 1
     }
 
+    /// Whether statements sent with `queryLater` still wait for their answers (read with the
+    /// next statement or COMMIT).
+    public var hasUnreadStatements: Bool { !(transaction?.unread.isEmpty ?? true) }
+
     // MARK: Statements
 
     /// Sends what the transaction still owes plus `command` in one write and returns

@@ -124,14 +124,16 @@ struct ExtensionsService: Sendable {
                 let after = Self.apply(patch, to: before, errors: &errors)
                 try errors.throwIfAny()
                 if after.ownerID != before.ownerID { try await checkOwner(after.ownerID, context, on: connection) }
-                guard let updated = try await extensions.update(id, after, sipServer: sip.server, on: connection) else { throw HTTPError(.notFound) }
+                // The audit row goes out first, answered with the UPDATE's round trip: once the
+                // UPDATE returns, nothing of this write is left unanswered.
                 let old = Self.auditValues(before), new = Self.auditValues(after)
                 let changed = new.keys.filter { old[$0] != new[$0] }
                 if !changed.isEmpty {
-                    try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "extension", entityID: updated.id,
+                    try await audit.record(tenantID: context.tenantID, actor: context.identity, entity: "extension", entityID: current.id,
                                            action: .update, before: old.filter { changed.contains($0.key) },
                                            after: new.filter { changed.contains($0.key) }, on: connection)
                 }
+                guard let updated = try await extensions.update(id, after, sipServer: sip.server, on: connection) else { throw HTTPError(.notFound) }
                 return updated
             }
         }

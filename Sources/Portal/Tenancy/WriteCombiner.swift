@@ -121,9 +121,15 @@ final class WriteCombiner: Sendable {
                     try await connection.queryLater(TenantDatabase.opening(member.scope, notifyAfterCommit: true))
                     do {
                         let value = try await member.body(connection)
-                        // Waited for: it also reads what the body sent with `queryLater` (its
-                        // audit row), so an error there is this write's, not the next one's.
-                        try await connection.query("RELEASE SAVEPOINT combined_write")
+                        if connection.hasUnreadStatements {
+                            // Waited for: it reads what the body sent with `queryLater`, so an
+                            // error there is this write's, not the next one's.
+                            try await connection.query("RELEASE SAVEPOINT combined_write")
+                        } else {
+                            // Everything of the body was answered: releasing a savepoint of a
+                            // healthy transaction cannot fail, so it rides with the next write.
+                            try await connection.queryLater("RELEASE SAVEPOINT combined_write")
+                        }
                         results.append(.success(value))
                     } catch {
                         // A lost connection ends the batch: nothing of it was committed.
