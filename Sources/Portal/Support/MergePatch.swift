@@ -1,12 +1,9 @@
 import Foundation
 import HTTPServer
 
-// Sendable by hand: `raw` holds what JSONSerialization parsed (immutable Foundation values),
-// set once in `init` and only read afterwards.
-
 /// A JSON merge patch (RFC 7396) body: for each field, absent (leave it), null (clear it) or a
 /// value. Unknown fields are refused by name, so a typo is not silently ignored.
-struct MergePatch: @unchecked Sendable {
+struct MergePatch: Sendable {
     enum Field<T> {
         case absent
         case null
@@ -30,10 +27,13 @@ struct MergePatch: @unchecked Sendable {
     }
 
     private let object: [String: Value]
-    private let raw: [String: Any]
+    private let body: [UInt8]
 
-    /// The field as plain JSON (arrays and objects included), for nested shapes.
-    func rawValue(_ key: String) -> Any? { raw[key] }
+    /// The field as plain JSON (arrays and objects included), for nested shapes; the body is
+    /// parsed for it when asked (most bodies never are).
+    func rawValue(_ key: String) -> Any? {
+        ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?[key]
+    }
 
     init(_ request: HTTPRequest, allowed: Set<String>) throws {
         try RequestStrings.refuseNUL(inJSON: request.body)
@@ -44,7 +44,7 @@ struct MergePatch: @unchecked Sendable {
         for key in object.keys.sorted() where !allowed.contains(key) { errors.add(key, "is not a field that can be set") }
         try errors.throwIfAny()
         self.object = object
-        self.raw = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+        self.body = request.body
     }
 
     /// The value of a field a whole replacement (PUT) must carry; notes it as required when
