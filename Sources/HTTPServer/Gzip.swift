@@ -82,10 +82,16 @@ public struct CompressionMiddleware: HTTPMiddleware {
     }
 
     static func isCompressible(_ contentType: String?) -> Bool {
-        guard let type = contentType else { return false }
-        return type.asciiCaseInsensitiveHasPrefix("text/") || type.asciiCaseInsensitiveContains("json")
-            || type.asciiCaseInsensitiveContains("javascript") || type.asciiCaseInsensitiveContains("xml")
-            || type.asciiCaseInsensitiveContains("yaml") || type.asciiCaseInsensitiveHasPrefix("image/svg")
+        guard let contentType else { return false }
+        // One ASCII-lowercased copy of the bytes, searched for each pattern.
+        let type = contentType.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+        func has(_ pattern: String) -> Bool {
+            let p = Array(pattern.utf8)
+            guard type.count >= p.count else { return false }
+            return (0...(type.count - p.count)).contains { type[$0..<($0 + p.count)].elementsEqual(p) }
+        }
+        return type.starts(with: "text/".utf8) || has("json") || has("javascript") || has("xml") || has("yaml")
+            || type.starts(with: "image/svg".utf8)
     }
 
     /// True when `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.

@@ -70,23 +70,6 @@ extension StringProtocol {
         return true
     }
 
-    /// Whether `needle` (lowercase ASCII) occurs in this text, ignoring ASCII case.
-    func asciiCaseInsensitiveContains(_ needle: String) -> Bool {
-        let hay = Array(self.utf8), pattern = Array(needle.utf8)
-        guard !pattern.isEmpty else { return true }
-        guard hay.count >= pattern.count else { return false }
-        for start in 0...(hay.count - pattern.count) {
-            var i = 0
-            while i < pattern.count {
-                let x = hay[start + i]
-                if ((x >= 65 && x <= 90) ? x | 0x20 : x) != pattern[i] { break }
-                i += 1
-            }
-            if i == pattern.count { return true }
-        }
-        return false
-    }
-
     /// Whether this text starts with `prefix` (lowercase ASCII), ignoring ASCII case.
     public func asciiCaseInsensitiveHasPrefix(_ prefix: String) -> Bool {
         let a = self.utf8

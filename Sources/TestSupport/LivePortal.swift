@@ -74,6 +74,17 @@ public final class LivePortal: Sendable {
         return (created.id, created.username)
     }
 
+    /// Another portal on the same database, as behind a balancer (its own port and data
+    /// directory), started; the caller shuts it down.
+    public func startSecondPortal() throws -> PortalApplication {
+        var configuration = app.configuration
+        configuration.port = 0
+        configuration.dataDirectory = NSTemporaryDirectory() + "portal-\(UUID().uuidString)"
+        let second = try PortalApplication(configuration: configuration, logger: testLogger("second"))
+        try second.start()
+        return second
+    }
+
     /// A new client connection to the portal.
     public func client() throws -> APIClient { try APIClient(port: port) }
 }

@@ -21,11 +21,7 @@ import TestSupport
             let key = try created.json(CreatedKey.self)
             let list = "/api/v1/tenants/\(tenant)/extensions"
 
-            var configuration = portal.app.configuration
-            configuration.port = 0
-            configuration.dataDirectory = NSTemporaryDirectory() + "portal-\(UUID().uuidString)"
-            let second = try PortalApplication(configuration: configuration, logger: testLogger("second"))
-            try second.start()
+            let second = try portal.startSecondPortal()
             do {
                 let here = try portal.client()
                 here.bearer = key.secret

@@ -35,11 +35,7 @@ import TestSupport
         let base = "/api/v1/tenants/\(tenant)/extensions"
         let created = try await admin.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1001","name":"Reception"}"#)
         #expect(created.status == 201, "\(created.bodyText)")
-        var configuration = portal.app.configuration
-        configuration.port = 0
-        configuration.dataDirectory = NSTemporaryDirectory() + "portal-\(UUID().uuidString)"
-        let second = try PortalApplication(configuration: configuration, logger: testLogger("second"))
-        try second.start()
+        let second = try portal.startSecondPortal()
         do {
             let there = try APIClient(port: second.server.port)
             there.cookie = admin.cookie

@@ -164,10 +164,8 @@ final class ListCache: Sendable {
     /// Something of `tenant` changed (a notification's payload, or a write through this
     /// portal): its pages are checked against the revision before they are served again.
     func changed(_ payload: String) {
-        let tenant = UUID(uuidString: payload)
-        state.withLock { state in
-            if let tenant { state.stripes[Self.stripe(tenant)] &+= 1 } else { state.all &+= 1 }
-        }
+        guard let tenant = UUID(uuidString: payload) else { return state.withLock { $0.all &+= 1 } }
+        changed(tenant)
     }
 
     func changed(_ tenant: UUID) {

@@ -138,18 +138,13 @@ final class WriteCombiner: Sendable {
                         results.append(.failure(error))
                     }
                 }
-                return CombinedResults(results: results)
+                return results
             }
             database.pages?.changed(tenant)
-            return results.results
+            return results
         } catch {
             // The commit failed (or the connection did): no member's change was kept.
             return members.map { _ in .failure(error) }
         }
     }
-}
-
-/// The members' results, carried out of the transaction.
-private struct CombinedResults: @unchecked Sendable {
-    var results: [Result<any Sendable, any Error>]
 }

@@ -9,15 +9,9 @@ struct UsersRepository: Sendable {
         postal_code, country, region, timezone, language, phone_language, version, created_at, updated_at
         """
 
-    struct Page: Sendable {
-        var items: [UserView]
-        var total: Int
-        var nextCursor: String?
-    }
-
     /// Users of the scoped tenant by last name, first name, ID; `search` matches first name,
     /// last name, username and e-mail ignoring case and accents.
-    func list(search: String?, limit: Int, after cursor: UserCursor?, on connection: PostgresConnection) async throws -> Page {
+    func list(search: String?, limit: Int, after cursor: UserCursor?, on connection: PostgresConnection) async throws -> ListPage<UserView> {
         var filter: PostgresQuery = "tenant_id = app_tenant()"
         if let search, !search.isEmpty {
             let pattern = NameCursor.likePattern(search)
@@ -27,14 +21,9 @@ struct UsersRepository: Sendable {
             table: "users", columns: Self.columns, filter: filter,
             after: cursor.map { "(lower(last_name), lower(first_name), id) > (\($0.lastName), \($0.firstName), \($0.id))" },
             order: "lower(last_name), lower(first_name), id", limit: limit + 1).run(on: connection)
-        let total = page.total
-        var items = try page.rows.map(Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast()
-            next = items.last.map { UserCursor(lastName: $0.lastName.lowercased(), firstName: $0.firstName.lowercased(), id: $0.id).encoded }
+        return ListPage(page: try page.rows.map(Self.decode), limit: limit, total: page.total) {
+            UserCursor(lastName: $0.lastName.lowercased(), firstName: $0.firstName.lowercased(), id: $0.id).encoded
         }
-        return Page(items: items, total: total, nextCursor: next)
     }
 
     /// Replaces the editable fields, and with a new password hash ends the user's sessions.

@@ -17,8 +17,7 @@ struct UsersRoutes: RouteCollection {
                 guard let decoded = UserCursor(encoded: text) else { throw HTTPError.validation(field: "cursor", "is not a cursor from this list") }
                 cursor = decoded
             }
-            let page = try await service.list(context, search: request.queryValue("q"), limit: limit, cursor: cursor)
-            return try .json(ListPage<UserView>(items: page.items, nextCursor: page.nextCursor, total: page.total))
+            return try .json(try await service.list(context, search: request.queryValue("q"), limit: limit, cursor: cursor))
         }
         routes.post("/users", maxBodyBytes: 16 * 1024) { request in
             let context = try await context(request)

@@ -27,7 +27,7 @@ struct UsersService: Sendable {
         private enum CodingKeys: String, CodingKey { case password, passwordConfirmation }
     }
 
-    func list(_ context: TenantContext, search: String?, limit: Int, cursor: UserCursor?) async throws -> UsersRepository.Page {
+    func list(_ context: TenantContext, search: String?, limit: Int, cursor: UserCursor?) async throws -> ListPage<UserView> {
         try context.requireAdmin()
         return try await database.read(context.scope) { try await users.list(search: search, limit: limit, after: cursor, on: $0) }
     }
