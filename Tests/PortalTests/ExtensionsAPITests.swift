@@ -179,7 +179,7 @@ import TestSupport
             let (admin, adminID) = try await admin(portal, tenant: tenant)
             let base = "/api/v1/tenants/\(tenant)/extensions"
             for (kind, number) in [("phone", "1001"), ("phone", "1002"), ("queue", "2001"), ("ivr", "3001"), ("phone", "1003")] {
-                let owner = kind == "phone" ? #","ownerId":"\#(adminID)""# : ""
+                let owner = kind == "phone" ? #","ownerId":"\#(adminID)""# : kind == "queue" ? #","name":"Line""# : ""
                 #expect(try await admin.request("POST", base, json: #"{"kind":"\#(kind)","number":"\#(number)"\#(owner)}"#).status == 201)
             }
             #expect(try await admin.request("GET", "\(base)?kind=phone").json(Page.self).total == 3)
@@ -200,6 +200,24 @@ import TestSupport
             let (otherAdmin, _) = try await self.admin(portal, tenant: other)
             #expect(try await otherAdmin.request("GET", base).status == 404)
             #expect(try await otherAdmin.request("GET", "/api/v1/tenants/\(other)/extensions").json(Page.self).total == 0)
+        }
+    }
+
+    /// A queue is an extension too: emptying its name through the extensions API would leave
+    /// a queue its own API (and schema) says cannot exist (found by Schemathesis).
+    @Test func aQueuesNameCannotBeEmptiedThroughItsExtension() async throws {
+        try await withLivePortal(label: "ext_queue_name") { portal async throws in
+            let tenant = try await portal.createTenant()
+            let (admin, _) = try await admin(portal, tenant: tenant)
+            let queue = try await admin.request("POST", "/api/v1/tenants/\(tenant)/queues", json: #"{"name":"Support","number":"2000"}"#)
+            #expect(queue.status == 201, "\(queue.bodyText)")
+            let id = try queue.json([String: AnyDecodable].self)["id"]?.string ?? ""
+            let emptied = try await admin.request("PATCH", "/api/v1/tenants/\(tenant)/extensions/\(id)", json: #"{"name":"  "}"#)
+            #expect(emptied.status == 422)
+            #expect(try emptied.json(ProblemDetails.self).errors?.map(\.field) == ["name"])
+            #expect(try await admin.request("PATCH", "/api/v1/tenants/\(tenant)/extensions/\(id)", json: #"{"name":"Sales"}"#).status == 200)
+            let created = try await admin.request("POST", "/api/v1/tenants/\(tenant)/extensions", json: #"{"kind":"queue","number":"4000"}"#)
+            #expect(created.status == 422 && created.bodyText.contains("name"), "\(created.bodyText)")
         }
     }
 }

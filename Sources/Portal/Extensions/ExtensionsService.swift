@@ -202,6 +202,8 @@ struct ExtensionsService: Sendable {
             errors.add("number", "must be 4 digits")
         }
         if f.name.count > 100 { errors.add("name", "must have at most 100 characters") }
+        // A queue's name is what the queues API requires (1 to 100 characters).
+        else if f.kind == "queue" && f.name.isEmpty && !reported.contains("name") { errors.add("name", "a queue needs a name") }
         else if let problem = TextSink.displayProblem(f.name) { errors.add("name", problem) }
         if !(5...300).contains(f.ringSeconds) && !reported.contains("ringSeconds") { errors.add("ringSeconds", "must be 5 to 300 seconds") }
         if f.kind == "phone" && f.ownerID == nil && !reported.contains("ownerId") { errors.add("ownerId", "a phone extension belongs to a user") }
