@@ -157,7 +157,10 @@ extension PostgresConnection {
     /// Sends `query` inside a read-write transaction without waiting for its answer, which is
     /// read (and its error thrown) with the transaction's next statement or its `COMMIT`. For
     /// statements whose result nobody reads (an audit row): a write then holds its locks one
-    /// round trip less. Anywhere else it is an ordinary `query`.
+    /// round trip less. It is only queued in libpq's buffer and leaves in the same write to the
+    /// server as the next statement (or `COMMIT`, or the rollback): one system call and one
+    /// wake-up of the server's backend for them all, instead of one each. Anywhere else it is
+    /// an ordinary `query`.
     public func queryLater(_ query: PostgresQuery) async throws {
         guard let current = transaction, current.begun, current.failure == nil, case .readWrite = current.mode, !isBroken else {
             try await self.query(query)
@@ -169,7 +172,6 @@ extension PostgresConnection {
             if case .own = entry { return .housekeeping }
             return entry
         }
-        try flush()
         transaction?.unread += expected
     }
 

@@ -17,8 +17,13 @@ struct AuditRecorder: Sendable {
         try await connection.queryLater("""
             INSERT INTO audit_log (tenant_id, actor_user_id, actor_api_key_id, actor_name, entity, entity_id, action, before, after)
             VALUES (\(tenantID), \(actor.userID), \(apiKeyID), \(actor.displayName), \(entity), \(entityID), \(action.rawValue),
-                    \(try before.map { try PostgresJSON(Self.redacted($0)) }), \(try after.map { try PostgresJSON(Self.redacted($0)) }))
+                    \(try before.map(Self.json)), \(try after.map(Self.json)))
             """)
+    }
+
+    /// The fields as `jsonb`, secrets redacted (written by `JSONCoding`, not Foundation's encoder).
+    static func json(_ fields: [String: AuditValue]) throws -> PostgresJSON {
+        PostgresJSON(text: String(decoding: try JSONCoding.encode(redacted(fields)), as: UTF8.self))
     }
 
     static func redacted(_ fields: [String: AuditValue]) -> [String: AuditValue] {

@@ -38,6 +38,7 @@ public final class Deployer: Sendable {
     let commander: NodeCommander
     private let running = Mutex<Task<Void, Never>?>(nil)
     private let woken = Mutex(false)
+    private let listening = Mutex<Task<Void, Never>?>(nil)
     private let nextReconciliation = Mutex(ContinuousClock.now)
     private let listener: PostgresListener
     /// Nodes whose pushes failed to connect, probed until they answer.
@@ -55,18 +56,25 @@ public final class Deployer: Sendable {
 
     public func start() {
         let task = Task { [self] in
-            // Notifications only shorten the wait; the loop polls without them.
-            let wake = Task { [self] in
+            await run()
+            listening.withLock { $0?.cancel() }
+        }
+        running.withLock { $0 = task }
+    }
+
+    /// Notifications only shorten the wait of the leader (it polls without them); a portal
+    /// that does not lead does not listen, so a write storm does not wake every portal.
+    private func listen() {
+        listening.withLock { task in
+            guard task == nil else { return }
+            task = Task { [self] in
                 await listener.start()
                 for await note in listener.notifications {
                     if note.channel == Self.reconcileChannel { nextReconciliation.withLock { $0 = ContinuousClock.now } }
                     woken.withLock { $0 = true }
                 }
             }
-            await run()
-            wake.cancel()
         }
-        running.withLock { $0 = task }
     }
 
     public func stop() async {
@@ -77,46 +85,64 @@ public final class Deployer: Sendable {
     }
 
     private func run() async {
-        var lock: PostgresConnection?
+        // One connection, kept between attempts: the lock is tried again on it every `poll`,
+        // never on a notification (a portal that does not lead would otherwise open a
+        // connection, a server process, per configuration change).
+        var connection: PostgresConnection?
+        var leading = false
         while !Task.isCancelled {
-            if lock == nil { lock = await acquireLeadership() }
-            if let connection = lock {
-                if connection.isHealthy() {
-                    await work()
-                } else {
-                    lock = nil
-                    continue
-                }
+            if let current = connection, !current.isHealthy() {
+                if leading { logger.warning("deployer lost its database connection") }
+                connection = nil
+                leading = false
             }
-            await sleep()
+            if !leading {
+                if connection == nil { connection = await connect() }
+                if let current = connection { leading = await tryLock(on: current) }
+                if leading { listen() }
+            }
+            let compiling = leading ? await work() : .zero
+            await sleep(wakeable: leading, rest: min(compiling, settings.poll))
         }
-        if let lock { _ = try? await lock.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
+        if leading, let connection { _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
     }
 
-    private func acquireLeadership() async -> PostgresConnection? {
+    private func connect() async -> PostgresConnection? {
         do {
-            let c = try await PostgresConnection.connect(connectionString, applicationName: "centralita-deployer")
-            let got = try await c.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS got").first?.decode(Bool.self, "got") ?? false
-            if got { logger.info("deployer leading") }
-            return got ? c : nil
+            return try await PostgresConnection.connect(connectionString, applicationName: "centralita-deployer")
         } catch {
             logger.warning("deployer cannot reach the database", metadata: ["error": "\(error)"])
             return nil
         }
     }
 
-    private func sleep() async {
-        let deadline = ContinuousClock.now + settings.poll
+    private func tryLock(on connection: PostgresConnection) async -> Bool {
+        let got = (try? await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS got").first?.decode(Bool.self, "got")) ?? false
+        if got { logger.info("deployer leading") }
+        return got
+    }
+
+    /// Until the next poll, or a notification once `rest` has passed: a pass that compiled for
+    /// `rest` is not followed by another sooner, so under a stream of writes the deployer
+    /// compiles at most half the time (each pass takes every change since the last one)
+    /// instead of recompiling every tenant back to back; a change after a quiet spell still
+    /// goes at once.
+    private func sleep(wakeable: Bool, rest: Duration = .zero) async {
+        let now = ContinuousClock.now
+        let deadline = now + max(settings.poll, rest), earliest = now + rest
         while ContinuousClock.now < deadline && !Task.isCancelled {
-            if woken.withLock({ w in defer { w = false }; return w }) { return }
+            if wakeable, ContinuousClock.now >= earliest, woken.withLock({ w in defer { w = false }; return w }) { return }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    /// One pass: compile what changed, push what is due.
-    func work() async {
+    /// One pass: compile what changed, push what is due. Returns how long it compiled.
+    @discardableResult
+    func work() async -> Duration {
         let scope = TenantDatabase.Scope.operatorScope(user: nil)
         await probeUnreachableNodes()
+        let started = ContinuousClock.now
+        var compiling = Duration.zero
         do {
             for tenant in try await database.transaction(scope, { try await repository.tenantsToStage(on: $0) }) {
                 do {
@@ -125,6 +151,7 @@ public final class Deployer: Sendable {
                     logger.notice("changes not applied: the configuration has errors", metadata: ["tenant": "\(tenant)"])
                 }
             }
+            compiling = ContinuousClock.now - started
             var due: [DueDeployment] = []
             for tenant in try await database.transaction(scope, { try await repository.tenantsWithDueDeployments(on: $0) }) {
                 due += try await database.transaction(.operatorScope(user: nil, tenant: tenant)) { c in
@@ -145,6 +172,7 @@ public final class Deployer: Sendable {
         } catch {
             logger.error("deployer pass failed", metadata: ["error": "\(error)"])
         }
+        return compiling
     }
 
     func push(_ d: DueDeployment) async {

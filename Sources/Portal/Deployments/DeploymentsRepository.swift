@@ -68,7 +68,8 @@ struct DeploymentsRepository: Sendable {
 
     func tenantState(_ tenantID: UUID, forUpdate: Bool = false, on c: PostgresConnection) async throws -> TenantDeployState? {
         try await c.query("""
-            SELECT config_revision, staged_revision, deploy_mode, stage_error FROM tenants WHERE id = \(tenantID)\(unsafeRaw: forUpdate ? " FOR UPDATE" : "")
+            SELECT app_config_revision(id) AS config_revision, staged_revision, deploy_mode, stage_error
+              FROM tenants WHERE id = \(tenantID)\(unsafeRaw: forUpdate ? " FOR UPDATE" : "")
             """).first.map { row in
             TenantDeployState(configRevision: try row.decode(Int.self, "config_revision"), stagedRevision: try row.decode(Int.self, "staged_revision"),
                               deployMode: try row.decode(String.self, "deploy_mode"), stageError: try row.decode(String?.self, "stage_error"))
@@ -83,14 +84,14 @@ struct DeploymentsRepository: Sendable {
     func markStaged(_ tenantID: UUID, configRevision: Int, error: String?, on c: PostgresConnection) async throws {
         try await c.query("UPDATE tenants SET staged_revision = \(configRevision), stage_error = \(error) WHERE id = \(tenantID)")
         try await c.query("""
-            UPDATE config_outbox SET processed_at = now() WHERE tenant_id = \(tenantID) AND revision <= \(configRevision) AND processed_at IS NULL
+            DELETE FROM config_outbox WHERE tenant_id = \(tenantID) AND revision <= \(configRevision)
             """)
     }
 
     /// Tenants in automatic mode with changes not yet compiled (operator scope).
     func tenantsToStage(on c: PostgresConnection) async throws -> [UUID] {
         try await c.query("""
-            SELECT id FROM tenants WHERE deploy_mode = 'auto' AND config_revision > staged_revision ORDER BY id LIMIT 100
+            SELECT id FROM tenants WHERE deploy_mode = 'auto' AND app_config_revision(id) > staged_revision ORDER BY id LIMIT 100
             """).map { try $0.decode(UUID.self, "id") }
     }
 

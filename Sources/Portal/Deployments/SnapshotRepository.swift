@@ -8,7 +8,8 @@ import Telephony
 struct SnapshotRepository: Sendable {
     func load(tenantID: UUID, on connection: PostgresConnection) async throws -> TenantSnapshot? {
         guard let t = try await connection.query("""
-            SELECT name, status, timezone, language, dial_key, config_revision, outgoing_caller_ids FROM tenants WHERE id = \(tenantID)
+            SELECT name, status, timezone, language, dial_key, app_config_revision(id) AS config_revision, outgoing_caller_ids
+              FROM tenants WHERE id = \(tenantID)
             """).first else { return nil }
         var snapshot = TenantSnapshot(
             tenantID: tenantID.uuidString.lowercased(), key: try t.decode(Int.self, "dial_key"), name: try t.decode(String.self, "name"),

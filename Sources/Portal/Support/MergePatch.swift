@@ -16,11 +16,13 @@ struct MergePatch: Sendable {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
+            // Strings first: most fields are, and each failed attempt costs a thrown error
+            // (JSON's types are apart, so the order changes nothing else).
             if c.decodeNil() { self = .null }
+            else if let s = try? c.decode(String.self) { self = .string(s) }
             else if let b = try? c.decode(Bool.self) { self = .bool(b) }
             else if let i = try? c.decode(Int.self) { self = .int(i) }
             else if let d = try? c.decode(Double.self) { self = .number(d) }
-            else if let s = try? c.decode(String.self) { self = .string(s) }
             else if let a = try? c.decode([Value].self) { self = .array(a) }
             else { self = .other }
         }

@@ -111,14 +111,20 @@ final class WriteCombiner: Sendable {
         return results[0]
     }
 
-    /// One transaction: each member in a savepoint under its own scope; one COMMIT.
+    /// One transaction: each member in a savepoint under its own scope; one COMMIT. A write
+    /// alone needs no savepoint: its error rolls the transaction back.
     private func run(_ members: [Member], tenant: UUID, on database: TenantDatabase) async -> [Result<any Sendable, any Error>] {
+        let alone = members.count == 1
         do {
             let results = try await database.pool.transaction(afterCommit: TenantDatabase.notifyChanges) { connection in
                 var results: [Result<any Sendable, any Error>] = []
                 for member in members {
-                    try await connection.queryLater("SAVEPOINT combined_write")
+                    if !alone { try await connection.queryLater("SAVEPOINT combined_write") }
                     try await connection.queryLater(TenantDatabase.opening(member.scope, notifyAfterCommit: true))
+                    if alone {
+                        results.append(.success(try await member.body(connection)))
+                        continue
+                    }
                     do {
                         let value = try await member.body(connection)
                         if connection.hasUnreadStatements {
@@ -143,7 +149,7 @@ final class WriteCombiner: Sendable {
             database.pages?.changed(tenant)
             return results
         } catch {
-            // The commit failed (or the connection did): no member's change was kept.
+            // The commit failed (or the connection did, or the write alone): nothing was kept.
             return members.map { _ in .failure(error) }
         }
     }

@@ -66,7 +66,7 @@ struct TenantsRepository: Sendable {
     /// The scoped tenant's configuration revision (nil when the tenant is gone): what
     /// `ListCache` compares its pages with.
     func configRevision(on connection: PostgresConnection) async throws -> Int? {
-        try await connection.query("SELECT config_revision FROM tenants WHERE id = app_tenant()").first?.decode(Int.self, "config_revision")
+        try await connection.query("SELECT config_revision FROM tenant_revisions WHERE tenant_id = app_tenant()").first?.decode(Int.self, "config_revision")
     }
 
     static func decode(_ row: PostgresRow) throws -> TenantView {
