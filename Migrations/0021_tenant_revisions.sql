@@ -38,14 +38,21 @@ ALTER TABLE tenant_revisions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_scope ON tenant_revisions USING (tenant_id = app_tenant()) WITH CHECK (tenant_id = app_tenant());
 GRANT SELECT ON tenant_revisions TO centralita_app;
 
--- Like every tenant table, the table itself shows a scope only its own tenant's row. The
--- deployer, in operator scope, asks across tenants which have changes to compile: this
--- answers for the scope's own tenant, or any tenant in operator scope, and nothing else.
+-- Like every tenant table, the table itself shows a scope only its own tenant's row. A
+-- tenant's revision is read through this (the scope's own tenant, or any tenant in operator
+-- scope, and nothing else), so the deployer's reads need no tenant scope.
 CREATE FUNCTION app_config_revision(p_tenant uuid) RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
     AS $$ SELECT config_revision FROM tenant_revisions WHERE tenant_id = p_tenant AND (p_tenant = app_tenant() OR app_is_operator()) $$;
-REVOKE ALL ON FUNCTION app_config_revision(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_config_revision(uuid) TO centralita_app;
+-- The tenants in automatic mode whose configuration changed since it was last compiled, in
+-- one scan (the deployer's every pass; operator scope only).
+CREATE FUNCTION app_tenants_to_stage(p_limit integer) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+    AS $$ SELECT t.id FROM tenants t JOIN tenant_revisions r ON r.tenant_id = t.id
+          WHERE app_is_operator() AND t.deploy_mode = 'auto' AND r.config_revision > t.staged_revision
+          ORDER BY t.id LIMIT p_limit $$;
+REVOKE ALL ON FUNCTION app_config_revision(uuid), app_tenants_to_stage(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_config_revision(uuid), app_tenants_to_stage(integer) TO centralita_app;
 
 -- Every tenant has its row from its first moment.
 CREATE FUNCTION tenant_revision_row() RETURNS trigger
@@ -96,6 +103,7 @@ BEGIN
         GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_revisions TO centralita_definer;
         ALTER FUNCTION tenant_revision_row() OWNER TO centralita_definer;
         ALTER FUNCTION app_config_revision(uuid) OWNER TO centralita_definer;
+        ALTER FUNCTION app_tenants_to_stage(integer) OWNER TO centralita_definer;
     END IF;
     IF (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) THEN
         ALTER TABLE tenant_revisions FORCE ROW LEVEL SECURITY;

@@ -72,8 +72,7 @@ extension StringProtocol {
 
     /// Whether this text starts with `prefix` (lowercase ASCII), ignoring ASCII case.
     public func asciiCaseInsensitiveHasPrefix(_ prefix: String) -> Bool {
-        let a = self.utf8
-        guard a.count >= prefix.utf8.count else { return false }
+        guard utf8.count >= prefix.utf8.count else { return false }
         return Substring(self).utf8.prefix(prefix.utf8.count).elementsEqual(prefix.utf8) { x, y in
             ((x >= 65 && x <= 90) ? x | 0x20 : x) == y
         }

@@ -83,8 +83,9 @@ extension PostgresConnection {
                 var failure = try await self.readResults(current.unread + [.own]).firstError
                 if let error = try await self.readSync() { failure = failure ?? error }
                 // Read at once, so the write is answered only once the statement after it
-                // (a notification) has run; its own failure cannot undo the commit.
-                if current.afterCommit != nil { _ = try await self.readSync() }
+                // (a notification) has run. Its failure, even the connection's (then marked
+                // broken and not reused), cannot undo the commit.
+                if current.afterCommit != nil { _ = try? await self.readSync() }
                 if let failure { throw failure }
             }
         }

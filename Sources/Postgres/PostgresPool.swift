@@ -126,10 +126,10 @@ public final class PostgresPool: Sendable {
     ///     in the same write as the body's first statement.
     ///   - openingSetsReadOnly: the opening statements already turn `transaction_read_only` on
     ///     (one statement fewer per read); otherwise a read-only transaction gets its own.
-    @discardableResult
     ///   - afterCommit: a statement sent with `COMMIT`, in the same write but in a transaction of
     ///     its own (work that must not hold the transaction's locks, such as NOTIFY); its
     ///     failure does not fail the committed transaction.
+    @discardableResult
     public func transaction<T: Sendable>(repeatableRead: Bool = false, readOnly: Bool = false, opening: [PostgresQuery] = [],
                                          openingSetsReadOnly: Bool = false, afterCommit: String? = nil,
                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {

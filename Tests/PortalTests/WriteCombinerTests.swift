@@ -82,7 +82,7 @@ import TestSupport
         }
     }
 
-    @Test func writesOfDifferentTenantsNeverShareATransaction() async throws {
+    @Test func concurrentWritesOfSeveralTenantsEachLandInTheirOwnTenant() async throws {
         try await withLivePortal(label: "combined_tenants") { portal async throws in
             var targets: [(client: APIClient, path: String, tenant: String)] = []
             for _ in 0..<3 {

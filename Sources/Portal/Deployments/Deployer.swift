@@ -129,7 +129,7 @@ public final class Deployer: Sendable {
     /// goes at once.
     private func sleep(wakeable: Bool, rest: Duration = .zero) async {
         let now = ContinuousClock.now
-        let deadline = now + max(settings.poll, rest), earliest = now + rest
+        let deadline = now + settings.poll, earliest = now + rest
         while ContinuousClock.now < deadline && !Task.isCancelled {
             if wakeable, ContinuousClock.now >= earliest, woken.withLock({ w in defer { w = false }; return w }) { return }
             try? await Task.sleep(for: .milliseconds(20))

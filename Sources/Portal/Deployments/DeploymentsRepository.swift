@@ -89,10 +89,8 @@ struct DeploymentsRepository: Sendable {
     }
 
     /// Tenants in automatic mode with changes not yet compiled (operator scope).
-    func tenantsToStage(on c: PostgresConnection) async throws -> [UUID] {
-        try await c.query("""
-            SELECT id FROM tenants WHERE deploy_mode = 'auto' AND app_config_revision(id) > staged_revision ORDER BY id LIMIT 100
-            """).map { try $0.decode(UUID.self, "id") }
+    func tenantsToStage(limit: Int = 100, on c: PostgresConnection) async throws -> [UUID] {
+        try await c.query("SELECT id FROM app_tenants_to_stage(\(limit)::int) AS id").map { try $0.decode(UUID.self, "id") }
     }
 
     func latestBundle(_ tenantID: UUID, on c: PostgresConnection) async throws -> (revision: Int, checksum: String)? {

@@ -6,8 +6,9 @@ import Synchronization
 /// it was read at, so a list read again costs no statement, no rows and no JSON.
 ///
 /// Every change to what such a list shows bumps the tenant's `tenant_revisions.config_revision`
-/// in the change's own transaction and notifies `centralita_config` with the tenant's ID (the `config_changed`
-/// triggers; a portal's own writes notify right after their COMMIT, migration 0020). A page is served:
+/// in the change's own transaction and notifies `centralita_config` with the tenant's ID (the
+/// `config_changed` triggers; a portal's own writes notify right after their COMMIT, migration
+/// 0020). A page is served:
 /// - without asking PostgreSQL, while nothing was notified for its tenant since it was read
 ///   or last checked, on a listener connection that has been up all along (a notification
 ///   missed while it was away could have said otherwise; a write through this portal counts

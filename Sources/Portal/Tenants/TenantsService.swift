@@ -122,8 +122,9 @@ struct TenantsService: Sendable {
         }
         if case .value(let plan) = patch.string("plan", errors: &errors) { t.plan = plan }
         if patch.keys.contains("outgoingCallerIds") {
-            let texts = (patch.rawValue("outgoingCallerIds") as? [Any])?.compactMap { $0 as? String }
-            if let texts, texts.count == (patch.rawValue("outgoingCallerIds") as? [Any])?.count, texts.count <= 9 {
+            let raw = patch.rawValue("outgoingCallerIds") as? [Any]
+            let texts = raw?.compactMap { $0 as? String }
+            if let texts, texts.count == raw?.count, texts.count <= 9 {
                 var numbers: [String] = []
                 for (i, text) in texts.enumerated() {
                     if let n = PhoneNumber.e164(text) { numbers.append(n) } else { errors.add("outgoingCallerIds[\(i)]", "must be a phone number in international form") }

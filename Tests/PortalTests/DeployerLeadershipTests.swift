@@ -1,0 +1,51 @@
+import Foundation
+import Postgres
+@testable import Portal
+import Testing
+import TestSupport
+
+/// Portals behind a balancer each run a deployer; one leads. The others wait on one connection
+/// of their own: a stream of configuration changes must not make them open a connection (a
+/// server process) per change to try the lock, as they once did.
+@Suite struct DeployerLeadershipTests {
+    struct Created: Decodable { var id: String }
+
+    @Test func aPortalThatDoesNotLeadOpensNoConnectionPerChange() async throws {
+        try await withLivePortal(label: "deployer_follower", deployer: true) { portal async throws in
+            let tenant = try await portal.createTenant()
+            let admin = try await portal.createUser(tenant: tenant, role: "admin")
+            let client = try portal.client()
+            #expect(try await client.signIn(admin.username).status == 200)
+            let base = "/api/v1/tenants/\(tenant)/extensions"
+            let id = try await client.request("POST", base, json: #"{"ownerId":"\#(admin.id)","number":"1001","name":"Desk"}"#)
+                .json(Created.self).id
+
+            let second = try portal.startSecondPortal()
+            do {
+                // Both deployers are up (one leads, the other has tried) before counting.
+                try await Task.sleep(for: .milliseconds(500))
+                let before = try await sessions(portal.owner)
+                // 30 changes, one at a time, over about three polls of the deployers.
+                for round in 0..<30 {
+                    let renamed = try await client.request("PATCH", "\(base)/\(id)", json: #"{"name":"Desk \#(round)"}"#)
+                    #expect(renamed.status == 200, "\(renamed.bodyText)")
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                let opened = try await sessions(portal.owner) - before
+                // The requests reuse their pool's idle connection; the deployers keep theirs.
+                #expect(opened <= 3, "\(opened) connections opened during 30 changes")
+            } catch {
+                await second.shutdown()
+                throw error
+            }
+            await second.shutdown()
+        }
+    }
+
+    /// Connections the test's database has had since its statistics began.
+    private func sessions(_ owner: PostgresPool) async throws -> Int {
+        try await owner.query("SELECT sessions::int AS n FROM pg_stat_database WHERE datname = current_database()")
+            .first?.decode(Int.self, "n") ?? 0
+    }
+}
