@@ -74,6 +74,17 @@ public final class LivePortal: Sendable {
         return (created.id, created.username)
     }
 
+    /// A client signed in as a new user of `tenant` with `role`, and that user's ID.
+    public func signedIn(tenant: String, role: String = "admin") async throws -> (client: APIClient, id: String) {
+        let user = try await createUser(tenant: tenant, role: role)
+        let client = try client()
+        let response = try await client.signIn(user.username)
+        guard response.status == 200 else { throw SignInFailed(status: response.status, body: response.bodyText) }
+        return (client, user.id)
+    }
+
+    public struct SignInFailed: Error { public let status: Int; public let body: String }
+
     /// Another portal on the same database, as behind a balancer (its own port and data
     /// directory), started; the caller shuts it down.
     public func startSecondPortal() throws -> PortalApplication {

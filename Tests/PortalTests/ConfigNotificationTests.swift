@@ -29,11 +29,9 @@ import TestSupport
             await listener.start()
             defer { listener.stop() }
             let tenant = try await portal.createTenant()
-            let admin = try await portal.createUser(tenant: tenant, role: "admin")
-            let client = try portal.client()
-            #expect(try await client.signIn(admin.username).status == 200)
+            let (client, adminID) = try await portal.signedIn(tenant: tenant)
             let base = "/api/v1/tenants/\(tenant)/extensions"
-            let created = try await client.request("POST", base, json: #"{"ownerId":"\#(admin.id)","number":"1001","name":"Reception"}"#)
+            let created = try await client.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1001","name":"Reception"}"#)
             #expect(created.status == 201, "\(created.bodyText)")
             let id = try created.json(Named.self).id
             #expect(try await eventually { heard.all == [tenant.lowercased()] }, "\(heard.all)")

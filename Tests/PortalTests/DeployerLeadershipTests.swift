@@ -13,11 +13,9 @@ import TestSupport
     @Test func aPortalThatDoesNotLeadOpensNoConnectionPerChange() async throws {
         try await withLivePortal(label: "deployer_follower", deployer: true) { portal async throws in
             let tenant = try await portal.createTenant()
-            let admin = try await portal.createUser(tenant: tenant, role: "admin")
-            let client = try portal.client()
-            #expect(try await client.signIn(admin.username).status == 200)
+            let (client, adminID) = try await portal.signedIn(tenant: tenant)
             let base = "/api/v1/tenants/\(tenant)/extensions"
-            let id = try await client.request("POST", base, json: #"{"ownerId":"\#(admin.id)","number":"1001","name":"Desk"}"#)
+            let id = try await client.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1001","name":"Desk"}"#)
                 .json(Created.self).id
 
             let second = try portal.startSecondPortal()

@@ -19,19 +19,12 @@ import TestSupport
     struct Named: Decodable { var id: String; var name: String }
     struct Names: Decodable { var items: [Named]; var total: Int }
 
-    func signedIn(_ portal: LivePortal, tenant: String, role: String) async throws -> (client: APIClient, id: String) {
-        let user = try await portal.createUser(tenant: tenant, role: role)
-        let client = try portal.client()
-        #expect(try await client.signIn(user.username).status == 200)
-        return (client, user.id)
-    }
-
     /// An admin with one extension, and a second portal on the same database (behind the same
     /// balancer) whose client holds the admin's session; shut down after `body`, also on failure.
     func withTwoPortals(_ portal: LivePortal,
                         _ body: (_ here: APIClient, _ there: APIClient, _ base: String, _ id: String) async throws -> Void) async throws {
         let tenant = try await portal.createTenant()
-        let (admin, adminID) = try await signedIn(portal, tenant: tenant, role: "admin")
+        let (admin, adminID) = try await portal.signedIn(tenant: tenant, role: "admin")
         let base = "/api/v1/tenants/\(tenant)/extensions"
         let created = try await admin.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1001","name":"Reception"}"#)
         #expect(created.status == 201, "\(created.bodyText)")
@@ -117,9 +110,9 @@ import TestSupport
     @Test func pagesAreKeptPerTenantAndPerMember() async throws {
         try await withLivePortal(label: "list_cache_scope") { portal async throws in
             let (one, two) = (try await portal.createTenant(), try await portal.createTenant())
-            let (adminOne, adminOneID) = try await signedIn(portal, tenant: one, role: "admin")
-            let (memberOne, memberOneID) = try await signedIn(portal, tenant: one, role: "member")
-            let (adminTwo, adminTwoID) = try await signedIn(portal, tenant: two, role: "admin")
+            let (adminOne, adminOneID) = try await portal.signedIn(tenant: one, role: "admin")
+            let (memberOne, memberOneID) = try await portal.signedIn(tenant: one, role: "member")
+            let (adminTwo, adminTwoID) = try await portal.signedIn(tenant: two, role: "admin")
             for (client, tenant, owner, number, name) in [(adminOne, one, adminOneID, "1001", "Admin of one"),
                                                           (adminOne, one, memberOneID, "1002", "Member of one"),
                                                           (adminTwo, two, adminTwoID, "1001", "Admin of two")] {

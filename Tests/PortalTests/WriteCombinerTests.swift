@@ -14,15 +14,13 @@ import TestSupport
     @Test func concurrentEditsCommitTogetherAndEachKeepsItsOutcome() async throws {
         try await withLivePortal(label: "combined_writes") { portal async throws in
             let tenant = try await portal.createTenant()
-            let admin = try await portal.createUser(tenant: tenant, role: "admin")
-            let session = try portal.client()
-            #expect(try await session.signIn(admin.username).status == 200)
+            let (session, adminID) = try await portal.signedIn(tenant: tenant)
             let key = try await session.request("POST", "/api/v1/tenants/\(tenant)/api-keys", json: #"{"name":"load","role":"admin"}"#)
                 .json(Secret.self).secret
             let base = "/api/v1/tenants/\(tenant)/extensions"
             var ids: [String] = []
             for number in ["1001", "1002"] {
-                let created = try await session.request("POST", base, json: #"{"ownerId":"\#(admin.id)","number":"\#(number)","name":"Desk"}"#)
+                let created = try await session.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"\#(number)","name":"Desk"}"#)
                 #expect(created.status == 201, "\(created.bodyText)")
                 ids.append(try created.json(Edited.self).id)
             }
@@ -87,11 +85,9 @@ import TestSupport
             var targets: [(client: APIClient, path: String, tenant: String)] = []
             for _ in 0..<3 {
                 let tenant = try await portal.createTenant()
-                let admin = try await portal.createUser(tenant: tenant, role: "admin")
-                let client = try portal.client()
-                #expect(try await client.signIn(admin.username).status == 200)
+                let (client, adminID) = try await portal.signedIn(tenant: tenant)
                 let base = "/api/v1/tenants/\(tenant)/extensions"
-                let created = try await client.request("POST", base, json: #"{"ownerId":"\#(admin.id)","number":"1001","name":"Desk"}"#)
+                let created = try await client.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1001","name":"Desk"}"#)
                 targets.append((client, "\(base)/\(try created.json(Edited.self).id)", tenant))
             }
             let clients = try targets.map { target in
