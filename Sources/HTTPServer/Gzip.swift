@@ -85,11 +85,7 @@ public struct CompressionMiddleware: HTTPMiddleware {
         guard let contentType else { return false }
         // One ASCII-lowercased copy of the bytes, searched for each pattern.
         let type = contentType.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-        func has(_ pattern: String) -> Bool {
-            let p = Array(pattern.utf8)
-            guard type.count >= p.count else { return false }
-            return (0...(type.count - p.count)).contains { type[$0..<($0 + p.count)].elementsEqual(p) }
-        }
+        func has(_ pattern: String) -> Bool { type.firstRange(of: Array(pattern.utf8)) != nil }
         return type.starts(with: "text/".utf8) || has("json") || has("javascript") || has("xml") || has("yaml")
             || type.starts(with: "image/svg".utf8)
     }
