@@ -27,6 +27,8 @@ struct PipelineTransaction {
     /// The first error of a read-only transaction: PostgreSQL skips everything after it until
     /// the sync, so later statements fail here at once, as they would in any aborted transaction.
     var failure: PostgresError?
+    /// What the transaction's own statements know of rows it holds locked (`remember`).
+    var remembered: [String: any Sendable] = [:]
 }
 
 extension PostgresConnection {
@@ -102,6 +104,27 @@ extension PostgresConnection {
     /// Whether statements sent with `queryLater` still wait for their answers (read with the
     /// next statement or COMMIT).
     public var hasUnreadStatements: Bool { !(transaction?.unread.isEmpty ?? true) }
+
+    // MARK: What a transaction remembers
+
+    /// Keeps `value` until the transaction ends: what a repository knows of a row this
+    /// transaction locked and changed, so that a later change of the same row in it (writes
+    /// combined into one transaction) need not read the row again. Outside a transaction it
+    /// keeps nothing.
+    public func remember(_ key: String, _ value: any Sendable) {
+        transaction?.remembered[key] = value
+    }
+
+    /// What `remember` kept under `key` in this transaction.
+    public func remembered(_ key: String) -> (any Sendable)? {
+        transaction?.remembered[key]
+    }
+
+    /// Forgets everything remembered: after rolling back to a savepoint, what was kept since
+    /// may no longer be true.
+    public func forgetRemembered() {
+        transaction?.remembered = [:]
+    }
 
     // MARK: Statements
 

@@ -41,6 +41,38 @@ import TestSupport
         }
     }
 
+    /// A stream of changes is compiled a batch at a time (the deployer rests between
+    /// compiles, `Deployer.Settings.compileShare`), and the last change is never left behind.
+    @Test func aStreamOfChangesCompilesInBatchesAndTheLastOneLands() async throws {
+        try await withLivePortal(label: "deployer_stream", deployer: true) { portal async throws in
+            let tenant = try await portal.createTenant()
+            let tenantID = try #require(UUID(uuidString: tenant))
+            let (client, adminID) = try await portal.signedIn(tenant: tenant)
+            let base = "/api/v1/tenants/\(tenant)/extensions"
+            let id = try await client.request("POST", base, json: #"{"ownerId":"\#(adminID)","number":"1001","name":"Desk"}"#)
+                .json(Created.self).id
+            try await Task.sleep(for: .milliseconds(300))
+            let bundlesBefore = try await bundles(portal.owner, tenantID)
+            for round in 0..<40 {
+                #expect(try await client.request("PATCH", "\(base)/\(id)", json: #"{"name":"Desk \#(round)"}"#).status == 200)
+            }
+            let staged = try await eventually(timeout: .seconds(10)) {
+                let row = try await portal.owner.query("""
+                    SELECT t.staged_revision::int AS staged, r.config_revision::int AS current FROM tenants t
+                    JOIN tenant_revisions r ON r.tenant_id = t.id WHERE t.id = \(tenantID)
+                    """).first
+                return try row?.decode(Int.self, "staged") == row?.decode(Int.self, "current")
+            }
+            let compiled = try await bundles(portal.owner, tenantID) - bundlesBefore
+            #expect(staged, "the last change was compiled")
+            #expect(compiled >= 1 && compiled < 20, "\(compiled) bundles for 40 changes")
+        }
+    }
+
+    private func bundles(_ owner: PostgresPool, _ tenant: UUID) async throws -> Int {
+        try await owner.query("SELECT count(*)::int AS n FROM deployment_bundles WHERE tenant_id = \(tenant)").first?.decode(Int.self, "n") ?? 0
+    }
+
     /// Connections the test's database has had since its statistics began.
     private func sessions(_ owner: PostgresPool) async throws -> Int {
         try await owner.query("SELECT sessions::int AS n FROM pg_stat_database WHERE datname = current_database()")

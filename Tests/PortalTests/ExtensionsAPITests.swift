@@ -60,6 +60,11 @@ import TestSupport
 
             let patched = try await admin.request("PATCH", "\(base)/\(created.id)", json: #"{"number":"1002","ringSeconds":40}"#, headers: ["If-Match": "\"2\""])
             #expect(patched.status == 200, "\(patched.bodyText)")
+            // The answer is the row as stored (it is built without reading the row back).
+            let stored = try await admin.request("GET", "\(base)/\(created.id)")
+            #expect(try WriteCombinerTests.object(patched.bodyText) == WriteCombinerTests.object(stored.bodyText),
+                    "\(patched.bodyText) against \(stored.bodyText)")
+            #expect(patched.headers["ETag"] == stored.headers["ETag"])
             #expect(try await admin.request("PATCH", "\(base)/\(created.id)", json: #"{"kind":"ivr"}"#).status == 422)
             #expect(try await admin.request("GET", "\(base)/\(created.id)/devices").bodyText.contains(#""total":0"#))
 

@@ -63,8 +63,12 @@ import TestSupport
             #expect(outcomes.filter { $0.kind == "taken" }.allSatisfy { $0.status == 409 && $0.body.contains("number") })
             #expect(outcomes.filter { $0.kind == "invalid" }.allSatisfy { $0.status == 422 && $0.body.contains("ringSeconds") })
 
-            let after = try await session.request("GET", "\(base)/\(ids[0])").json(Edited.self)
+            let stored = try await session.request("GET", "\(base)/\(ids[0])")
+            let after = try stored.json(Edited.self)
             #expect(after.version == 49 && renames.contains { $0.body.contains(#""name":"\#(after.name)""#) })
+            // The answers are built without reading the row back: the last one is the row as stored.
+            let last = try #require(renames.first { $0.body.contains(#""version":49"#) })
+            #expect(try Self.object(last.body) == Self.object(stored.bodyText), "\(last.body) against \(stored.bodyText)")
             #expect(try await session.request("GET", "\(base)/\(ids[1])").json(Edited.self).number == "1002")
             // One audit row per rename, under the actor that sent it; none for the refusals.
             let audit = try await portal.owner.query("""
@@ -78,6 +82,10 @@ import TestSupport
             #expect(stats.writes - before.writes == 72)
             #expect(stats.batches - before.batches < 72, "\(stats.batches - before.batches) transactions for 72 writes")
         }
+    }
+
+    static func object(_ json: String) throws -> NSDictionary {
+        try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? NSDictionary)
     }
 
     @Test func concurrentWritesOfSeveralTenantsEachLandInTheirOwnTenant() async throws {

@@ -69,12 +69,16 @@ public final class PortalApplication: Sendable {
         let hasher = PasswordHasher(maxConcurrent: auth.maxConcurrentPasswordHashes, maxQueued: auth.maxQueuedPasswordHashes)
         let sessions = SessionService(auth: authRepository, database: database, users: UsersRepository(),
                                       audit: AuditRecorder(), configuration: auth, hasher: hasher)
-        // One listener for both caches: identity changes, and configuration changes (handled
-        // on its thread as they are read, see ListCache).
-        let changes = PostgresListener(connectionString: configuration.databaseURL, channels: [IdentityCache.channel, ListCache.channel],
+        // One listener for the caches and the deployer: identity changes, and configuration
+        // changes and deploy requests (handled on its thread as they are read, see ListCache
+        // and DeployerWakeups).
+        let deployerWakeups = DeployerWakeups()
+        let changes = PostgresListener(connectionString: configuration.databaseURL,
+                                       channels: [IdentityCache.channel] + DeployerWakeups.channels,
                                        logger: logger) { notification in
-            guard notification.channel == ListCache.channel else { return false }
-            listPages.changed(notification.payload)
+            guard notification.channel != IdentityCache.channel else { return false }
+            if notification.channel == ListCache.channel { listPages.changed(notification.payload) }
+            deployerWakeups.note(notification)
             return true
         }
         listPages.listen(to: changes)
@@ -136,11 +140,11 @@ public final class PortalApplication: Sendable {
         api.mount(EventsRoutes(events: EventsRepository(), deployments: DeploymentsRepository(), database: database, replays: ReplayGuard(),
                                mailer: mailer))
         deployer = configuration.deployerEnabled
-            // The leader's lock and LISTEN need no rights: they log in as the pool does.
+            // The leader's lock needs no rights: it logs in as the pool does.
             ? Deployer(connectionString: configuration.appDatabaseURL ?? configuration.databaseURL, database: background,
                        service: DeploymentService(database: background, repository: DeploymentsRepository(), snapshots: SnapshotRepository(),
                                                   options: compileOptions),
-                       settings: configuration.deployer, logger: logger)
+                       settings: configuration.deployer, wakeups: deployerWakeups, logger: logger)
             : nil
         api.mount(StaticFilesRoutes(publicDirectory: configuration.publicDirectory, resourcesDirectory: configuration.resourcesDirectory))
 

@@ -7,14 +7,21 @@ import Synchronization
 
 /// Compiles changed tenants and pushes bundles to media nodes until every node has what it
 /// should. One leader across all portal processes (a session advisory lock on a connection of
-/// its own); the others wait to take over. Wakes on NOTIFY from configuration changes and
-/// polls as a safety net; failed pushes retry with exponential backoff and jitter, so a node
-/// that was down converges as soon as it answers again.
+/// its own); the others wait to take over. Wakes on NOTIFY from configuration changes (read by
+/// the portal's one listener, see `DeployerWakeups`) and polls as a safety net; failed pushes
+/// retry with exponential backoff and jitter, so a node that was down converges as soon as it
+/// answers again.
 public final class Deployer: Sendable {
     public struct Settings: Sendable {
         public var firstRetry: Double = 1
         public var maximumRetry: Double = 30
         public var poll: Duration = .milliseconds(500)
+        /// The most of its time the deployer spends compiling while changes keep coming: after
+        /// a pass that compiled for *d*, the next compile waits *d* × (1 / share − 1). A change
+        /// after a quiet spell still compiles at once; a stream of them (a script editing
+        /// hundreds of extensions) is taken a batch at a time instead of recompiling every
+        /// tenant back to back, which cost the writes themselves a sixth of the machine.
+        public var compileShare: Double = 0.2
         public var requestTimeout: Double = 30
         /// How often every node's tenant list is compared with the assignments (a tenant deleted
         /// or moved off a node is taken off it: its phones unregister, its numbers stop routing).
@@ -37,50 +44,30 @@ public final class Deployer: Sendable {
     /// Brings a new node's queue members up to date after its first bundle.
     let commander: NodeCommander
     private let running = Mutex<Task<Void, Never>?>(nil)
-    private let woken = Mutex(false)
-    private let listening = Mutex<Task<Void, Never>?>(nil)
+    private let wakeups: DeployerWakeups
     private let nextReconciliation = Mutex(ContinuousClock.now)
-    private let listener: PostgresListener
     /// Nodes whose pushes failed to connect, probed until they answer.
     let unreachable = UnreachableNodes()
 
-    init(connectionString: String, database: TenantDatabase, service: DeploymentService, settings: Settings, logger: Logger) {
+    init(connectionString: String, database: TenantDatabase, service: DeploymentService, settings: Settings, wakeups: DeployerWakeups,
+         logger: Logger) {
         self.connectionString = connectionString
+        self.wakeups = wakeups
         self.database = database
         self.service = service
         self.settings = settings
         self.logger = logger
         commander = NodeCommander(database: database, repository: repository, timeout: settings.requestTimeout, logger: logger)
-        listener = PostgresListener(connectionString: connectionString, channels: ["centralita_config", "centralita_deploy", Self.reconcileChannel], logger: logger)
     }
 
     public func start() {
-        let task = Task { [self] in
-            await run()
-            listening.withLock { $0?.cancel() }
-        }
+        let task = Task { [self] in await run() }
         running.withLock { $0 = task }
-    }
-
-    /// Notifications only shorten the wait of the leader (it polls without them); a portal
-    /// that does not lead does not listen, so a write storm does not wake every portal.
-    private func listen() {
-        listening.withLock { task in
-            guard task == nil else { return }
-            task = Task { [self] in
-                await listener.start()
-                for await note in listener.notifications {
-                    if note.channel == Self.reconcileChannel { nextReconciliation.withLock { $0 = ContinuousClock.now } }
-                    woken.withLock { $0 = true }
-                }
-            }
-        }
     }
 
     public func stop() async {
         let task = running.withLock { t -> Task<Void, Never>? in defer { t = nil }; return t }
         task?.cancel()
-        listener.stop()
         await task?.value
     }
 
@@ -90,6 +77,7 @@ public final class Deployer: Sendable {
         // connection, a server process, per configuration change).
         var connection: PostgresConnection?
         var leading = false
+        var compileAfter = ContinuousClock.now
         while !Task.isCancelled {
             if let current = connection, !current.isHealthy() {
                 if leading { logger.warning("deployer lost its database connection") }
@@ -99,10 +87,14 @@ public final class Deployer: Sendable {
             if !leading {
                 if connection == nil { connection = await connect() }
                 if let current = connection { leading = await tryLock(on: current) }
-                if leading { listen() }
             }
-            let compiling = leading ? await work() : .zero
-            await sleep(wakeable: leading, rest: min(compiling, settings.poll))
+            if leading {
+                if wakeups.takeReconciliation() { nextReconciliation.withLock { $0 = ContinuousClock.now } }
+                let staging = ContinuousClock.now >= compileAfter
+                let compiled = await work(staging: staging)
+                if staging { compileAfter = ContinuousClock.now + compiled * Self.restFactor(share: settings.compileShare) }
+            }
+            await sleep(wakeable: leading, notBefore: compileAfter)
         }
         if leading, let connection { _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
     }
@@ -122,29 +114,34 @@ public final class Deployer: Sendable {
         return got
     }
 
-    /// Until the next poll, or a notification once `rest` has passed: a pass that compiled for
-    /// `rest` is not followed by another sooner, so under a stream of writes the deployer
-    /// compiles at most half the time (each pass takes every change since the last one)
-    /// instead of recompiling every tenant back to back; a change after a quiet spell still
-    /// goes at once.
-    private func sleep(wakeable: Bool, rest: Duration = .zero) async {
-        let now = ContinuousClock.now
-        let deadline = now + settings.poll, earliest = now + rest
+    /// How long the deployer rests after compiling for one unit of time, so that compiling
+    /// takes at most `share` of its time (a share outside (0, 1] counts as 1: no rest).
+    static func restFactor(share: Double) -> Double {
+        guard share > 0, share < 1 else { return 0 }
+        return 1 / share - 1
+    }
+
+    /// Until the next poll, or a notification once `earliest` has passed (a notification
+    /// before it is kept, and answered then): a change after a quiet spell goes at once, and
+    /// a stream of them in batches (see `Settings.compileShare`).
+    private func sleep(wakeable: Bool, notBefore earliest: ContinuousClock.Instant) async {
+        let deadline = ContinuousClock.now + settings.poll
         while ContinuousClock.now < deadline && !Task.isCancelled {
-            if wakeable, ContinuousClock.now >= earliest, woken.withLock({ w in defer { w = false }; return w }) { return }
+            if wakeable, ContinuousClock.now >= earliest, wakeups.takeChange() { return }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    /// One pass: compile what changed, push what is due. Returns how long it compiled.
+    /// One pass: compile what changed (when `staging`), push what is due. Returns how long it
+    /// compiled.
     @discardableResult
-    func work() async -> Duration {
+    func work(staging: Bool = true) async -> Duration {
         let scope = TenantDatabase.Scope.operatorScope(user: nil)
         await probeUnreachableNodes()
         let started = ContinuousClock.now
         var compiling = Duration.zero
         do {
-            for tenant in try await database.transaction(scope, { try await repository.tenantsToStage(on: $0) }) {
+            for tenant in staging ? try await database.transaction(scope, { try await repository.tenantsToStage(on: $0) }) : [] {
                 do {
                     try await service.stage(tenant, scope: .operatorScope(user: nil, tenant: tenant), by: nil)
                 } catch is DeploymentService.Refused {

@@ -81,14 +81,43 @@ struct ExtensionsRepository: Sendable {
             """).first.map { try Self.decode($0, sipServer: sipServer) }
     }
 
-    func update(_ id: UUID, _ f: Fields, sipServer: String, on connection: PostgresConnection) async throws -> ExtensionView? {
-        try await connection.query("""
+    /// An extension this transaction locked, as it reads now, and the transaction's timestamp.
+    struct Locked: Sendable {
+        var current: ExtensionView
+        var now: Date
+    }
+
+    /// The extension to change, locked until the transaction ends, and the transaction's
+    /// timestamp: what `update` will store as `updated_at`. A row this transaction already
+    /// changed (writes combined into one transaction) is known without asking again.
+    func lock(_ id: UUID, sipServer: String, on connection: PostgresConnection) async throws -> Locked? {
+        if let known = connection.remembered(Self.lockedKey(id)) as? Locked { return known }
+        return try await connection.query("SELECT \(unsafeRaw: Self.columns), now() AS now FROM extensions WHERE id = \(id) FOR UPDATE")
+            .first.map { Locked(current: try Self.decode($0, sipServer: sipServer), now: try $0.decode(Date.self, "now")) }
+    }
+
+    /// Writes `f` over the row `lock` locked, and returns the row as it now reads. Nothing else
+    /// can have changed it since, so the row is known without reading it back: the statement
+    /// leaves without waiting, with the transaction's next statement or its COMMIT, which also
+    /// bring back its error (a taken number).
+    func update(_ locked: Locked, id: UUID, to f: Fields, on connection: PostgresConnection) async throws -> ExtensionView {
+        try await connection.queryLater("""
             UPDATE extensions SET owner_id = \(f.ownerID), number = \(f.number), name = \(f.name), ring_seconds = \(f.ringSeconds),
                 version = version + 1, updated_at = now()
             WHERE id = \(id)
-            RETURNING \(unsafeRaw: Self.columns)
-            """).first.map { try Self.decode($0, sipServer: sipServer) }
+            """)
+        var updated = locked.current
+        updated.ownerId = f.ownerID?.lowercased
+        updated.number = f.number
+        updated.name = f.name
+        updated.ringSeconds = f.ringSeconds
+        updated.version = locked.current.version + 1
+        updated.updatedAt = locked.now
+        connection.remember(Self.lockedKey(id), Locked(current: updated, now: locked.now))
+        return updated
     }
+
+    private static func lockedKey(_ id: UUID) -> String { "extension " + id.uuidString }
 
     func setHA1(_ id: UUID, _ ha1: String, on connection: PostgresConnection) async throws {
         try await connection.query("UPDATE extensions SET sip_ha1 = \(ha1), version = version + 1, updated_at = now() WHERE id = \(id)")

@@ -24,7 +24,7 @@ struct ExtensionsRoutes: RouteCollection {
             let ext = try await service.get(try await context(request), id: try Self.id(request))
             return try .json(ext, headers: ["ETag": Versioning.etag(ext.version)])
         }
-        // A write of a few fields waits for the database three times and computes little in
+        // A write of a few fields waits for the database twice (alone) and computes little in
         // between: it stays on its loop too.
         routes.light.patch("/extensions/{id}", maxBodyBytes: 8 * 1024) { request in
             let ext = try await service.update(try await context(request), id: try Self.id(request), request: request)

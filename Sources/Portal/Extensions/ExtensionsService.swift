@@ -113,7 +113,10 @@ struct ExtensionsService: Sendable {
         let patch = try MergePatch(request, allowed: Self.fields)
         return try await Self.mappingConflicts {
             try await database.combinedWrite(context.scope) { connection in
-                let current = try await accessible(id, context, forUpdate: true, on: connection)
+                guard let locked = try await extensions.lock(id, sipServer: sip.server, on: connection) else {
+                    throw HTTPError(.notFound, detail: "There is no extension \(id.lowercased).")
+                }
+                let current = locked.current
                 try Versioning.check(request, current: current.version)
                 let before = ExtensionsRepository.Fields(kind: current.kind, ownerID: current.ownerId.flatMap(UUID.init(uuidString:)),
                                                          number: current.number, name: current.name, ringSeconds: current.ringSeconds)
@@ -124,8 +127,8 @@ struct ExtensionsService: Sendable {
                 let after = Self.apply(patch, to: before, errors: &errors)
                 try errors.throwIfAny()
                 if after.ownerID != before.ownerID { try await checkOwner(after.ownerID, context, on: connection) }
-                // The audit row goes out first, answered with the UPDATE's round trip: once the
-                // UPDATE returns, nothing of this write is left unanswered.
+                // The audit row and the UPDATE leave with the COMMIT (alone) or the savepoint's
+                // release (combined), which bring back their errors: one round trip less.
                 let old = Self.auditValues(before), new = Self.auditValues(after)
                 let changed = new.keys.filter { old[$0] != new[$0] }
                 if !changed.isEmpty {
@@ -133,8 +136,7 @@ struct ExtensionsService: Sendable {
                                            action: .update, before: old.filter { changed.contains($0.key) },
                                            after: new.filter { changed.contains($0.key) }, on: connection)
                 }
-                guard let updated = try await extensions.update(id, after, sipServer: sip.server, on: connection) else { throw HTTPError(.notFound) }
-                return updated
+                return try await extensions.update(locked, id: id, to: after, on: connection)
             }
         }
     }

@@ -141,6 +141,7 @@ final class WriteCombiner: Sendable {
                         // A lost connection ends the batch: nothing of it was committed.
                         if let lost = error as? PostgresError, lost.isConnectionLoss { throw lost }
                         try await connection.query("ROLLBACK TO SAVEPOINT combined_write")
+                        connection.forgetRemembered()
                         results.append(.failure(error))
                     }
                 }
