@@ -68,10 +68,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         // glibc gives threads that allocate at once heap arenas of their own (up to 8 per
-        // core), each keeping what it freed: two arenas serve this server's threads with less
-        // memory (peak RSS under the benchmark's load 50 MB instead of 55; docs/benchmarks.md).
+        // core), each keeping what it freed. Four serve this server's threads: with two, the
+        // event loops shared one and waited for each other's malloc and free (about 35,000
+        // futex calls a second serving a cached list, 27k instead of 34k requests/s), and
+        // peak RSS under the benchmark's load stays at 38 MB (docs/benchmarks.md).
         // MALLOC_ARENA_MAX in the environment wins.
-        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2) }
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = glibcMallopt(-8 /* M_ARENA_MAX */, 4) }
         // Fixed thresholds instead of glibc's sliding ones: a block of 64 KiB or more is mapped
         // and given back when freed, and a free top of heap over 128 KiB is returned. With the
         // sliding default, one sign-in's 32 MiB scrypt block raised the mapping threshold to
