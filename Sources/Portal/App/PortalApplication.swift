@@ -73,7 +73,7 @@ public final class PortalApplication: Sendable {
         // changes and deploy requests (handled on its thread as they are read, see ListCache
         // and DeployerWakeups).
         let deployerWakeups = DeployerWakeups()
-        let changes = PostgresListener(connectionString: configuration.databaseURL,
+        let changes = PostgresListener(connectionString: configuration.appDatabaseURL ?? configuration.databaseURL,
                                        channels: [IdentityCache.channel] + DeployerWakeups.channels,
                                        logger: logger) { notification in
             guard notification.channel != IdentityCache.channel else { return false }
