@@ -22,6 +22,9 @@ public final class Deployer: Sendable {
         /// hundreds of extensions) is taken a batch at a time instead of recompiling every
         /// tenant back to back, which cost the writes themselves a sixth of the machine.
         public var compileShare: Double = 0.2
+        /// The longest that rest: a slow compile (a loaded machine, a huge tenant) does not hold
+        /// the next change back for several times as long.
+        public var longestRest: Duration = .seconds(1)
         public var requestTimeout: Double = 30
         /// How often every node's tenant list is compared with the assignments (a tenant deleted
         /// or moved off a node is taken off it: its phones unregister, its numbers stop routing).
@@ -92,7 +95,9 @@ public final class Deployer: Sendable {
                 if wakeups.takeReconciliation() { nextReconciliation.withLock { $0 = ContinuousClock.now } }
                 let staging = ContinuousClock.now >= compileAfter
                 let compiled = await work(staging: staging)
-                if staging { compileAfter = ContinuousClock.now + compiled * Self.restFactor(share: settings.compileShare) }
+                if staging {
+                    compileAfter = ContinuousClock.now + min(compiled * Self.restFactor(share: settings.compileShare), settings.longestRest)
+                }
             }
             await sleep(wakeable: leading, notBefore: compileAfter)
         }
