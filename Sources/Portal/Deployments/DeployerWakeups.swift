@@ -8,11 +8,11 @@ import Synchronization
 /// (`PortalApplication`), so a write wakes one server process and one thread of the portal,
 /// not a second listener and the task behind its queue. Only a leading deployer acts on
 /// them; a portal that does not lead just keeps the flags.
-public final class DeployerWakeups: Sendable {
+final class DeployerWakeups: Sendable {
     static let channels = [ListCache.channel, "centralita_deploy", Deployer.reconcileChannel]
     private let state = Mutex((changed: false, reconcile: false))
 
-    public init() {}
+    init() {}
 
     /// Notes `notification` if it is one of the deployer's channels.
     func note(_ notification: PostgresNotification) {
