@@ -41,8 +41,9 @@ import TestSupport
         }
     }
 
-    /// A stream of changes is compiled a batch at a time (the deployer rests between
-    /// compiles, `Deployer.Settings.compileShare`), and the last change is never left behind.
+    /// A stream of changes is compiled a batch at a time, not once per change, and however the
+    /// deployer rests between compiles (`Deployer.Settings.compileShare`, `longestRest`), the
+    /// last change is never left behind.
     @Test func aStreamOfChangesCompilesInBatchesAndTheLastOneLands() async throws {
         try await withLivePortal(label: "deployer_stream", deployer: true) { portal async throws in
             let tenant = try await portal.createTenant()
@@ -67,6 +68,17 @@ import TestSupport
             #expect(staged, "the last change was compiled")
             #expect(compiled >= 1 && compiled < 20, "\(compiled) bundles for 40 changes")
         }
+    }
+
+    /// The rest after a compile, per unit of compile time: 4 for a fifth; none at or above a
+    /// share of 1; bounded for a share of 0 or less (no division by zero, no overflowing
+    /// duration).
+    @Test func theRestKeepsCompilingToItsShare() {
+        func near(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-9 }
+        #expect(near(Deployer.restFactor(share: 0.2), 4) && near(Deployer.restFactor(share: 0.5), 1))
+        #expect(Deployer.restFactor(share: 1) == 0 && Deployer.restFactor(share: 3) == 0 && Deployer.restFactor(share: .nan) == 0)
+        for share: Double in [0, -1, 1e-300, -.infinity] { #expect(near(Deployer.restFactor(share: share), 99), "\(share)") }
+        #expect(Duration.seconds(3600) * Deployer.restFactor(share: 0) > .seconds(356_000))
     }
 
     private func bundles(_ owner: PostgresPool, _ tenant: UUID) async throws -> Int {

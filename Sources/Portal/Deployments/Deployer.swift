@@ -120,10 +120,12 @@ public final class Deployer: Sendable {
     }
 
     /// How long the deployer rests after compiling for one unit of time, so that compiling
-    /// takes at most `share` of its time (a share outside (0, 1] counts as 1: no rest).
+    /// takes at most `share` of its time: a share of 1 or more (or not a number) means no rest,
+    /// and one under 1 % counts as 1 % (a rest of 99 times the compile, which `longestRest`
+    /// caps anyway), so that the product with a duration cannot overflow.
     static func restFactor(share: Double) -> Double {
-        guard share > 0, share < 1 else { return 0 }
-        return 1 / share - 1
+        guard share < 1 else { return 0 }
+        return 1 / max(share, 0.01) - 1
     }
 
     /// Until the next poll, or a notification once `earliest` has passed (a notification

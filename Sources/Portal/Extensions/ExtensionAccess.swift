@@ -10,11 +10,15 @@ struct ExtensionAccess: Sendable {
 
     func resolve(_ id: UUID, _ context: TenantContext, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> ExtensionView {
         guard let ext = try await extensions.find(id, forUpdate: forUpdate, sipServer: sipServer, on: connection) else {
-            throw HTTPError(.notFound, detail: "There is no extension \(id.lowercased).")
+            throw Self.notFound(id)
         }
         if !context.isAdmin && ext.ownerId != context.identity.userID?.lowercased {
             throw HTTPError(.forbidden, detail: "Members see only their own extensions.")
         }
         return ext
+    }
+
+    static func notFound(_ id: UUID) -> HTTPError {
+        HTTPError(.notFound, detail: "There is no extension \(id.lowercased).")
     }
 }

@@ -114,7 +114,7 @@ struct ExtensionsService: Sendable {
         return try await Self.mappingConflicts {
             try await database.combinedWrite(context.scope) { connection in
                 guard let locked = try await extensions.lock(id, sipServer: sip.server, on: connection) else {
-                    throw HTTPError(.notFound, detail: "There is no extension \(id.lowercased).")
+                    throw ExtensionAccess.notFound(id)
                 }
                 let current = locked.current
                 try Versioning.check(request, current: current.version)
