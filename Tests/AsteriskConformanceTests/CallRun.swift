@@ -48,8 +48,7 @@ struct CallRun {
             for ext in snapshot.extensions where ext.kind == .phone {
                 let device = scenario.devices[ext.number] ?? .registered
                 if device == .unregistered { continue }
-                let port = try Ports.freeUDP()
-                try await peers.register(ext.sipUsername, password: ConformanceTenants.password(ext.sipUsername), port: port)
+                let port = try await peers.register(ext.sipUsername, password: ConformanceTenants.password(ext.sipUsername))
                 running.append(try peers.peer(device == .answers || device == .busy ? .answers : .rings, port: port,
                                               log: node.directory + "/phone-\(ext.number).log"))
                 if device == .busy { busy.append(ext.sipUsername) } else { reachable.append(ext.sipUsername) }

@@ -53,10 +53,10 @@ struct PortalToAsteriskTests {
                     try await rig.node.inventory().endpoints.contains(ext.sipUsername)
                 }
                 let peers = SIPpPeers(node: rig.node)
-                try await peers.register(ext.sipUsername, password: ext.sipPassword, port: try Ports.freeUDP())
+                try await peers.register(ext.sipUsername, password: ext.sipPassword)
                 #expect(try await rig.node.cli("pjsip show contacts").contains("\(ext.sipUsername)/sip:"), "the phone registered")
                 await #expect(throws: (any Error).self, "a wrong password is refused") {
-                    try await peers.register(ext.sipUsername, password: ext.sipPassword + "x", port: try Ports.freeUDP())
+                    try await peers.register(ext.sipUsername, password: ext.sipPassword + "x")
                 }
 
                 // Taken off the node: the agent is told, Asterisk drops the tenant.

@@ -10,14 +10,26 @@ struct SIPpPeers {
 
     enum Behaviour { case answers, rings }
 
-    /// Registers `username` with Contact on `port` (where its answering peer then listens;
-    /// `rewrite_contact` makes Asterisk use the REGISTER's source, so both share the port).
-    func register(_ username: String, password: String, port: Int, expires: Int = 600) async throws {
-        try await Shell.run(AsteriskNode.sipp, [
-            "127.0.0.1:\(node.sipPort)", "-sf", Self.folder + "/register.xml", "-s", username, "-au", username, "-ap", password,
-            "-key", "contactport", "\(port)", "-key", "expires", "\(expires)", "-i", "127.0.0.1", "-p", "\(port)",
-            "-m", "1", "-nostdin", "-timeout", "10", "-timeout_error",
-        ])
+    /// Registers `username` with Contact on a free port and returns it (its answering peer then
+    /// listens there; `rewrite_contact` makes Asterisk use the REGISTER's source, so both share
+    /// the port). A port something else on the machine bound between `Ports.freeUDP` and SIPp's
+    /// own bind (`errno = 98`) is replaced by another, up to three times.
+    @discardableResult
+    func register(_ username: String, password: String, expires: Int = 600) async throws -> Int {
+        var attempt = 1
+        while true {
+            let port = try Ports.freeUDP()
+            do {
+                try await Shell.run(AsteriskNode.sipp, [
+                    "127.0.0.1:\(node.sipPort)", "-sf", Self.folder + "/register.xml", "-s", username, "-au", username, "-ap", password,
+                    "-key", "contactport", "\(port)", "-key", "expires", "\(expires)", "-i", "127.0.0.1", "-p", "\(port)",
+                    "-m", "1", "-nostdin", "-timeout", "10", "-timeout_error",
+                ])
+                return port
+            } catch let failure as Shell.Failure where attempt < 3 && failure.output.contains("Unable to bind main socket") {
+                attempt += 1
+            }
+        }
     }
 
     /// A phone (or the carrier, on its address) that answers or rings every call it gets.
