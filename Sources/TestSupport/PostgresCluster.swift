@@ -38,7 +38,22 @@ public final class PostgresCluster: Sendable {
         let cluster = PostgresCluster(directory: directory, port: port, bin: bin)
         try await cluster.initialize()
         try await cluster.startServer()
+        try await cluster.createRoles()
         return cluster
+    }
+
+    /// The cluster-wide roles the migrations create (0002, 0013), and the migrating user's
+    /// membership, made once before any test migrates. Tests migrate many databases of one
+    /// cluster at once; when two create the role together, the one that loses can go on with a
+    /// catalogue snapshot from before the winner's commit and find no role to grant (`42704`,
+    /// seen once in a full run), and two first grants of the membership collide (`23505`).
+    /// Each migration still runs its statements and finds them done, as on a second database.
+    private func createRoles() async throws {
+        let admin = PostgresPool(.init(connectionString: url(), maxConnections: 1))
+        defer { admin.shutdown() }
+        try await admin.query("CREATE ROLE centralita_app NOLOGIN NOSUPERUSER NOBYPASSRLS")
+        try await admin.query("CREATE ROLE centralita_definer NOLOGIN NOSUPERUSER BYPASSRLS")
+        try await admin.query("GRANT centralita_app TO postgres")
     }
 
     private init(directory: String, port: Int, bin: String) {
